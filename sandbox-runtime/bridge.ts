@@ -1,0 +1,18 @@
+// The one host bridge. The host puts it on the global before this runtime runs; we keep it in a
+// closure and delete the global, so plugin code (which runs later) can never reach it.
+
+/** Messages the runtime sends to the host (copied by isolated-vm; never references). */
+export type Post = {
+  (kind: 'call', eventId: number, method: string, args: unknown[]): void;
+  (kind: 'done', eventId: number, error: string | null): void;
+  (kind: 'log', eventId: number, level: string, text: string): void;
+};
+
+declare const globalThis: { __kps_bridge?: Post };
+
+export function takeBridge(): Post {
+  const post = globalThis.__kps_bridge;
+  if (typeof post !== 'function') throw new Error('sandbox runtime: host bridge missing');
+  delete globalThis.__kps_bridge;
+  return post;
+}

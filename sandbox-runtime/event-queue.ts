@@ -1,0 +1,105 @@
+// One event's PDK calls: FIFO, one in flight (Kong runs one call at a time per event, in order).
+// kong.response.exit/error are terminal: they resolve at once (as in kong-js-pdk), Kong never steps
+// the event again, and any later call is refused.
+import { PDKError } from './pdk-error.ts';
+import { describeError } from './format.ts';
+import type { Post } from './bridge.ts';
+
+const TERMINAL = new Set(['kong.response.exit', 'kong.response.error']);
+
+interface Pending {
+  method: string;
+  args: unknown[];
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+  terminal: boolean;
+}
+
+export class EventQueue {
+  readonly id: number;
+  readonly #post: Post;
+  #queue: Pending[] = [];
+  #inFlight: Pending | null = null;
+  #handlerDone = false;
+  /** the host considers the event over: nothing more is posted for it */
+  closed = false;
+
+  constructor(id: number, post: Post) {
+    this.id = id;
+    this.#post = post;
+  }
+
+  call(method: string, args: unknown[]): Promise<unknown> {
+    if (this.closed) {
+      return Promise.reject(new PDKError(`PDK method ${method} failed:  event ${this.id} has already ended`));
+    }
+    return new Promise((resolve, reject) => {
+      const terminal = TERMINAL.has(method);
+      this.#queue.push({ method, args, resolve, reject, terminal });
+      if (terminal) resolve(undefined);
+      this.#pump();
+    });
+  }
+
+  /** Kong's answer to the call in flight. */
+  settle(ok: boolean, value: unknown): void {
+    const entry = this.#inFlight;
+    if (!entry) return;
+    this.#inFlight = null;
+    if (ok) entry.resolve(value);
+    else entry.reject(new PDKError(`PDK method ${entry.method} failed:  ${String(value)}`));
+    this.#pump();
+  }
+
+  handlerFinished(): void {
+    this.#handlerDone = true;
+    this.#pump();
+  }
+
+  handlerFailed(err: unknown): void {
+    if (this.closed) return;
+    this.#close();
+    this.#post('done', this.id, describeError(err));
+  }
+
+  /** Kong abandoned the event: reject what waits, post nothing more. */
+  abandon(): void {
+    if (this.closed) return;
+    this.#close();
+  }
+
+  #pump(): void {
+    while (!this.closed && !this.#inFlight) {
+      const entry = this.#queue.shift();
+      if (!entry) {
+        if (this.#handlerDone) {
+          this.closed = true;
+          this.#post('done', this.id, null);
+        }
+        return;
+      }
+      try {
+        this.#post('call', this.id, entry.method, entry.args);
+      } catch (err) {
+        // Arguments that cannot be copied out (functions, symbols, proxies, …) fail this call only.
+        entry.reject(new PDKError(`PDK method ${entry.method} failed:  arguments cannot be sent to Kong: ${describeError(err)}`));
+        continue;
+      }
+      if (entry.terminal) {
+        this.#close();
+        return;
+      }
+      this.#inFlight = entry;
+    }
+  }
+
+  #close(): void {
+    this.closed = true;
+    const waiting = this.#inFlight ? [this.#inFlight, ...this.#queue] : this.#queue;
+    this.#inFlight = null;
+    this.#queue = [];
+    for (const entry of waiting) {
+      if (!entry.terminal) entry.reject(new PDKError(`PDK method ${entry.method} failed:  event ${this.id} has ended`));
+    }
+  }
+}

@@ -1,0 +1,84 @@
+// The sandbox runtime: runs first in every isolate, before any plugin code. It takes the host bridge,
+// installs console, and leaves the host one API object (which the host removes from the global
+// before the plugin bundle runs).
+import { takeBridge } from './bridge.ts';
+import { installConsole } from './console.ts';
+import { createKong } from './kong-proxy.ts';
+import { EventQueue } from './event-queue.ts';
+import { collectExports, describePlugin, type PluginExports, type PluginDescription } from './plugin-module.ts';
+
+const post = takeBridge();
+installConsole(post);
+
+let mod: PluginExports | null = null;
+let instance: Record<string, unknown> | null = null;
+const events = new Map<number, EventQueue>();
+
+// An event stays known while calls of it may still be settled; the handler may finish first.
+function forgetIfClosed(ev: EventQueue): void {
+  if (ev.closed) events.delete(ev.id);
+}
+
+function loaded(): PluginExports {
+  if (!mod) mod = collectExports();
+  return mod;
+}
+
+const api = {
+  describe(): PluginDescription {
+    return describePlugin(loaded());
+  },
+
+  start(config: unknown): void {
+    const Plugin = loaded().Plugin;
+    instance = new Plugin(config);
+  },
+
+  handle(eventId: number, phase: string): void {
+    const ev = new EventQueue(eventId, post);
+    events.set(eventId, ev);
+    const kong = createKong((method, args) => {
+      const pending = ev.call(method, args);
+      forgetIfClosed(ev); // a terminal call closes the event
+      return pending;
+    });
+    let result: unknown;
+    try {
+      const handler = instance?.[phase];
+      if (typeof handler !== 'function') {
+        ev.handlerFinished();
+        forgetIfClosed(ev);
+        return;
+      }
+      result = (handler as (k: unknown) => unknown).call(instance, kong);
+    } catch (err) {
+      ev.handlerFailed(err);
+      forgetIfClosed(ev);
+      return;
+    }
+    Promise.resolve(result).then(
+      () => {
+        ev.handlerFinished();
+        forgetIfClosed(ev);
+      },
+      (err: unknown) => {
+        ev.handlerFailed(err);
+        forgetIfClosed(ev);
+      },
+    );
+  },
+
+  settle(eventId: number, ok: boolean, value: unknown): void {
+    const ev = events.get(eventId);
+    if (!ev) return;
+    ev.settle(ok, value);
+    forgetIfClosed(ev);
+  },
+
+  abandon(eventId: number): void {
+    events.get(eventId)?.abandon();
+    events.delete(eventId);
+  },
+};
+
+(globalThis as Record<string, unknown>).__kps_runtime = api;

@@ -1,0 +1,75 @@
+// Command-line parsing: node:util parseArgs, after rewriting the Go-style single-dash long flags
+// (-kong-prefix, -dump-all-plugins, -dump, -version …) that Kong and go-pluginserver configs use.
+import { parseArgs } from 'node:util';
+import { OptionError } from '../errors.ts';
+
+const OPTIONS = {
+  'kong-prefix': { type: 'string', short: 'p' },
+  'plugins-directory': { type: 'string', short: 'd' },
+  'sock-name': { type: 'string' },
+  'socket-name': { type: 'string' },
+  'dump-plugin-info': { type: 'string' },
+  'dump-all-plugins': { type: 'boolean' },
+  dump: { type: 'boolean' },
+  verbose: { type: 'boolean', short: 'v', multiple: true },
+  version: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  'memory-limit': { type: 'string' },
+  'plugin-memory-limit': { type: 'string', multiple: true },
+  'cpu-limit': { type: 'string' },
+  'start-timeout': { type: 'string' },
+  'event-timeout': { type: 'string' },
+  'max-frame-size': { type: 'string' },
+  'on-plugin-error': { type: 'string' },
+  'shutdown-timeout': { type: 'string' },
+} as const;
+
+export type CliValues = ReturnType<typeof parse>['values'];
+
+/** `-kong-prefix x` → `--kong-prefix x`; `-vv` and `-p x` stay as they are. */
+export function normalizeArgv(argv: readonly string[]): string[] {
+  return argv.map((a) => (/^-[a-z][a-z-]+(=.*)?$/.test(a) && !/^-v+$/.test(a) ? `-${a}` : a));
+}
+
+function parse(argv: string[]) {
+  return parseArgs({ args: argv, options: OPTIONS, allowPositionals: false, strict: true });
+}
+
+export function parseCli(argv: readonly string[]): CliValues {
+  try {
+    return parse(normalizeArgv(argv)).values;
+  } catch (err) {
+    throw new OptionError(`${(err as Error).message}. Run with --help for the list of options.`);
+  }
+}
+
+export const HELP = `Usage: kong-sandbox-pluginserver -d <plugins-directory> [options]
+
+Kong external plugin server (MsgPack:1) that runs every plugin instance in its own V8 isolate.
+Drop-in for kong-js-pluginserver: same plugin files, same flags.
+
+Kong integration:
+  -p, --kong-prefix <dir>        directory of the socket (default /usr/local/kong)
+      --sock-name <name>         socket file name (default js_pluginserver.sock; alias --socket-name)
+  -d, --plugins-directory <dir>  the plugins to serve (required)
+      --dump-all-plugins         print every plugin's info as one JSON array, then exit
+      --dump-plugin-info <name>  print one plugin's info as JSON, then exit
+      --dump                     print {"Protocol":"MsgPack:1","Plugins":[…]}, then exit (Kong >= 3.9 query_cmd)
+
+Limits (each instance is an isolate):
+      --memory-limit <MB>             heap per instance (default 64)
+      --plugin-memory-limit <NAME=MB> heap per instance of one plugin (repeatable)
+      --cpu-limit <ms>                one slice of plugin code, e.g. from one PDK answer to the next call (default 100)
+      --start-timeout <ms>            module body and constructor (default 2000)
+      --event-timeout <ms>            wait on a plugin, or on Kong, before an event is ended (default 60000)
+      --max-frame-size <bytes>        largest MessagePack frame accepted from Kong (default 33554432)
+      --on-plugin-error closed|open   closed: a failing plugin answers 500 in request phases (default); open: the request goes on
+      --shutdown-timeout <ms>         on SIGTERM, how long requests in flight may finish (default 10000)
+
+Other:
+  -v, --verbose                  -v info (default), -vv debug
+      --version                  print the version
+  -h, --help                     this text
+
+Go-style single-dash spellings (-kong-prefix, -plugins-directory, -dump-all-plugins, -dump, -version) work too.
+`;

@@ -1,0 +1,90 @@
+// Every server option with its default, validated once at the edge, then frozen.
+import path from 'node:path';
+import { z } from 'zod';
+import { OptionError } from '../errors.ts';
+
+export const FAILURE_POLICIES = ['closed', 'open'] as const;
+export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
+
+export interface ServerOptions {
+  readonly socketPath: string;
+  readonly pluginsDir: string;
+  /** MB of V8 heap per instance isolate */
+  readonly memoryLimitMb: number;
+  readonly pluginMemoryLimitMb: Readonly<Record<string, number>>;
+  /** ms one slice of plugin code may run before the instance is stopped */
+  readonly cpuLimitMs: number;
+  /** ms for a plugin's module body and constructor */
+  readonly startTimeoutMs: number;
+  /** ms an event may wait on its plugin, and on Kong, before it is ended */
+  readonly eventTimeoutMs: number;
+  readonly maxFrameSize: number;
+  readonly onPluginError: FailurePolicy;
+  readonly shutdownTimeoutMs: number;
+  readonly logLevel: string;
+}
+
+export const DEFAULTS = {
+  kongPrefix: '/usr/local/kong',
+  sockName: 'js_pluginserver.sock',
+  memoryLimitMb: 64,
+  cpuLimitMs: 100,
+  startTimeoutMs: 2000,
+  eventTimeoutMs: 60_000,
+  maxFrameSize: 32 * 1024 * 1024,
+  onPluginError: 'closed' as FailurePolicy,
+  shutdownTimeoutMs: 10_000,
+} as const;
+
+const positiveInt = (name: string, min: number, max: number) =>
+  z.coerce
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be a whole number`)
+    .min(min, `${name} must be at least ${min}`)
+    .max(max, `${name} must be at most ${max}`);
+
+const schema = z.object({
+  kongPrefix: z.string().min(1),
+  sockName: z.string().min(1),
+  pluginsDir: z.string().min(1, '--plugins-directory (-d) is required'),
+  memoryLimitMb: positiveInt('--memory-limit', 8, 8192),
+  pluginMemoryLimit: z.array(z.string()),
+  cpuLimitMs: positiveInt('--cpu-limit', 1, 3_600_000),
+  startTimeoutMs: positiveInt('--start-timeout', 10, 3_600_000),
+  eventTimeoutMs: positiveInt('--event-timeout', 10, 3_600_000),
+  maxFrameSize: positiveInt('--max-frame-size', 1024, 1024 * 1024 * 1024),
+  onPluginError: z.enum(FAILURE_POLICIES, { error: '--on-plugin-error must be "closed" or "open"' }),
+  shutdownTimeoutMs: positiveInt('--shutdown-timeout', 0, 3_600_000),
+  verbose: z.number().int().min(0),
+});
+
+export type RawOptions = Omit<z.input<typeof schema>, 'onPluginError'> & { onPluginError: string };
+
+export function buildOptions(raw: RawOptions): ServerOptions {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new OptionError(parsed.error.issues.map((i) => i.message).join('; '));
+  }
+  const o = parsed.data;
+  const perPlugin: Record<string, number> = {};
+  for (const entry of o.pluginMemoryLimit) {
+    const m = /^([^=]+)=(\d+)$/.exec(entry);
+    if (!m) throw new OptionError(`--plugin-memory-limit expects NAME=MB, got "${entry}"`);
+    const mb = Number(m[2]);
+    if (mb < 8 || mb > 8192) throw new OptionError(`--plugin-memory-limit ${m[1]} must be between 8 and 8192 MB`);
+    perPlugin[m[1]!.toLowerCase()] = mb;
+  }
+  return Object.freeze({
+    socketPath: path.resolve(o.kongPrefix, o.sockName),
+    pluginsDir: path.resolve(o.pluginsDir),
+    memoryLimitMb: o.memoryLimitMb,
+    pluginMemoryLimitMb: Object.freeze(perPlugin),
+    cpuLimitMs: o.cpuLimitMs,
+    startTimeoutMs: o.startTimeoutMs,
+    eventTimeoutMs: o.eventTimeoutMs,
+    maxFrameSize: o.maxFrameSize,
+    onPluginError: o.onPluginError,
+    shutdownTimeoutMs: o.shutdownTimeoutMs,
+    logLevel: o.verbose >= 2 ? 'debug' : 'info',
+  });
+}

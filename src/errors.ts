@@ -1,0 +1,104 @@
+// Every error the server raises, each with a stable code. The RPC layer sends `message` to Kong,
+// so the messages are written for the person reading Kong's error.log.
+
+export class KpsError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'KpsError';
+    this.code = code;
+  }
+}
+
+/** Kong string-matches "no plugin instance" (case-sensitive in 2.0-2.2) and then restarts the instance. */
+export class NoPluginInstanceError extends KpsError {
+  constructor(id: number) {
+    super('KPS_ERR_NO_INSTANCE', `No plugin instance ${id}`);
+  }
+}
+
+export class NoRunningEventError extends KpsError {
+  constructor(id: number) {
+    super('KPS_ERR_NO_EVENT', `No running event ${id}`);
+  }
+}
+
+/** A Step for an event whose plugin is still running: Kong has no call of ours to answer. */
+export class EventBusyError extends KpsError {
+  constructor(id: number) {
+    super('KPS_ERR_EVENT_BUSY', `event ${id} is running its plugin; a Step is only valid after a PDK call was sent`);
+  }
+}
+
+export class UnknownPluginError extends KpsError {
+  constructor(name: string, known: readonly string[]) {
+    super('KPS_ERR_UNKNOWN_PLUGIN', `plugin "${name}" is not loaded (loaded: ${known.join(', ') || 'none'})`);
+  }
+}
+
+export class PluginLoadError extends KpsError {
+  readonly plugin: string;
+  readonly file: string;
+  constructor(plugin: string, file: string, detail: string) {
+    super('KPS_ERR_PLUGIN_LOAD', detail);
+    this.plugin = plugin;
+    this.file = file;
+  }
+}
+
+export class BadConfigError extends KpsError {
+  constructor(plugin: string, detail: string) {
+    super('KPS_ERR_BAD_CONFIG', `Decoding config of ${plugin}: ${detail}`);
+  }
+}
+
+export class InstanceStartError extends KpsError {
+  constructor(plugin: string, detail: string) {
+    super('KPS_ERR_INSTANCE_START', `starting ${plugin}: ${detail}`);
+  }
+}
+
+export class UnknownMethodError extends KpsError {
+  constructor(method: string) {
+    const [ns, name] = method.includes('.') ? method.split('.', 2) : ['', method];
+    super(
+      'KPS_ERR_UNKNOWN_METHOD',
+      ns === 'plugin' || ns === '' ? `method ${name} not implemented` : `RPC for ${ns} is not supported`,
+    );
+  }
+}
+
+export class BadParamsError extends KpsError {
+  constructor(method: string, detail: string) {
+    super('KPS_ERR_BAD_PARAMS', `${method}: ${detail}`);
+  }
+}
+
+export class FrameTooLargeError extends KpsError {
+  constructor(size: number, limit: number) {
+    super('KPS_ERR_FRAME_TOO_LARGE', `frame of at least ${size} bytes exceeds --max-frame-size ${limit}`);
+  }
+}
+
+export class MalformedFrameError extends KpsError {
+  constructor(detail: string) {
+    super('KPS_ERR_MALFORMED_FRAME', `malformed MessagePack-RPC frame: ${detail}`);
+  }
+}
+
+export class OptionError extends KpsError {
+  constructor(detail: string) {
+    super('KPS_ERR_OPTION', detail);
+  }
+}
+
+export class ShuttingDownError extends KpsError {
+  constructor() {
+    super('KPS_ERR_SHUTTING_DOWN', 'plugin server is shutting down');
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,138 @@
+// The RPC side of instances and events: ids, what Kong started with which config, and routing of
+// events to the instance host. It holds no isolate; the host answers in plain data.
+import type { Logger } from '../log.ts';
+import type { ServerOptions } from '../config/options.ts';
+import type { InstanceStatus, Phase, StepData } from '../rpc/protocol.ts';
+import type { InstanceHostApi, StepAnswer } from '../sandbox/host-api.ts';
+import type { PluginRegistry } from '../plugins/registry.ts';
+import { IdSequence } from './ids.ts';
+import { BadConfigError, NoPluginInstanceError, errorMessage } from '../errors.ts';
+
+interface InstanceRecord extends InstanceStatus {
+  plugin: string;
+}
+
+interface PluginActivity {
+  lastStart: number;
+  lastClose: number;
+}
+
+export class InstanceManager {
+  readonly #instances = new Map<number, InstanceRecord>();
+  readonly #activity = new Map<string, PluginActivity>();
+  readonly #instanceIds = new IdSequence();
+  readonly #eventIds = new IdSequence();
+  readonly #registry: PluginRegistry;
+  readonly #host: InstanceHostApi;
+  readonly #opts: ServerOptions;
+  readonly #log: Logger;
+
+  constructor(registry: PluginRegistry, host: InstanceHostApi, opts: ServerOptions, log: Logger) {
+    this.#registry = registry;
+    this.#host = host;
+    this.#opts = opts;
+    this.#log = log;
+  }
+
+  get count(): number {
+    return this.#instances.size;
+  }
+
+  async start(name: string, configJson: string): Promise<InstanceStatus> {
+    const plugin = this.#registry.get(name);
+    let config: unknown;
+    try {
+      config = JSON.parse(configJson);
+    } catch (err) {
+      throw new BadConfigError(name, errorMessage(err));
+    }
+    const id = this.#instanceIds.next();
+    const t0 = performance.now();
+    await this.#host.startInstance({
+      instanceId: id,
+      plugin: name,
+      code: plugin.compiled.code,
+      filename: plugin.compiled.source.entry,
+      config,
+      memoryLimitMb: this.#opts.pluginMemoryLimitMb[name] ?? this.#opts.memoryLimitMb,
+    });
+    const record: InstanceRecord = { plugin: name, Name: name, Id: id, Config: config, StartTime: Date.now() / 1000 };
+    this.#instances.set(id, record);
+    this.#touch(name).lastStart = record.StartTime;
+    this.#log.info({ event: 'instance.started', plugin: name, instance: id, ms: +(performance.now() - t0).toFixed(2) }, `started instance ${id} of ${name}`);
+    return publicStatus(record);
+  }
+
+  status(id: number): InstanceStatus {
+    return publicStatus(this.#record(id));
+  }
+
+  async close(id: number): Promise<InstanceStatus> {
+    const record = this.#record(id);
+    this.#instances.delete(id);
+    this.#touch(record.plugin).lastClose = Date.now() / 1000;
+    try {
+      await this.#host.closeInstance(id);
+    } catch (err) {
+      if (!(err instanceof NoPluginInstanceError)) throw err;
+    }
+    this.#log.info({ event: 'instance.closed', plugin: record.plugin, instance: id }, `closed instance ${id}`);
+    return publicStatus(record);
+  }
+
+  async handleEvent(instanceId: number, phase: Phase): Promise<StepData> {
+    this.#record(instanceId);
+    const eventId = this.#eventIds.next();
+    const answer = await this.#forgetIfGone(instanceId, this.#host.handleEvent({ instanceId, eventId, phase }));
+    return { EventId: eventId, Data: answer };
+  }
+
+  async step(eventId: number, data: { data?: unknown; error?: string }): Promise<StepData> {
+    const answer = await this.#host.step({ eventId, ...data });
+    return { EventId: eventId, Data: answer };
+  }
+
+  /** GetStatus: every loaded plugin with its live instances. */
+  statusReport(): { Pid: number; Plugins: Record<string, unknown> } {
+    const plugins: Record<string, unknown> = {};
+    for (const p of this.#registry.all()) {
+      const name = p.info.Name;
+      const act = this.#activity.get(name);
+      plugins[name] = {
+        Name: name,
+        Modtime: p.modTime,
+        LoadTime: p.loadTime,
+        Instances: [...this.#instances.values()].filter((r) => r.plugin === name).map(publicStatus),
+        LastStartInstance: act?.lastStart ?? 0,
+        LastCloseInstance: act?.lastClose ?? 0,
+      };
+    }
+    return { Pid: process.pid, Plugins: plugins };
+  }
+
+  #record(id: number): InstanceRecord {
+    const r = this.#instances.get(id);
+    if (!r) throw new NoPluginInstanceError(id);
+    return r;
+  }
+
+  /** The host lost the instance (its isolate died): Kong will be told, and will start a new one. */
+  async #forgetIfGone(id: number, work: Promise<StepAnswer>): Promise<StepAnswer> {
+    try {
+      return await work;
+    } catch (err) {
+      if (err instanceof NoPluginInstanceError) this.#instances.delete(id);
+      throw err;
+    }
+  }
+
+  #touch(name: string): PluginActivity {
+    let a = this.#activity.get(name);
+    if (!a) this.#activity.set(name, (a = { lastStart: 0, lastClose: 0 }));
+    return a;
+  }
+}
+
+function publicStatus(r: InstanceRecord): InstanceStatus {
+  return { Name: r.Name, Id: r.Id, Config: r.Config, StartTime: r.StartTime };
+}

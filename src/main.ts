@@ -1,0 +1,103 @@
+// Entry point: argv → validated options → one mode (serve or dump) → signals and parent watch.
+import { parseCli, HELP, type CliValues } from './cli/args.ts';
+import { renderDump, type DumpMode } from './cli/dump.ts';
+import { buildOptions, DEFAULTS, type ServerOptions } from './config/options.ts';
+import { createLogger, type Logger } from './log.ts';
+import { KpsError, errorMessage } from './errors.ts';
+import { PluginRegistry } from './plugins/registry.ts';
+import { LocalInstanceHost } from './sandbox/local-host.ts';
+import { InstanceManager } from './instances/manager.ts';
+import { Dispatcher } from './rpc/dispatcher.ts';
+import { RpcServer } from './rpc/server.ts';
+import { kongConfLines } from './cli/kong-conf.ts';
+import { VERSION } from './version.ts';
+
+async function main(argv: string[]): Promise<number> {
+  const cli = parseCli(argv);
+  if (cli.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (cli.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const dump = dumpMode(cli);
+  const opts = buildOptions({
+    kongPrefix: cli['kong-prefix'] ?? DEFAULTS.kongPrefix,
+    sockName: cli['sock-name'] ?? cli['socket-name'] ?? DEFAULTS.sockName,
+    pluginsDir: cli['plugins-directory'] ?? '',
+    memoryLimitMb: cli['memory-limit'] ?? DEFAULTS.memoryLimitMb,
+    pluginMemoryLimit: cli['plugin-memory-limit'] ?? [],
+    cpuLimitMs: cli['cpu-limit'] ?? DEFAULTS.cpuLimitMs,
+    startTimeoutMs: cli['start-timeout'] ?? DEFAULTS.startTimeoutMs,
+    eventTimeoutMs: cli['event-timeout'] ?? DEFAULTS.eventTimeoutMs,
+    maxFrameSize: cli['max-frame-size'] ?? DEFAULTS.maxFrameSize,
+    onPluginError: cli['on-plugin-error'] ?? DEFAULTS.onPluginError,
+    shutdownTimeoutMs: cli['shutdown-timeout'] ?? DEFAULTS.shutdownTimeoutMs,
+    verbose: cli.verbose?.length ?? 0,
+  });
+  const log = createLogger({ level: opts.logLevel, stream: dump ? 2 : 1 });
+  const host = new LocalInstanceHost(opts, log);
+  const registry = new PluginRegistry();
+  await registry.loadDirectory(opts.pluginsDir, host, opts.memoryLimitMb, log);
+
+  if (dump) {
+    process.stdout.write(renderDump(dump, registry) + '\n');
+    await host.shutdown();
+    return 0;
+  }
+  return serve(opts, registry, host, log);
+}
+
+function dumpMode(cli: CliValues): DumpMode | null {
+  if (cli['dump-plugin-info'] !== undefined) return { kind: 'one', name: cli['dump-plugin-info'] };
+  if (cli['dump-all-plugins']) return { kind: 'all' };
+  if (cli.dump) return { kind: 'protocol' };
+  return null;
+}
+
+async function serve(opts: ServerOptions, registry: PluginRegistry, host: LocalInstanceHost, log: Logger): Promise<number> {
+  const manager = new InstanceManager(registry, host, opts, log);
+  const dispatcher = new Dispatcher({
+    manager,
+    registry,
+    reloadFrom: async (dir) => {
+      await registry.loadDirectory(dir, host, opts.memoryLimitMb, log);
+    },
+  });
+  const server = new RpcServer(opts, dispatcher, log);
+  await server.listen();
+  log.info({ event: 'server.listening', socket: opts.socketPath, plugins: registry.names, version: VERSION }, `listening on ${opts.socketPath}`);
+  if (process.stderr.isTTY) process.stderr.write(kongConfLines(opts, registry.names));
+
+  let stopping: Promise<number> | null = null;
+  const stop = (why: string): Promise<number> => {
+    stopping ??= (async () => {
+      log.info({ event: 'server.stopping', reason: why, requestsInFlight: server.requestsInFlight }, `shutting down (${why})`);
+      await server.close(opts.shutdownTimeoutMs);
+      await host.shutdown();
+      log.info({ event: 'server.stopped' }, 'stopped');
+      return 0;
+    })();
+    return stopping;
+  };
+  return new Promise<number>((resolve) => {
+    process.once('SIGTERM', () => void stop('SIGTERM').then(resolve));
+    process.once('SIGINT', () => void stop('SIGINT').then(resolve));
+    // Kong < 3.0 never signals its plugin servers: notice that the parent is gone (we get re-parented).
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) void stop('parent process exited').then(resolve);
+    }, 1000).unref();
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const known = err instanceof KpsError;
+    process.stderr.write(`kong-sandbox-pluginserver: ${known ? errorMessage(err) : (err as Error)?.stack ?? String(err)}\n`);
+    process.exit(known ? 2 : 1);
+  },
+);

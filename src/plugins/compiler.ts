@@ -1,0 +1,77 @@
+// esbuild: a plugin (JS or TS, CJS or ESM, with its npm dependencies) → one classic script for an
+// isolate that has no module loader. Node built-ins and native addons cannot work in a V8 isolate,
+// so importing one is a build error that names the import.
+import { build, type Plugin as EsbuildPlugin, type Message } from 'esbuild';
+import { builtinModules } from 'node:module';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { PluginLoadError } from '../errors.ts';
+import type { PluginSource } from './discovery.ts';
+
+export interface CompiledPlugin {
+  source: PluginSource;
+  code: string;
+  /** sha256 of the bundle: the identity of a plugin version */
+  hash: string;
+  /** every file the bundle was built from */
+  inputs: string[];
+}
+
+const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+
+const refuseHostModules: EsbuildPlugin = {
+  name: 'kps-refuse-host-modules',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => {
+      if (args.path.startsWith('node:') || BUILTINS.has(args.path) || BUILTINS.has(args.path.split('/')[0]!)) {
+        return {
+          errors: [{ text: `import "${args.path}" is not available: plugins run in a V8 isolate without Node.js APIs (use the kong PDK instead)` }],
+        };
+      }
+      return undefined;
+    });
+    b.onLoad({ filter: /\.node$/ }, (args) => ({
+      errors: [{ text: `native addon "${path.basename(args.path)}" cannot run in a V8 isolate` }],
+    }));
+  },
+};
+
+export const EXPORTS_GLOBAL = '__kps_exports';
+
+export async function compilePlugin(source: PluginSource): Promise<CompiledPlugin> {
+  let result;
+  try {
+    result = await build({
+      entryPoints: [source.entry],
+      bundle: true,
+      write: false,
+      format: 'iife',
+      globalName: EXPORTS_GLOBAL,
+      platform: 'neutral',
+      mainFields: ['main', 'module'],
+      conditions: ['default', 'require', 'import'],
+      target: 'es2024',
+      metafile: true,
+      logLevel: 'silent',
+      plugins: [refuseHostModules],
+      absWorkingDir: path.dirname(source.entry),
+    });
+  } catch (err) {
+    const errors = (err as { errors?: Message[] }).errors;
+    const detail = errors?.length ? errors.map(formatMessage).join('; ') : String(err);
+    throw new PluginLoadError(source.name, source.entry, detail);
+  }
+  const code = result.outputFiles[0]!.text;
+  const cwd = path.dirname(source.entry);
+  return {
+    source,
+    code,
+    hash: createHash('sha256').update(code).digest('hex'),
+    inputs: Object.keys(result.metafile.inputs).map((p) => path.resolve(cwd, p)),
+  };
+}
+
+function formatMessage(m: Message): string {
+  const loc = m.location ? `${m.location.file}:${m.location.line}:${m.location.column + 1}: ` : '';
+  return `${loc}${m.text}`;
+}

@@ -1,0 +1,61 @@
+// The MessagePack codec with every interop option pinned (see design.md, "msgpack").
+import { Packr, Unpackr } from 'msgpackr';
+
+const packr = new Packr({
+  useRecords: false, // plain maps only: Kong's lua-MessagePack knows no msgpackr records
+  encodeUndefinedAsNil: true,
+  variableMapSize: true, // smallest map header, as every other msgpack writer does
+  moreTypes: false,
+  bundleStrings: false,
+});
+
+// mapsAsObjects:false keeps every key exactly ("__proto__" included); toPlain() then builds
+// null-prototype objects so no key can reach a prototype.
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: false, int64AsType: 'number' });
+
+export function encode(value: unknown): Buffer {
+  return packr.pack(value);
+}
+
+/** Turns decoded Maps into null-prototype objects, recursively. Keys become strings. */
+export function toPlain(value: unknown): unknown {
+  if (value instanceof Map) {
+    const out: Record<string, unknown> = Object.create(null);
+    for (const [k, v] of value) {
+      Object.defineProperty(out, String(k), { value: toPlain(v), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = toPlain(value[i]);
+    return value;
+  }
+  return value;
+}
+
+export interface DecodeResult {
+  values: unknown[];
+  /** bytes consumed by complete values; the rest is an incomplete frame */
+  consumed: number;
+}
+
+/** Decodes every complete value in `buf`. Throws (not incomplete) on bytes that are not MessagePack. */
+export function decodeAvailable(buf: Buffer): DecodeResult {
+  const values: unknown[] = [];
+  let consumed = 0;
+  if (buf.length === 0) return { values, consumed };
+  try {
+    unpackr.unpackMultiple(buf, (value: unknown, _start?: number, end?: number) => {
+      values.push(toPlain(value));
+      consumed = end ?? buf.length;
+    });
+  } catch (err) {
+    if (!(err as { incomplete?: boolean }).incomplete) throw err;
+  }
+  return { values, consumed };
+}
+
+/** Decodes exactly one value (tests, dumps). */
+export function decodeOne(buf: Buffer): unknown {
+  return toPlain(unpackr.unpack(buf));
+}

@@ -1,0 +1,95 @@
+// The plugin.* method table (protocol.md §2): parameters in, result or typed error out.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { InstanceManager } from '../instances/manager.ts';
+import type { PluginRegistry } from '../plugins/registry.ts';
+import { UnknownMethodError, BadParamsError, KpsError } from '../errors.ts';
+import { isPhase } from './protocol.ts';
+import { mapParam, idValue, stringValue, has } from './params.ts';
+
+export type Handler = (params: unknown[]) => unknown;
+
+export interface DispatcherDeps {
+  manager: InstanceManager;
+  registry: PluginRegistry;
+  /** SetPluginDir: load the plugins of another directory */
+  reloadFrom(dir: string): Promise<void>;
+}
+
+const STEP_METHODS = [
+  'plugin.Step', 'plugin.StepMultiMap', 'plugin.StepCredential', 'plugin.StepRoute', 'plugin.StepService',
+  'plugin.StepConsumer', 'plugin.StepMemoryStats', 'plugin.StepPlugin',
+];
+
+export class Dispatcher {
+  readonly #table = new Map<string, Handler>();
+
+  constructor(deps: DispatcherDeps) {
+    const { manager, registry } = deps;
+    const t = this.#table;
+
+    t.set('plugin.SetPluginDir', async (params) => {
+      const dir = path.resolve(stringValue('plugin.SetPluginDir', 'dir', params[0]));
+      if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+        throw new BadParamsError('plugin.SetPluginDir', `plugin directory ${dir} does not exist`);
+      }
+      await deps.reloadFrom(dir);
+      return 'ok';
+    });
+
+    t.set('plugin.GetStatus', () => manager.statusReport());
+
+    t.set('plugin.GetPluginInfo', (params) => registry.get(stringValue('plugin.GetPluginInfo', 'name', params[0])).info);
+
+    t.set('plugin.StartInstance', (params) => {
+      const m = 'plugin.StartInstance';
+      const p = mapParam(m, params);
+      return manager.start(stringValue(m, 'Name', p.Name), has(p, 'Config') ? stringValue(m, 'Config', p.Config) : 'null');
+    });
+
+    t.set('plugin.InstanceStatus', (params) => manager.status(idValue('plugin.InstanceStatus', 'id', params[0])));
+
+    t.set('plugin.CloseInstance', (params) => manager.close(idValue('plugin.CloseInstance', 'id', params[0])));
+
+    t.set('plugin.HandleEvent', (params) => {
+      const m = 'plugin.HandleEvent';
+      const p = mapParam(m, params);
+      const id = idValue(m, 'InstanceId', p.InstanceId);
+      const phase = p.EventName;
+      if (!isPhase(phase)) throw new BadParamsError(m, `EventName must be one of certificate, rewrite, access, response, preread, log`);
+      return manager.handleEvent(id, phase);
+    });
+
+    for (const name of STEP_METHODS) {
+      t.set(name, (params) => {
+        const p = mapParam(name, params);
+        const id = idValue(name, 'EventId', p.EventId);
+        return manager.step(id, has(p, 'Data') ? { data: p.Data } : {});
+      });
+    }
+
+    t.set('plugin.StepError', (params) => {
+      const m = 'plugin.StepError';
+      const p = mapParam(m, params);
+      const id = idValue(m, 'EventId', p.EventId);
+      const data = has(p, 'Data') && p.Data !== null ? p.Data : 'unknown error';
+      return manager.step(id, { error: typeof data === 'string' || data instanceof Uint8Array ? stringValue(m, 'Data', data) : JSON.stringify(data) });
+    });
+  }
+
+  get methods(): string[] {
+    return [...this.#table.keys()];
+  }
+
+  /** Resolves with the result, or rejects with a KpsError (any other error is a bug, reported as such). */
+  async dispatch(method: string, params: unknown[]): Promise<unknown> {
+    const handler = this.#table.get(method);
+    if (!handler) throw new UnknownMethodError(method);
+    try {
+      return await handler(params);
+    } catch (err) {
+      if (err instanceof KpsError) throw err;
+      throw new KpsError('KPS_ERR_INTERNAL', `internal error in ${method}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}

@@ -1,0 +1,56 @@
+// Bytes of one connection → complete MessagePack-RPC requests. Frames may be split at any byte
+// or arrive several to a chunk; Kong has no length prefix, so "complete" means "decodes".
+import { decodeAvailable } from './codec.ts';
+import { FrameTooLargeError, MalformedFrameError, errorMessage } from '../errors.ts';
+import { REQUEST } from './protocol.ts';
+
+export interface RpcRequest {
+  msgid: number;
+  method: string;
+  params: unknown[];
+}
+
+/** A frame that decoded but is not a request we can answer: close the connection. */
+export class FrameReader {
+  #pending: Buffer | null = null;
+  readonly #maxFrameSize: number;
+
+  constructor(maxFrameSize: number) {
+    this.#maxFrameSize = maxFrameSize;
+  }
+
+  /** Feeds one chunk; returns the complete requests it finished. Throws on a frame that can't be served. */
+  push(chunk: Buffer): RpcRequest[] {
+    const buf = this.#pending ? Buffer.concat([this.#pending, chunk]) : chunk;
+    let decoded;
+    try {
+      decoded = decodeAvailable(buf);
+    } catch (err) {
+      throw new MalformedFrameError(errorMessage(err));
+    }
+    const rest = buf.length - decoded.consumed;
+    if (rest > this.#maxFrameSize) throw new FrameTooLargeError(rest, this.#maxFrameSize);
+    this.#pending = rest > 0 ? buf.subarray(decoded.consumed) : null;
+    return decoded.values.map(toRequest);
+  }
+
+  get bufferedBytes(): number {
+    return this.#pending?.length ?? 0;
+  }
+}
+
+function toRequest(frame: unknown): RpcRequest {
+  if (!Array.isArray(frame) || frame.length !== 4 || frame[0] !== REQUEST) {
+    throw new MalformedFrameError('expected [0, msgid, method, params]');
+  }
+  const [, msgid, method, params] = frame as [number, unknown, unknown, unknown];
+  if (typeof msgid !== 'number' || !Number.isInteger(msgid) || msgid < 0) {
+    throw new MalformedFrameError('msgid is not an unsigned integer');
+  }
+  // A bad method or params still gets an RPC error: we know which msgid to answer.
+  return {
+    msgid,
+    method: typeof method === 'string' ? method : String(method),
+    params: Array.isArray(params) ? params : [params],
+  };
+}

@@ -1,0 +1,132 @@
+// The Unix socket server Kong connects to: one request in flight per connection in practice, many
+// connections at once; state lives in the dispatcher, never in a connection.
+import net from 'node:net';
+import fs from 'node:fs';
+import type { Logger } from '../log.ts';
+import { encode } from './codec.ts';
+import { FrameReader, type RpcRequest } from './framing.ts';
+import { NOTIFICATION, RESPONSE } from './protocol.ts';
+import { KpsError, errorMessage } from '../errors.ts';
+import type { Dispatcher } from './dispatcher.ts';
+
+export interface RpcServerOptions {
+  socketPath: string;
+  maxFrameSize: number;
+}
+
+export class RpcServer {
+  readonly #server: net.Server;
+  readonly #opts: RpcServerOptions;
+  readonly #log: Logger;
+  readonly #dispatcher: Dispatcher;
+  readonly #sockets = new Set<net.Socket>();
+  #inFlight = 0;
+  #connSeq = 0;
+  #idleWaiters: Array<() => void> = [];
+
+  constructor(opts: RpcServerOptions, dispatcher: Dispatcher, log: Logger) {
+    this.#opts = opts;
+    this.#dispatcher = dispatcher;
+    this.#log = log;
+    this.#server = net.createServer((s) => this.#onConnection(s));
+  }
+
+  get requestsInFlight(): number {
+    return this.#inFlight;
+  }
+
+  async listen(): Promise<void> {
+    await removeStaleSocket(this.#opts.socketPath);
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(this.#opts.socketPath, () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    });
+    // Kong runs as the same user that starts us; nobody else needs the socket.
+    fs.chmodSync(this.#opts.socketPath, 0o660);
+  }
+
+  /** Stops accepting, waits (bounded) for requests in flight, then closes every connection. */
+  async close(timeoutMs: number): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    if (this.#inFlight > 0) {
+      await Promise.race([
+        new Promise<void>((resolve) => this.#idleWaiters.push(resolve)),
+        new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref()),
+      ]);
+    }
+    for (const s of this.#sockets) s.destroy();
+    await closed;
+    fs.rmSync(this.#opts.socketPath, { force: true });
+  }
+
+  #onConnection(socket: net.Socket): void {
+    const conn = ++this.#connSeq;
+    this.#sockets.add(socket);
+    const reader = new FrameReader(this.#opts.maxFrameSize);
+    // Kong (go-pluginserver convention) learns our pid on every connection, so it notices a restart.
+    socket.write(encode([NOTIFICATION, 'serverPid', process.pid]));
+    socket.on('data', (chunk: Buffer) => {
+      let requests: RpcRequest[];
+      try {
+        requests = reader.push(chunk);
+      } catch (err) {
+        this.#log.warn({ event: 'rpc.bad_frame', conn, code: (err as KpsError).code }, `closing connection: ${errorMessage(err)}`);
+        socket.destroy();
+        return;
+      }
+      for (const req of requests) this.#serve(socket, conn, req);
+    });
+    socket.on('error', (err) => this.#log.debug({ event: 'rpc.socket_error', conn }, errorMessage(err)));
+    socket.on('close', () => this.#sockets.delete(socket));
+  }
+
+  #serve(socket: net.Socket, conn: number, req: RpcRequest): void {
+    this.#inFlight++;
+    this.#dispatcher.dispatch(req.method, req.params).then(
+      (result) => this.#reply(socket, req.msgid, null, result ?? null),
+      (err: unknown) => {
+        const message = errorMessage(err);
+        const level = err instanceof KpsError && err.code !== 'KPS_ERR_INTERNAL' ? 'info' : 'error';
+        this.#log[level]({ event: 'rpc.error', conn, method: req.method, code: (err as KpsError).code }, message);
+        this.#reply(socket, req.msgid, message, null);
+      },
+    ).finally(() => {
+      if (--this.#inFlight === 0) for (const w of this.#idleWaiters.splice(0)) w();
+    });
+  }
+
+  #reply(socket: net.Socket, msgid: number, error: string | null, result: unknown): void {
+    if (socket.destroyed) return;
+    let bytes: Buffer;
+    try {
+      bytes = encode([RESPONSE, msgid, error, result]);
+    } catch (err) {
+      bytes = encode([RESPONSE, msgid, `could not encode the result: ${errorMessage(err)}`, null]);
+    }
+    socket.write(bytes);
+  }
+}
+
+/** A socket file left by a dead server is removed; a live server on the path is never stolen. */
+async function removeStaleSocket(socketPath: string): Promise<void> {
+  let stat: fs.Stats;
+  try {
+    stat = fs.lstatSync(socketPath);
+  } catch {
+    return;
+  }
+  if (!stat.isSocket()) throw new KpsError('KPS_ERR_SOCKET_PATH', `${socketPath} exists and is not a socket; refusing to replace it`);
+  const alive = await new Promise<boolean>((resolve) => {
+    const probe = net.connect(socketPath);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+  if (alive) throw new KpsError('KPS_ERR_SOCKET_IN_USE', `another plugin server is listening on ${socketPath}; stop it or choose another --sock-name`);
+  fs.rmSync(socketPath, { force: true });
+}

@@ -1,0 +1,53 @@
+// The message-shaped boundary between the RPC side and the side that hosts isolates. Plain data in
+// and out, so the instance side can live in another process (a shard) without the RPC side changing.
+import type { Phase, PdkCall } from '../rpc/protocol.ts';
+
+export interface PluginCode {
+  plugin: string;
+  /** the bundled classic script */
+  code: string;
+  /** shown in stack traces */
+  filename: string;
+}
+
+/** What a plugin's module exported, as read inside a throwaway isolate (validated by the caller). */
+export interface PluginDescription {
+  name: string | null;
+  version: unknown;
+  priority: unknown;
+  phases: string[];
+  schemaFields: unknown;
+}
+
+export interface StartInstanceMsg extends PluginCode {
+  instanceId: number;
+  config: unknown;
+  memoryLimitMb: number;
+}
+
+export interface HandleEventMsg {
+  instanceId: number;
+  eventId: number;
+  phase: Phase;
+}
+
+export interface StepMsg {
+  eventId: number;
+  /** absent = Kong sent no Data (nil) */
+  data?: unknown;
+  /** set for plugin.StepError: the pending PDK call fails with this message */
+  error?: string;
+}
+
+export type StepAnswer = 'ret' | PdkCall;
+
+export interface InstanceHostApi {
+  describePlugin(msg: PluginCode & { memoryLimitMb: number }): Promise<PluginDescription>;
+  startInstance(msg: StartInstanceMsg): Promise<void>;
+  handleEvent(msg: HandleEventMsg): Promise<StepAnswer>;
+  step(msg: StepMsg): Promise<StepAnswer>;
+  closeInstance(instanceId: number): Promise<void>;
+  /** events not yet answered with "ret" or a terminal call */
+  eventsInFlight(): number;
+  shutdown(): Promise<void>;
+}

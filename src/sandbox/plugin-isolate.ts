@@ -1,0 +1,140 @@
+// One V8 isolate (isolated-vm) with the sandbox runtime and one plugin bundle loaded. The host keeps
+// References to the runtime's API; plugin code gets nothing but copies through the one bridge.
+import ivm from 'isolated-vm';
+import { sandboxRuntimeSource } from './runtime-source.ts';
+import type { PluginCode, PluginDescription } from './host-api.ts';
+
+export type BridgeMessage =
+  | { kind: 'call'; eventId: number; method: string; args: unknown[] }
+  | { kind: 'done'; eventId: number; error: string | null }
+  | { kind: 'log'; eventId: number; level: string; text: string };
+
+export interface IsolateLimits {
+  memoryLimitMb: number;
+  /** ms for one slice of plugin code (an event step) */
+  cpuLimitMs: number;
+  /** ms for the module body and the constructor */
+  startTimeoutMs: number;
+}
+
+const COPY = { arguments: { copy: true } } as const;
+
+/** Why an isolate stopped being usable; the instance is then gone. */
+export class IsolateFailure extends Error {
+  readonly reason: 'timeout' | 'memory' | 'disposed';
+  constructor(reason: IsolateFailure['reason'], message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
+type RuntimeApi = Record<'describe' | 'start' | 'handle' | 'settle' | 'abandon', ivm.Reference>;
+
+export class PluginIsolate {
+  readonly #isolate: ivm.Isolate;
+  readonly #context: ivm.Context;
+  readonly #api: RuntimeApi;
+  readonly #limits: IsolateLimits;
+
+  private constructor(isolate: ivm.Isolate, context: ivm.Context, api: RuntimeApi, limits: IsolateLimits) {
+    this.#isolate = isolate;
+    this.#context = context;
+    this.#api = api;
+    this.#limits = limits;
+  }
+
+  static async create(code: PluginCode, limits: IsolateLimits, onMessage: (m: BridgeMessage) => void): Promise<PluginIsolate> {
+    const isolate = new ivm.Isolate({ memoryLimit: limits.memoryLimitMb });
+    try {
+      const context = await isolate.createContext();
+      const post = (kind: string, eventId: unknown, a: unknown, b: unknown) => {
+        const msg = toMessage(kind, eventId, a, b);
+        if (msg) onMessage(msg);
+      };
+      await context.global.set('__kps_bridge', new ivm.Callback(post, { ignored: true }));
+      const runtime = await isolate.compileScript(sandboxRuntimeSource(), { filename: 'kps:sandbox-runtime.js' });
+      await runtime.run(context, { timeout: limits.startTimeoutMs });
+      runtime.release();
+      const apiRef = (await context.global.get('__kps_runtime', { reference: true })) as ivm.Reference;
+      await context.global.delete('__kps_runtime');
+      const api = {
+        describe: await apiRef.get('describe', { reference: true }),
+        start: await apiRef.get('start', { reference: true }),
+        handle: await apiRef.get('handle', { reference: true }),
+        settle: await apiRef.get('settle', { reference: true }),
+        abandon: await apiRef.get('abandon', { reference: true }),
+      };
+      apiRef.release();
+      const script = await isolate.compileScript(code.code, { filename: code.filename });
+      await guard(isolate, script.run(context, { timeout: limits.startTimeoutMs }));
+      script.release();
+      return new PluginIsolate(isolate, context, api, limits);
+    } catch (err) {
+      if (!isolate.isDisposed) isolate.dispose();
+      throw err;
+    }
+  }
+
+  async describe(): Promise<PluginDescription> {
+    return (await guard(
+      this.#isolate,
+      this.#api.describe.apply(undefined, [], { result: { copy: true }, timeout: this.#limits.startTimeoutMs }),
+    )) as PluginDescription;
+  }
+
+  async start(config: unknown): Promise<void> {
+    await guard(this.#isolate, this.#api.start.apply(undefined, [config], { ...COPY, timeout: this.#limits.startTimeoutMs }));
+  }
+
+  async handle(eventId: number, phase: string): Promise<void> {
+    await guard(this.#isolate, this.#api.handle.apply(undefined, [eventId, phase], { timeout: this.#limits.cpuLimitMs }));
+  }
+
+  async settle(eventId: number, ok: boolean, value: unknown): Promise<void> {
+    await guard(this.#isolate, this.#api.settle.apply(undefined, [eventId, ok, value], { ...COPY, timeout: this.#limits.cpuLimitMs }));
+  }
+
+  abandon(eventId: number): void {
+    if (this.#isolate.isDisposed) return;
+    this.#api.abandon.applyIgnored(undefined, [eventId], { timeout: this.#limits.cpuLimitMs });
+  }
+
+  get heap(): { used: number; total: number; external: number; limit: number } {
+    if (this.#isolate.isDisposed) return { used: 0, total: 0, external: 0, limit: 0 };
+    const h = this.#isolate.getHeapStatisticsSync();
+    return { used: h.used_heap_size, total: h.total_heap_size, external: h.externally_allocated_size, limit: h.heap_size_limit };
+  }
+
+  get disposed(): boolean {
+    return this.#isolate.isDisposed;
+  }
+
+  dispose(): void {
+    if (this.#isolate.isDisposed) return;
+    this.#context.release();
+    this.#isolate.dispose();
+  }
+}
+
+/** Maps isolated-vm's failures onto the reasons an operator can act on. */
+async function guard<T>(isolate: ivm.Isolate, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (/memory limit/i.test(message) || (isolate.isDisposed && /disposed/i.test(message))) {
+      throw new IsolateFailure('memory', 'the plugin exceeded its heap limit (--memory-limit)');
+    }
+    if (/timed out/i.test(message)) throw new IsolateFailure('timeout', 'the plugin ran past its CPU limit (--cpu-limit)');
+    if (isolate.isDisposed) throw new IsolateFailure('disposed', 'the isolate was disposed');
+    throw err;
+  }
+}
+
+function toMessage(kind: string, eventId: unknown, a: unknown, b: unknown): BridgeMessage | null {
+  if (typeof eventId !== 'number') return null;
+  if (kind === 'call' && typeof a === 'string' && Array.isArray(b)) return { kind, eventId, method: a, args: b };
+  if (kind === 'done') return { kind, eventId, error: typeof a === 'string' ? a : null };
+  if (kind === 'log' && typeof a === 'string' && typeof b === 'string') return { kind, eventId, level: a, text: b };
+  return null;
+}
