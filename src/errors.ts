@@ -75,8 +75,11 @@ export class BadParamsError extends KpsError {
 }
 
 export class FrameTooLargeError extends KpsError {
-  constructor(size: number, limit: number) {
+  /** the request's msgid when its first bytes told it: the refusal is then answered, not just logged */
+  readonly msgid: number | null;
+  constructor(size: number, limit: number, msgid: number | null = null) {
     super('KPS_ERR_FRAME_TOO_LARGE', `frame of at least ${size} bytes exceeds --max-frame-size ${limit}`);
+    this.msgid = msgid;
   }
 }
 

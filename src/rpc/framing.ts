@@ -28,8 +28,15 @@ export class FrameReader {
     } catch (err) {
       throw new MalformedFrameError(errorMessage(err));
     }
+    const tooLarge = decoded.sizes.findIndex((size) => size > this.#maxFrameSize);
+    if (tooLarge >= 0) {
+      const start = decoded.sizes.slice(0, tooLarge).reduce((a, b) => a + b, 0);
+      throw new FrameTooLargeError(decoded.sizes[tooLarge]!, this.#maxFrameSize, peekMsgid(buf.subarray(start)));
+    }
     const rest = buf.length - decoded.consumed;
-    if (rest > this.#maxFrameSize) throw new FrameTooLargeError(rest, this.#maxFrameSize);
+    if (rest > this.#maxFrameSize) {
+      throw new FrameTooLargeError(rest, this.#maxFrameSize, peekMsgid(buf.subarray(decoded.consumed)));
+    }
     this.#pending = rest > 0 ? buf.subarray(decoded.consumed) : null;
     return decoded.values.map(toRequest);
   }
@@ -37,6 +44,17 @@ export class FrameReader {
   get bufferedBytes(): number {
     return this.#pending?.length ?? 0;
   }
+}
+
+/** The msgid of a request frame from its first bytes (94 00 <uint>), so even a refused frame gets its answer. */
+function peekMsgid(b: Buffer): number | null {
+  if (b.length < 3 || b[0] !== 0x94 || b[1] !== 0x00) return null;
+  const t = b[2]!;
+  if (t < 0x80) return t;
+  if (t === 0xcc && b.length >= 4) return b[3]!;
+  if (t === 0xcd && b.length >= 5) return b.readUInt16BE(3);
+  if (t === 0xce && b.length >= 7) return b.readUInt32BE(3);
+  return null;
 }
 
 function toRequest(frame: unknown): RpcRequest {

@@ -6,7 +6,7 @@ import type { Logger } from '../log.ts';
 import { encode } from './codec.ts';
 import { FrameReader, type RpcRequest } from './framing.ts';
 import { NOTIFICATION, RESPONSE } from './protocol.ts';
-import { KpsError, errorMessage } from '../errors.ts';
+import { KpsError, FrameTooLargeError, errorMessage } from '../errors.ts';
 import type { Dispatcher } from './dispatcher.ts';
 
 export interface RpcServerOptions {
@@ -74,7 +74,13 @@ export class RpcServer {
         requests = reader.push(chunk);
       } catch (err) {
         this.#log.warn({ event: 'rpc.bad_frame', conn, code: (err as KpsError).code }, `closing connection: ${errorMessage(err)}`);
-        socket.destroy();
+        // The rest of the stream can't be trusted: answer the refused request if we know it, then close.
+        if (err instanceof FrameTooLargeError && err.msgid !== null) {
+          socket.end(encode([RESPONSE, err.msgid, err.message, null]));
+          socket.destroySoon();
+        } else {
+          socket.destroy();
+        }
         return;
       }
       for (const req of requests) this.#serve(socket, conn, req);

@@ -182,7 +182,7 @@ export class KongClient {
   }
 
   /** Raw bytes on a fresh connection; resolves with what the server answered until it closed or went quiet. */
-  async raw(bytes: Buffer[], quietMs = 300): Promise<{ data: Buffer; closed: boolean }> {
+  async raw(bytes: Buffer[], quietMs = 300, expectBytes = Infinity): Promise<{ data: Buffer; closed: boolean }> {
     const socket = net.connect(this.socketPath);
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
@@ -190,14 +190,22 @@ export class KongClient {
     });
     const chunks: Buffer[] = [];
     let closed = false;
-    socket.on('data', (c: Buffer) => chunks.push(c));
+    let received = 0;
+    let gotExpected: () => void = () => {};
+    const expected = new Promise<void>((resolve) => (gotExpected = resolve));
+    socket.on('data', (c: Buffer) => {
+      chunks.push(c);
+      received += c.length;
+      // Once the expected answer is in, wait only briefly for any (unwanted) extra bytes.
+      if (received >= expectBytes) setTimeout(gotExpected, 20);
+    });
     socket.on('error', () => {});
     const done = new Promise<void>((resolve) => socket.on('close', () => { closed = true; resolve(); }));
     for (const b of bytes) {
       socket.write(b);
       await new Promise((r) => setImmediate(r));
     }
-    await Promise.race([done, new Promise((r) => setTimeout(r, quietMs))]);
+    await Promise.race([done, expected, new Promise((r) => setTimeout(r, quietMs))]);
     socket.destroy();
     return { data: Buffer.concat(chunks), closed };
   }
