@@ -75,8 +75,10 @@ async function serve(opts: ServerOptions, registry: PluginRegistry, host: LocalI
   const stop = (why: string): Promise<number> => {
     stopping ??= (async () => {
       log.info({ event: 'server.stopping', reason: why, requestsInFlight: server.requestsInFlight }, `shutting down (${why})`);
-      await server.close(opts.shutdownTimeoutMs);
+      await server.drain(opts.shutdownTimeoutMs);
+      // Whatever still runs now is answered by the failure policy, so no Kong request hangs.
       await host.shutdown();
+      await server.close();
       log.info({ event: 'server.stopped' }, 'stopped');
       return 0;
     })();

@@ -23,6 +23,7 @@ export class RpcServer {
   #inFlight = 0;
   #connSeq = 0;
   #idleWaiters: Array<() => void> = [];
+  #closed: Promise<void> = Promise.resolve();
 
   constructor(opts: RpcServerOptions, dispatcher: Dispatcher, log: Logger) {
     this.#opts = opts;
@@ -48,17 +49,22 @@ export class RpcServer {
     fs.chmodSync(this.#opts.socketPath, 0o660);
   }
 
-  /** Stops accepting, waits (bounded) for requests in flight, then closes every connection. */
-  async close(timeoutMs: number): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    if (this.#inFlight > 0) {
-      await Promise.race([
-        new Promise<void>((resolve) => this.#idleWaiters.push(resolve)),
-        new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref()),
-      ]);
-    }
-    for (const s of this.#sockets) s.destroy();
-    await closed;
+  /** Stops accepting connections and waits, at most `timeoutMs`, for the requests in flight. */
+  async drain(timeoutMs: number): Promise<void> {
+    this.#closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    if (this.#inFlight === 0) return;
+    await Promise.race([
+      new Promise<void>((resolve) => this.#idleWaiters.push(resolve)),
+      new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref()),
+    ]);
+  }
+
+  /** Closes every connection (after their last answers were written) and removes the socket file. */
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve)); // let answers just produced be written
+    for (const s of this.#sockets) s.end();
+    for (const s of this.#sockets) s.destroySoon();
+    await this.#closed;
     fs.rmSync(this.#opts.socketPath, { force: true });
   }
 
