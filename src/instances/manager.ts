@@ -32,6 +32,7 @@ export class InstanceManager {
     this.#host = host;
     this.#opts = opts;
     this.#log = log;
+    host.onInstanceGone((id) => this.#instances.delete(id));
   }
 
   get count(): number {
@@ -48,18 +49,12 @@ export class InstanceManager {
     }
     const id = this.#instanceIds.next();
     const t0 = performance.now();
-    await this.#host.startInstance({
-      instanceId: id,
-      plugin: name,
-      code: plugin.compiled.code,
-      filename: plugin.compiled.source.entry,
-      config,
-      memoryLimitMb: this.#opts.pluginMemoryLimitMb[name] ?? this.#opts.memoryLimitMb,
-    });
+    const memoryLimitMb = this.#opts.pluginMemoryLimitMb[name] ?? this.#opts.memoryLimitMb;
+    await this.#host.startInstance({ instanceId: id, plugin: name, code: plugin.compiled.code, filename: plugin.compiled.source.entry, config, memoryLimitMb });
     const record: InstanceRecord = { plugin: name, Name: name, Id: id, Config: config, StartTime: Date.now() / 1000 };
     this.#instances.set(id, record);
     this.#touch(name).lastStart = record.StartTime;
-    this.#log.info({ event: 'instance.started', plugin: name, instance: id, ms: +(performance.now() - t0).toFixed(2) }, `started instance ${id} of ${name}`);
+    this.#log.info({ event: 'instance.started', plugin: name, instance: id, memoryLimitMb, ms: +(performance.now() - t0).toFixed(2) }, `started instance ${id} of ${name}`);
     return publicStatus(record);
   }
 

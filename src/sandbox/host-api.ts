@@ -47,6 +47,8 @@ export interface InstanceHostApi {
   handleEvent(msg: HandleEventMsg): Promise<StepAnswer>;
   step(msg: StepMsg): Promise<StepAnswer>;
   closeInstance(instanceId: number): Promise<void>;
+  /** Called when the host loses an instance on its own (a limit breach): the RPC side forgets it. */
+  onInstanceGone(listener: (instanceId: number, reason: string) => void): void;
   /** events not yet answered with "ret" or a terminal call */
   eventsInFlight(): number;
   shutdown(): Promise<void>;

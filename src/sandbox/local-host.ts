@@ -32,6 +32,7 @@ export class LocalInstanceHost implements InstanceHostApi {
   readonly #draining = new Map<number, LiveInstance>();
   readonly #events: EventTable;
   #stopped = false;
+  #goneListener: (instanceId: number, reason: string) => void = () => {};
 
   constructor(opts: LocalHostOptions, log: Logger) {
     this.#opts = opts;
@@ -104,6 +105,10 @@ export class LocalInstanceHost implements InstanceHostApi {
     this.#disposeIfIdle(inst);
   }
 
+  onInstanceGone(listener: (instanceId: number, reason: string) => void): void {
+    this.#goneListener = listener;
+  }
+
   eventsInFlight(): number {
     return this.#events.size;
   }
@@ -156,6 +161,7 @@ export class LocalInstanceHost implements InstanceHostApi {
     }
     for (const ev of events) this.#events.answer(ev, failureAnswer(this.#opts.onPluginError, ev.phase), true);
     inst.isolate.dispose();
+    this.#goneListener(inst.id, why);
   }
 
   #onDeadline(ev: EventRecord, waitingOnPlugin: boolean): void {

@@ -2,6 +2,7 @@
 // References to the runtime's API; plugin code gets nothing but copies through the one bridge.
 import ivm from 'isolated-vm';
 import { sandboxRuntimeSource } from './runtime-source.ts';
+import { compileCached } from './code-cache.ts';
 import type { PluginCode, PluginDescription } from './host-api.ts';
 
 export type BridgeMessage =
@@ -52,7 +53,7 @@ export class PluginIsolate {
         if (msg) onMessage(msg);
       };
       await context.global.set('__kps_bridge', new ivm.Callback(post, { ignored: true }));
-      const runtime = await isolate.compileScript(sandboxRuntimeSource(), { filename: 'kps:sandbox-runtime.js' });
+      const runtime = await compileCached(isolate, sandboxRuntimeSource(), 'kps:sandbox-runtime.js');
       await runtime.run(context, { timeout: limits.startTimeoutMs });
       runtime.release();
       const apiRef = (await context.global.get('__kps_runtime', { reference: true })) as ivm.Reference;
@@ -65,7 +66,7 @@ export class PluginIsolate {
         abandon: await apiRef.get('abandon', { reference: true }),
       };
       apiRef.release();
-      const script = await isolate.compileScript(code.code, { filename: code.filename });
+      const script = await compileCached(isolate, code.code, code.filename);
       await guard(isolate, script.run(context, { timeout: limits.startTimeoutMs }));
       script.release();
       return new PluginIsolate(isolate, context, api, limits);

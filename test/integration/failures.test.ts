@@ -73,9 +73,24 @@ test('a heap-limit breach kills only that instance; a new StartInstance works; t
   assert.deepEqual(res.Data, EXIT_500);
   await assert.rejects(kong.call('plugin.HandleEvent', { InstanceId: hog.Id, EventName: 'access' }), { message: `No plugin instance ${hog.Id}` });
   assert.ok(server.logsOf('instance.killed').some((l) => l.instance === hog.Id && /heap limit/.test(l.msg)));
+  await assert.rejects(kong.call('plugin.InstanceStatus', hog.Id), { message: `No plugin instance ${hog.Id}` });
   const again = await kong.startInstance('hog');
   assert.notEqual(again.Id, hog.Id);
   await neighbourServes(kong, neighbour.Id, 'still here');
+});
+
+test('--plugin-memory-limit gives one plugin its own heap limit', async () => {
+  const own = await ServerProcess.start({ args: ['--memory-limit', '128', '--plugin-memory-limit', 'HOG=12'] });
+  const client = own.client();
+  const hog = await client.startInstance('hog');
+  const echo = await client.startInstance('echo-header');
+  const started = own.logsOf('instance.started');
+  assert.equal(started.find((l) => l.instance === hog.Id)!.memoryLimitMb, 12);
+  assert.equal(started.find((l) => l.instance === echo.Id)!.memoryLimitMb, 128);
+  assert.deepEqual((await client.call('plugin.HandleEvent', { InstanceId: hog.Id, EventName: 'access' })).Data, EXIT_500);
+  assert.ok(own.logsOf('instance.killed').some((l) => l.instance === hog.Id && /heap limit/.test(l.msg)));
+  client.close();
+  await own.stop();
 });
 
 test('a handler that never settles is ended by --event-timeout with the failure policy', async () => {
