@@ -1,0 +1,146 @@
+// buildOptions: every server option validated once, with the defaults kong-js-pluginserver users
+// expect, and errors that name the flag to fix.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { DEFAULTS, buildOptions, type RawOptions } from '../../src/config/options.ts';
+import { parseCli } from '../../src/cli/args.ts';
+import { OptionError } from '../../src/errors.ts';
+
+/**
+ * What main.ts passes when a flag is not given: every default, a plugins directory, no -v, and
+ * undefined for options without a fixed default. Built untyped, then cast, so options added to
+ * RawOptions later get their DEFAULTS entry without this helper changing.
+ */
+function raw(overrides: Partial<RawOptions> = {}): RawOptions {
+  const base: Record<string, unknown> = {
+    ...DEFAULTS,
+    shardMemoryLimitMb: undefined,
+    pluginsDir: 'plugins',
+    pluginMemoryLimit: [],
+    verbose: 0,
+  };
+  return { ...base, ...overrides } as RawOptions;
+}
+
+/** main.ts's mapping from parsed flags to raw options. */
+function fromArgv(argv: string[]): RawOptions {
+  const cli = parseCli(argv);
+  return raw({
+    kongPrefix: cli['kong-prefix'] ?? DEFAULTS.kongPrefix,
+    sockName: cli['sock-name'] ?? cli['socket-name'] ?? DEFAULTS.sockName,
+    pluginsDir: cli['plugins-directory'] ?? '',
+    memoryLimitMb: cli['memory-limit'] ?? DEFAULTS.memoryLimitMb,
+    pluginMemoryLimit: cli['plugin-memory-limit'] ?? [],
+    cpuLimitMs: cli['cpu-limit'] ?? DEFAULTS.cpuLimitMs,
+    maxFrameSize: cli['max-frame-size'] ?? DEFAULTS.maxFrameSize,
+    onPluginError: cli['on-plugin-error'] ?? DEFAULTS.onPluginError,
+    verbose: cli.verbose?.length ?? 0,
+  });
+}
+
+function throwsNaming(r: RawOptions, flag: string): void {
+  assert.throws(
+    () => buildOptions(r),
+    (err: unknown) => err instanceof OptionError && err.code === 'KPS_ERR_OPTION' && err.message.includes(flag),
+    `an OptionError naming ${flag}`,
+  );
+}
+
+describe('buildOptions: defaults', () => {
+  test('the socket is /usr/local/kong/js_pluginserver.sock, as kong-js-pluginserver', () => {
+    assert.equal(buildOptions(raw()).socketPath, '/usr/local/kong/js_pluginserver.sock');
+  });
+
+  test('the documented defaults', () => {
+    const o = buildOptions(raw());
+    assert.equal(o.memoryLimitMb, 64);
+    assert.equal(o.cpuLimitMs, 100);
+    assert.equal(o.startTimeoutMs, 2000);
+    assert.equal(o.eventTimeoutMs, 60_000);
+    assert.equal(o.maxFrameSize, 33_554_432);
+    assert.equal(o.onPluginError, 'closed');
+    assert.equal(o.shutdownTimeoutMs, 10_000);
+    assert.equal(o.logLevel, 'info');
+    assert.deepEqual({ ...o.pluginMemoryLimitMb }, {});
+  });
+
+  test('the plugins directory is made absolute', () => {
+    assert.equal(buildOptions(raw({ pluginsDir: 'plugins' })).pluginsDir, path.resolve('plugins'));
+    assert.equal(buildOptions(raw({ pluginsDir: '/srv/plugins' })).pluginsDir, '/srv/plugins');
+  });
+});
+
+describe('buildOptions: from the command line', () => {
+  test('-kong-prefix and --sock-name choose the socket', () => {
+    assert.equal(buildOptions(fromArgv(['-kong-prefix', '/opt/kong', '-d', 'p'])).socketPath, '/opt/kong/js_pluginserver.sock');
+    assert.equal(buildOptions(fromArgv(['-p', '/opt/kong', '--sock-name', 'x.sock', '-d', 'p'])).socketPath, '/opt/kong/x.sock');
+    assert.equal(buildOptions(fromArgv(['--socket-name', 'y.sock', '-d', 'p'])).socketPath, '/usr/local/kong/y.sock');
+  });
+
+  test('numbers given as strings on the command line are read as numbers', () => {
+    const o = buildOptions(fromArgv(['-d', 'p', '--memory-limit', '128', '--cpu-limit', '250', '--max-frame-size', '2048']));
+    assert.equal(o.memoryLimitMb, 128);
+    assert.equal(o.cpuLimitMs, 250);
+    assert.equal(o.maxFrameSize, 2048);
+  });
+
+  test('-vv selects debug logging', () => {
+    assert.equal(buildOptions(fromArgv(['-d', 'p', '-vv'])).logLevel, 'debug');
+    assert.equal(buildOptions(fromArgv(['-d', 'p', '-v'])).logLevel, 'info');
+  });
+
+  test('--on-plugin-error open', () => {
+    assert.equal(buildOptions(fromArgv(['-d', 'p', '--on-plugin-error', 'open'])).onPluginError, 'open');
+  });
+});
+
+describe('buildOptions: errors name the flag', () => {
+  test('a missing plugins directory', () => throwsNaming(fromArgv([]), '--plugins-directory'));
+  test('--memory-limit 2', () => throwsNaming(raw({ memoryLimitMb: '2' }), '--memory-limit'));
+  test('--memory-limit abc', () => throwsNaming(raw({ memoryLimitMb: 'abc' }), '--memory-limit'));
+  test('--memory-limit 64.5', () => throwsNaming(raw({ memoryLimitMb: '64.5' }), '--memory-limit'));
+  test('--on-plugin-error maybe', () => throwsNaming(raw({ onPluginError: 'maybe' }), '--on-plugin-error'));
+  test('--plugin-memory-limit bad', () => throwsNaming(raw({ pluginMemoryLimit: ['bad'] }), '--plugin-memory-limit'));
+  test('--plugin-memory-limit foo=4 (below 8 MB)', () => throwsNaming(raw({ pluginMemoryLimit: ['foo=4'] }), '--plugin-memory-limit'));
+  test('--plugin-memory-limit foo=', () => throwsNaming(raw({ pluginMemoryLimit: ['foo='] }), '--plugin-memory-limit'));
+  test('--max-frame-size 10', () => throwsNaming(raw({ maxFrameSize: '10' }), '--max-frame-size'));
+  test('--cpu-limit 0', () => throwsNaming(raw({ cpuLimitMs: '0' }), '--cpu-limit'));
+  test('--event-timeout -1', () => throwsNaming(raw({ eventTimeoutMs: '-1' }), '--event-timeout'));
+});
+
+describe('buildOptions: per-plugin memory limits', () => {
+  test('--plugin-memory-limit Foo=128 lands under the lower-cased name', () => {
+    const o = buildOptions(raw({ pluginMemoryLimit: ['Foo=128'] }));
+    assert.deepEqual({ ...o.pluginMemoryLimitMb }, { foo: 128 });
+    assert.equal(o.pluginMemoryLimitMb['foo'], 128);
+  });
+
+  test('several entries, the last one for a name wins', () => {
+    const o = buildOptions(raw({ pluginMemoryLimit: ['a=16', 'b=32', 'A=24'] }));
+    assert.deepEqual({ ...o.pluginMemoryLimitMb }, { a: 24, b: 32 });
+  });
+
+  // KNOWN BUG (reported): pluginMemoryLimitMb is an ordinary object, so a plugin named
+  // "constructor" (plugins/constructor.js) gets Object as its memory limit in InstanceManager.
+  test('a plugin without an entry gets no inherited value', { todo: 'src/config/options.ts: perPlugin inherits from Object.prototype' }, () => {
+    const o = buildOptions(raw());
+    assert.equal(o.pluginMemoryLimitMb['constructor'], undefined);
+  });
+});
+
+describe('buildOptions: the result is frozen', () => {
+  test('options and per-plugin limits cannot be changed', () => {
+    const o = buildOptions(raw({ pluginMemoryLimit: ['foo=16'] }));
+    assert.ok(Object.isFrozen(o));
+    assert.ok(Object.isFrozen(o.pluginMemoryLimitMb));
+    assert.throws(() => {
+      (o as { memoryLimitMb: number }).memoryLimitMb = 1;
+    }, TypeError);
+    assert.throws(() => {
+      (o.pluginMemoryLimitMb as Record<string, number>)['foo'] = 1;
+    }, TypeError);
+    assert.equal(o.memoryLimitMb, 64);
+    assert.equal(o.pluginMemoryLimitMb['foo'], 16);
+  });
+});
