@@ -22,13 +22,22 @@ const OPTIONS = {
   'max-frame-size': { type: 'string' },
   'on-plugin-error': { type: 'string' },
   'shutdown-timeout': { type: 'string' },
+  'kill-grace': { type: 'string' },
+  shards: { type: 'string' },
+  placement: { type: 'string' },
+  'shard-memory-limit': { type: 'string' },
 } as const;
 
 export type CliValues = ReturnType<typeof parse>['values'];
 
-/** `-kong-prefix x` → `--kong-prefix x`; `-vv` and `-p x` stay as they are. */
+const LONG_NAMES = new Set(Object.keys(OPTIONS));
+
+/** `-kong-prefix x` → `--kong-prefix x` for our long option names only; `-vv`, `-vh`, `-p x` stay. */
 export function normalizeArgv(argv: readonly string[]): string[] {
-  return argv.map((a) => (/^-[a-z][a-z-]+(=.*)?$/.test(a) && !/^-v+$/.test(a) ? `-${a}` : a));
+  return argv.map((a) => {
+    const m = /^-([a-z][a-z-]+)(=.*)?$/.exec(a);
+    return m && LONG_NAMES.has(m[1]!) ? `-${a}` : a;
+  });
 }
 
 function parse(argv: string[]) {
@@ -65,6 +74,16 @@ Limits (each instance is an isolate):
       --max-frame-size <bytes>        largest MessagePack frame accepted from Kong (default 33554432)
       --on-plugin-error closed|open   closed: a failing plugin answers 500 in request phases (default); open: the request goes on
       --shutdown-timeout <ms>         on SIGTERM, how long requests in flight may finish (default 10000)
+
+Process shards (a V8 failure that aborts a process takes only its shard's instances with it):
+      --shards <N>                    shard processes (default: CPU cores, at least 2); 0 runs isolates in
+                                      this process, for measurements only: unsafe for untrusted code
+      --placement spread|dedicated=NAME,...
+                                      spread (default): each plugin's instances share one of the N shards;
+                                      dedicated: the named plugins get shards of their own
+      --shard-memory-limit <MB>       a shard past this RSS is replaced (default max(1024, 8 x --memory-limit))
+      --kill-grace <ms>               a plugin call still running this long past its limit gets its shard
+                                      killed (default 1000)
 
 Other:
   -v, --verbose                  -v info (default), -vv debug

@@ -1,4 +1,5 @@
 // Every server option with its default, validated once at the edge, then frozen.
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { OptionError } from '../errors.ts';
@@ -21,6 +22,14 @@ export interface ServerOptions {
   readonly maxFrameSize: number;
   readonly onPluginError: FailurePolicy;
   readonly shutdownTimeoutMs: number;
+  /** ms a call may outlive its time limit before its shard is killed */
+  readonly killGraceMs: number;
+  /** shard processes for isolates; 0 = isolates in this process (unsafe for untrusted code) */
+  readonly shards: number;
+  /** plugins that get shards of their own */
+  readonly dedicatedPlugins: readonly string[];
+  /** MB of RSS past which a shard is replaced */
+  readonly shardMemoryLimitMb: number;
   readonly logLevel: string;
 }
 
@@ -34,7 +43,15 @@ export const DEFAULTS = {
   maxFrameSize: 32 * 1024 * 1024,
   onPluginError: 'closed' as FailurePolicy,
   shutdownTimeoutMs: 10_000,
+  killGraceMs: 1000,
+  shards: Math.max(2, os.availableParallelism()),
+  placement: 'spread',
 } as const;
+
+/** A shard holds many instances; its cap leaves room for several of them at their heap limit. */
+export function defaultShardMemoryLimitMb(memoryLimitMb: number): number {
+  return Math.max(1024, 8 * memoryLimitMb);
+}
 
 const positiveInt = (name: string, min: number, max: number) =>
   z.coerce
@@ -55,6 +72,10 @@ const schema = z.object({
   maxFrameSize: positiveInt('--max-frame-size', 1024, 1024 * 1024 * 1024),
   onPluginError: z.enum(FAILURE_POLICIES, { error: '--on-plugin-error must be "closed" or "open"' }),
   shutdownTimeoutMs: positiveInt('--shutdown-timeout', 0, 3_600_000),
+  killGraceMs: positiveInt('--kill-grace', 10, 600_000),
+  shards: positiveInt('--shards', 0, 256),
+  placement: z.string().regex(/^(spread|dedicated=[A-Za-z0-9_,-]+)$/, '--placement must be "spread" or "dedicated=NAME,..."'),
+  shardMemoryLimitMb: positiveInt('--shard-memory-limit', 64, 1024 * 1024).optional(),
   verbose: z.number().int().min(0),
 });
 
@@ -66,7 +87,8 @@ export function buildOptions(raw: RawOptions): ServerOptions {
     throw new OptionError(parsed.error.issues.map((i) => i.message).join('; '));
   }
   const o = parsed.data;
-  const perPlugin: Record<string, number> = {};
+  // no prototype: a plugin named "constructor" must not find Object.prototype.constructor here
+  const perPlugin: Record<string, number> = Object.create(null);
   for (const entry of o.pluginMemoryLimit) {
     const m = /^([^=]+)=(\d+)$/.exec(entry);
     if (!m) throw new OptionError(`--plugin-memory-limit expects NAME=MB, got "${entry}"`);
@@ -85,6 +107,10 @@ export function buildOptions(raw: RawOptions): ServerOptions {
     maxFrameSize: o.maxFrameSize,
     onPluginError: o.onPluginError,
     shutdownTimeoutMs: o.shutdownTimeoutMs,
+    killGraceMs: o.killGraceMs,
+    shards: o.shards,
+    dedicatedPlugins: Object.freeze(o.placement.startsWith('dedicated=') ? o.placement.slice(10).split(',').filter(Boolean).map((n) => n.toLowerCase()) : []),
+    shardMemoryLimitMb: o.shardMemoryLimitMb ?? defaultShardMemoryLimitMb(o.memoryLimitMb),
     logLevel: o.verbose >= 2 ? 'debug' : 'info',
   });
 }

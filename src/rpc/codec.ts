@@ -1,5 +1,13 @@
 // The MessagePack codec with every interop option pinned (see design.md, "msgpack").
-import { Packr, Unpackr } from 'msgpackr';
+// The plain entry points, not 'msgpackr': its Node entry installs msgpackr-extract, whose string
+// pre-scan fails a whole buffer when a later frame in it is cut mid-string, holding back the
+// complete frames before it.
+import { Packr } from 'msgpackr/pack';
+import * as unpackModule from 'msgpackr/unpack';
+
+const { Unpackr } = unpackModule;
+/** what msgpackr returns for the never-used byte 0xc1 (missing from its unpack typings) */
+const C1 = (unpackModule as unknown as { C1: unknown }).C1;
 
 const packr = new Packr({
   useRecords: false, // plain maps only: Kong's lua-MessagePack knows no msgpackr records
@@ -19,6 +27,7 @@ export function encode(value: unknown): Buffer {
 
 /** Turns decoded Maps into null-prototype objects, recursively. Keys become strings. */
 export function toPlain(value: unknown): unknown {
+  if (value === C1) throw new Error('byte 0xc1 is never used in MessagePack');
   if (value instanceof Map) {
     const out: Record<string, unknown> = Object.create(null);
     for (const [k, v] of value) {

@@ -68,7 +68,7 @@ function toRequest(frame: unknown): RpcRequest {
   // A bad method or params still gets an RPC error: we know which msgid to answer.
   return {
     msgid,
-    method: typeof method === 'string' ? method : String(method),
+    method: typeof method === 'string' ? method : `<${typeof method}>`,
     params: Array.isArray(params) ? params : [params],
   };
 }

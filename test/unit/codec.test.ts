@@ -228,9 +228,8 @@ describe('decodeAvailable', () => {
     assert.throws(() => decodeAvailable(hex('91 c7 01 05 00')));
   });
 
-  // KNOWN BUG (reported, not fixed here): msgpackr decodes the never-used byte 0xc1 to a placeholder
-  // object instead of failing, so a frame carrying it is served as a request.
-  test('throws on the never-used byte 0xc1 inside a value', { todo: 'src/rpc/codec.ts accepts 0xc1 as a value' }, () => {
+  // msgpackr decodes the never-used byte 0xc1 to a placeholder object; the codec must refuse it.
+  test('throws on the never-used byte 0xc1 inside a value', () => {
     assert.throws(() => decodeAvailable(hex(`94 00 01 a3 ${ascii('foo')} 91 c1`)));
   });
 });

@@ -117,13 +117,12 @@ describe('FrameReader: splitting and joining', () => {
     assert.equal(reader.bufferedBytes, 0);
   });
 
-  // KNOWN BUG (reported): with msgpackr's native string extractor (msgpackr-extract, used for
-  // buffers of 140 bytes and more) a complete frame followed by a next frame cut inside a string
-  // decodes to nothing: the first request waits for the second, and both count against
-  // --max-frame-size together.
+  // msgpackr's native string extractor (msgpackr-extract, used for buffers of 140 bytes and more)
+  // fails a whole buffer when a later frame is cut inside a string; the codec avoids it, so a
+  // complete frame never waits for the next one, and frames count against the cap one by one.
   test(
     'a frame plus half of the next (cut inside a string) returns the first at once',
-    { todo: 'src/rpc/codec.ts decodeAvailable: native string extraction fails the whole buffer' },
+    
     () => {
       const a = handleEvent;
       const b = everyType;
@@ -136,7 +135,7 @@ describe('FrameReader: splitting and joining', () => {
 
   test(
     'two frames that each fit maxFrameSize, the second still arriving, are not refused together',
-    { todo: 'src/rpc/codec.ts decodeAvailable: native string extraction fails the whole buffer' },
+    
     () => {
       const a = luaPack([0, 2, 'plugin.Step', [{ EventId: 3, Data: 'a'.repeat(680) }]]);
       const b = luaPack([0, 3, 'plugin.Step', [{ EventId: 3, Data: 'b'.repeat(680) }]]);
@@ -171,14 +170,13 @@ describe('FrameReader: splitting and joining', () => {
     assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
   });
 
-  test('a non-string method becomes a string and non-array params are wrapped, so the msgid can still be answered', () => {
-    assert.deepEqual(readAll([luaPack([0, 5, 12, [1]])]), [normalise({ msgid: 5, method: '12', params: [1] })]);
+  test('a non-string method becomes a marker no method has, and non-array params are wrapped, so the msgid can still be answered', () => {
+    assert.deepEqual(readAll([luaPack([0, 5, 12, [1]])]), [normalise({ msgid: 5, method: '<number>', params: [1] })]);
     assert.deepEqual(readAll([luaPack([0, 6, 'plugin.CloseInstance', 3])]), [normalise({ msgid: 6, method: 'plugin.CloseInstance', params: [3] })]);
   });
 
-  // KNOWN BUG (reported): String() of a decoded null-prototype map throws a TypeError, which is
-  // neither MalformedFrameError nor a request the server could answer.
-  test('a map in the method slot does not escape as a TypeError', { todo: 'src/rpc/framing.ts toRequest: String(null-prototype object) throws' }, () => {
+  // String() of a decoded null-prototype map throws; the reader must not let that escape.
+  test('a map in the method slot does not escape as a TypeError', () => {
     const reader = new FrameReader(BIG);
     try {
       const out = reader.push(hex('94 00 01 80 90'));
@@ -270,9 +268,8 @@ describe('FrameReader: frames it refuses', () => {
     });
   }
 
-  // KNOWN BUG (reported): msgpackr decodes 0xc1 to a placeholder object, so inside a frame it is
-  // served as an ordinary value instead of closing the connection.
-  test('the never-used byte 0xc1 inside a request → MalformedFrameError', { todo: 'src/rpc/codec.ts accepts 0xc1 as a value' }, () => {
+  // 0xc1 inside a frame must close the connection, not be served as an ordinary value.
+  test('the never-used byte 0xc1 inside a request → MalformedFrameError', () => {
     const reader = new FrameReader(BIG);
     assert.throws(() => reader.push(hex(`94 00 01 a3 ${ascii('foo')} 91 c1`)), MalformedFrameError);
   });

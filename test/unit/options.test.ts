@@ -121,9 +121,8 @@ describe('buildOptions: per-plugin memory limits', () => {
     assert.deepEqual({ ...o.pluginMemoryLimitMb }, { a: 24, b: 32 });
   });
 
-  // KNOWN BUG (reported): pluginMemoryLimitMb is an ordinary object, so a plugin named
-  // "constructor" (plugins/constructor.js) gets Object as its memory limit in InstanceManager.
-  test('a plugin without an entry gets no inherited value', { todo: 'src/config/options.ts: perPlugin inherits from Object.prototype' }, () => {
+  // A plugin named "constructor" must not find Object.prototype.constructor as its memory limit.
+  test('a plugin without an entry gets no inherited value', () => {
     const o = buildOptions(raw());
     assert.equal(o.pluginMemoryLimitMb['constructor'], undefined);
   });
