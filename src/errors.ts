@@ -10,11 +10,18 @@ export class KpsError extends Error {
   }
 }
 
+export const NO_INSTANCE = 'KPS_ERR_NO_INSTANCE';
+
 /** Kong string-matches "no plugin instance" (case-sensitive in 2.0-2.2) and then restarts the instance. */
 export class NoPluginInstanceError extends KpsError {
   constructor(id: number) {
-    super('KPS_ERR_NO_INSTANCE', `No plugin instance ${id}`);
+    super(NO_INSTANCE, `No plugin instance ${id}`);
   }
+}
+
+/** True for "No plugin instance", also when it crossed a shard channel (same code, plain KpsError). */
+export function isNoInstance(err: unknown): boolean {
+  return err instanceof KpsError && err.code === NO_INSTANCE;
 }
 
 export class NoRunningEventError extends KpsError {

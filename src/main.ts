@@ -6,6 +6,8 @@ import { createLogger, type Logger } from './log.ts';
 import { KpsError, errorMessage } from './errors.ts';
 import { PluginRegistry } from './plugins/registry.ts';
 import { LocalInstanceHost } from './sandbox/local-host.ts';
+import { ShardSupervisor } from './shards/supervisor.ts';
+import type { InstanceHostApi } from './sandbox/host-api.ts';
 import { InstanceManager } from './instances/manager.ts';
 import { Dispatcher } from './rpc/dispatcher.ts';
 import { RpcServer } from './rpc/server.ts';
@@ -35,10 +37,16 @@ async function main(argv: string[]): Promise<number> {
     maxFrameSize: cli['max-frame-size'] ?? DEFAULTS.maxFrameSize,
     onPluginError: cli['on-plugin-error'] ?? DEFAULTS.onPluginError,
     shutdownTimeoutMs: cli['shutdown-timeout'] ?? DEFAULTS.shutdownTimeoutMs,
+    killGraceMs: cli['kill-grace'] ?? DEFAULTS.killGraceMs,
+    shards: cli.shards ?? DEFAULTS.shards,
+    placement: cli.placement ?? DEFAULTS.placement,
+    shardMemoryLimitMb: cli['shard-memory-limit'],
     verbose: cli.verbose?.length ?? 0,
   });
   const log = createLogger({ level: opts.logLevel, stream: dump ? 2 : 1 });
-  const host = new LocalInstanceHost(opts, log);
+  // Dumps read metadata in one shard: enough isolation for a one-shot command, and quick.
+  const host: InstanceHostApi =
+    opts.shards === 0 ? new LocalInstanceHost(opts, log) : new ShardSupervisor(dump ? { ...opts, shards: 1 } : opts, log, dump ? 2 : 1);
   const registry = new PluginRegistry();
   await registry.loadDirectory(opts.pluginsDir, host, opts.memoryLimitMb, log);
 
@@ -57,7 +65,7 @@ function dumpMode(cli: CliValues): DumpMode | null {
   return null;
 }
 
-async function serve(opts: ServerOptions, registry: PluginRegistry, host: LocalInstanceHost, log: Logger): Promise<number> {
+async function serve(opts: ServerOptions, registry: PluginRegistry, host: InstanceHostApi, log: Logger): Promise<number> {
   const manager = new InstanceManager(registry, host, opts, log);
   const dispatcher = new Dispatcher({
     manager,
@@ -68,7 +76,8 @@ async function serve(opts: ServerOptions, registry: PluginRegistry, host: LocalI
   });
   const server = new RpcServer(opts, dispatcher, log);
   await server.listen();
-  log.info({ event: 'server.listening', socket: opts.socketPath, plugins: registry.names, version: VERSION }, `listening on ${opts.socketPath}`);
+  log.info({ event: 'server.listening', socket: opts.socketPath, plugins: registry.names, shards: opts.shards, version: VERSION }, `listening on ${opts.socketPath}`);
+  if (opts.shards === 0) log.warn({ event: 'server.unsafe' }, '--shards 0: isolates run in this process; one plugin can abort the whole server. For measurements only.');
   if (process.stderr.isTTY) process.stderr.write(kongConfLines(opts, registry.names));
 
   let stopping: Promise<number> | null = null;

@@ -3,10 +3,10 @@
 import type { Logger } from '../log.ts';
 import type { ServerOptions } from '../config/options.ts';
 import type { InstanceStatus, Phase, StepData } from '../rpc/protocol.ts';
-import type { InstanceHostApi, StepAnswer } from '../sandbox/host-api.ts';
+import type { InstanceHostApi, StepAnswer, HostStatus } from '../sandbox/host-api.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import { IdSequence } from './ids.ts';
-import { BadConfigError, NoPluginInstanceError, errorMessage } from '../errors.ts';
+import { BadConfigError, NoPluginInstanceError, isNoInstance, errorMessage } from '../errors.ts';
 
 interface InstanceRecord extends InstanceStatus {
   plugin: string;
@@ -50,7 +50,7 @@ export class InstanceManager {
     const id = this.#instanceIds.next();
     const t0 = performance.now();
     const memoryLimitMb = this.#opts.pluginMemoryLimitMb[name] ?? this.#opts.memoryLimitMb;
-    await this.#host.startInstance({ instanceId: id, plugin: name, code: plugin.compiled.code, filename: plugin.compiled.source.entry, config, memoryLimitMb });
+    await this.#host.startInstance({ instanceId: id, plugin: name, hash: plugin.compiled.hash, code: plugin.compiled.code, filename: plugin.compiled.source.entry, config, memoryLimitMb });
     const record: InstanceRecord = { plugin: name, Name: name, Id: id, Config: config, StartTime: Date.now() / 1000 };
     this.#instances.set(id, record);
     this.#touch(name).lastStart = record.StartTime;
@@ -69,7 +69,7 @@ export class InstanceManager {
     try {
       await this.#host.closeInstance(id);
     } catch (err) {
-      if (!(err instanceof NoPluginInstanceError)) throw err;
+      if (!isNoInstance(err)) throw err;
     }
     this.#log.info({ event: 'instance.closed', plugin: record.plugin, instance: id }, `closed instance ${id}`);
     return publicStatus(record);
@@ -88,7 +88,7 @@ export class InstanceManager {
   }
 
   /** GetStatus: every loaded plugin with its live instances. */
-  statusReport(): { Pid: number; Plugins: Record<string, unknown> } {
+  statusReport(): { Pid: number; Plugins: Record<string, unknown> } & HostStatus {
     const plugins: Record<string, unknown> = {};
     for (const p of this.#registry.all()) {
       const name = p.info.Name;
@@ -102,7 +102,7 @@ export class InstanceManager {
         LastCloseInstance: act?.lastClose ?? 0,
       };
     }
-    return { Pid: process.pid, Plugins: plugins };
+    return { Pid: process.pid, Plugins: plugins, ...this.#host.status() };
   }
 
   #record(id: number): InstanceRecord {
@@ -116,7 +116,7 @@ export class InstanceManager {
     try {
       return await work;
     } catch (err) {
-      if (err instanceof NoPluginInstanceError) this.#instances.delete(id);
+      if (isNoInstance(err)) this.#instances.delete(id);
       throw err;
     }
   }

@@ -53,7 +53,7 @@ export class PluginRegistry {
     for (const source of sources) {
       try {
         const compiled = await compilePlugin(source);
-        const described = await host.describePlugin({ plugin: source.name, code: compiled.code, filename: source.entry, memoryLimitMb });
+        const described = await host.describePlugin({ plugin: source.name, hash: compiled.hash, code: compiled.code, filename: source.entry, memoryLimitMb });
         const result = toPluginInfo(source.name, described);
         if ('problems' in result) {
           problems.push(...result.problems.map((message) => ({ name: source.name, file: source.entry, message })));

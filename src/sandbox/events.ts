@@ -5,6 +5,7 @@
 import type { Phase } from '../rpc/protocol.ts';
 import { TERMINAL_METHODS } from '../rpc/protocol.ts';
 import type { StepAnswer } from './host-api.ts';
+import { Tombstones } from '../instances/tombstones.ts';
 
 export interface EventRecord {
   readonly id: number;
@@ -26,12 +27,9 @@ export interface EventTableHooks {
   onEnded(ev: EventRecord): void;
 }
 
-/** Events ended by a terminal call (or by failure) answer a late Step with "ret" for this long. */
-const TOMBSTONE_MS = 120_000;
-
 export class EventTable {
   readonly #events = new Map<number, EventRecord>();
-  readonly #tombstones = new Map<number, number>();
+  readonly #tombstones = new Tombstones();
   readonly #deadlineMs: number;
   readonly #hooks: EventTableHooks;
 
@@ -49,13 +47,7 @@ export class EventTable {
   }
 
   wasEnded(id: number): boolean {
-    const until = this.#tombstones.get(id);
-    if (until === undefined) return false;
-    if (until < Date.now()) {
-      this.#tombstones.delete(id);
-      return false;
-    }
-    return true;
+    return this.#tombstones.has(id);
   }
 
   ofInstance(instanceId: number): EventRecord[] {
@@ -107,7 +99,7 @@ export class EventTable {
   #delivered(ev: EventRecord, answer: StepAnswer): void {
     if (ev.final) {
       this.#end(ev);
-      if (answer !== 'ret') this.#tombstones.set(ev.id, Date.now() + TOMBSTONE_MS);
+      if (answer !== 'ret') this.#tombstones.add(ev.id);
     } else {
       this.#arm(ev, false); // Kong's turn: it must Step before the deadline
     }
@@ -118,7 +110,6 @@ export class EventTable {
     ev.deadline = null;
     ev.waiter = null;
     if (!this.#events.delete(ev.id)) return;
-    this.#sweepTombstones();
     this.#hooks.onEnded(ev);
   }
 
@@ -129,11 +120,5 @@ export class EventTable {
       this.#hooks.onDeadline(ev, waitingOnPlugin);
     }, this.#deadlineMs);
     ev.deadline.unref();
-  }
-
-  #sweepTombstones(): void {
-    if (this.#tombstones.size < 1024) return;
-    const now = Date.now();
-    for (const [id, until] of this.#tombstones) if (until < now) this.#tombstones.delete(id);
   }
 }

@@ -4,6 +4,8 @@ import type { Phase, PdkCall } from '../rpc/protocol.ts';
 
 export interface PluginCode {
   plugin: string;
+  /** sha256 of the bundle; shards keep code by it, so it crosses the channel once per shard */
+  hash: string;
   /** the bundled classic script */
   code: string;
   /** shown in stack traces */
@@ -51,5 +53,22 @@ export interface InstanceHostApi {
   onInstanceGone(listener: (instanceId: number, reason: string) => void): void;
   /** events not yet answered with "ret" or a terminal call */
   eventsInFlight(): number;
+  /** what GetStatus shows about where isolates live */
+  status(): HostStatus;
   shutdown(): Promise<void>;
+}
+
+export interface ShardStatus {
+  Shard: number;
+  Kind: 'general' | 'dedicated' | 'quarantine';
+  Pid: number | null;
+  Plugins: string[];
+  Instances: number;
+  RssMb: number;
+  Restarts: number;
+}
+
+export interface HostStatus {
+  Shards: ShardStatus[];
+  Quarantined: string[];
 }

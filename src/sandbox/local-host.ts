@@ -5,17 +5,21 @@ import type { FailurePolicy } from '../config/options.ts';
 import { NoPluginInstanceError, NoRunningEventError, EventBusyError, InstanceStartError, ShuttingDownError, errorMessage } from '../errors.ts';
 import { failureAnswer } from '../instances/failure-policy.ts';
 import { EventTable, type EventRecord } from './events.ts';
-import { PluginIsolate, IsolateFailure, type BridgeMessage } from './plugin-isolate.ts';
+import { PluginIsolate, IsolateFailure, type BridgeMessage, type IsolateLimits } from './plugin-isolate.ts';
 import type {
-  InstanceHostApi, PluginCode, PluginDescription, StartInstanceMsg, HandleEventMsg, StepMsg, StepAnswer,
+  InstanceHostApi, PluginCode, PluginDescription, StartInstanceMsg, HandleEventMsg, StepMsg, StepAnswer, HostStatus,
 } from './host-api.ts';
 
 export interface LocalHostOptions {
   cpuLimitMs: number;
   startTimeoutMs: number;
   eventTimeoutMs: number;
+  killGraceMs: number;
   onPluginError: FailurePolicy;
 }
+
+/** A call into an isolate that will not stop; in a shard, the supervisor then kills the process. */
+export type HungHandler = (plugin: string, instanceId: number | null, why: string) => void;
 
 interface LiveInstance {
   id: number;
@@ -34,9 +38,15 @@ export class LocalInstanceHost implements InstanceHostApi {
   #stopped = false;
   #goneListener: (instanceId: number, reason: string) => void = () => {};
 
-  constructor(opts: LocalHostOptions, log: Logger) {
+  readonly #onHung: HungHandler;
+
+  constructor(opts: LocalHostOptions, log: Logger, onHung?: HungHandler) {
     this.#opts = opts;
     this.#log = log;
+    this.#onHung =
+      onHung ??
+      ((plugin, instance, why) =>
+        log.fatal({ event: 'isolate.hung', plugin, instance }, `${why}; with --shards 0 nothing can stop it short of this process dying`));
     this.#events = new EventTable(opts.eventTimeoutMs, {
       onDeadline: (ev, onPlugin) => this.#onDeadline(ev, onPlugin),
       onEnded: (ev) => {
@@ -47,7 +57,7 @@ export class LocalInstanceHost implements InstanceHostApi {
   }
 
   async describePlugin(msg: PluginCode & { memoryLimitMb: number }): Promise<PluginDescription> {
-    const isolate = await PluginIsolate.create(msg, this.#limits(msg.memoryLimitMb), () => {});
+    const isolate = await PluginIsolate.create(msg, this.#limits(msg.plugin, null, msg.memoryLimitMb), () => {});
     try {
       return await isolate.describe();
     } finally {
@@ -60,7 +70,7 @@ export class LocalInstanceHost implements InstanceHostApi {
     const log = this.#log.child({ plugin: msg.plugin, instance: msg.instanceId });
     let isolate: PluginIsolate | undefined;
     try {
-      isolate = await PluginIsolate.create(msg, this.#limits(msg.memoryLimitMb), (m) => this.#onMessage(msg.instanceId, m));
+      isolate = await PluginIsolate.create(msg, this.#limits(msg.plugin, msg.instanceId, msg.memoryLimitMb), (m) => this.#onMessage(msg.instanceId, m));
       await isolate.start(msg.config);
     } catch (err) {
       isolate?.dispose();
@@ -109,6 +119,15 @@ export class LocalInstanceHost implements InstanceHostApi {
     this.#goneListener = listener;
   }
 
+  status(): HostStatus {
+    return { Shards: [], Quarantined: [] };
+  }
+
+  /** live instances (shards report this to the supervisor) */
+  get instanceCount(): number {
+    return this.#instances.size;
+  }
+
   eventsInFlight(): number {
     return this.#events.size;
   }
@@ -118,8 +137,15 @@ export class LocalInstanceHost implements InstanceHostApi {
     for (const inst of [...this.#instances.values(), ...this.#draining.values()]) this.#kill(inst, 'server shutdown');
   }
 
-  #limits(memoryLimitMb: number) {
-    return { memoryLimitMb, cpuLimitMs: this.#opts.cpuLimitMs, startTimeoutMs: this.#opts.startTimeoutMs };
+  #limits(plugin: string, instanceId: number | null, memoryLimitMb: number): IsolateLimits {
+    const o = this.#opts;
+    return {
+      memoryLimitMb,
+      cpuLimitMs: o.cpuLimitMs,
+      startTimeoutMs: o.startTimeoutMs,
+      killGraceMs: o.killGraceMs,
+      onHung: (why) => this.#onHung(plugin, instanceId, why),
+    };
   }
 
   #liveOrDraining(id: number): LiveInstance | undefined {

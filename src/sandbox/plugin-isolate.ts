@@ -16,6 +16,13 @@ export interface IsolateLimits {
   cpuLimitMs: number;
   /** ms for the module body and the constructor */
   startTimeoutMs: number;
+  /** ms past a timeout after which a call that still runs counts as hung (see onHung) */
+  killGraceMs: number;
+  /**
+   * V8 does not interrupt some long builtin calls (`new Array(2**28).fill(0)`), not even on timeout
+   * or dispose. Called when a call outlives its timeout by killGraceMs: only killing the process helps.
+   */
+  onHung: (why: string) => void;
 }
 
 const COPY = { arguments: { copy: true } } as const;
@@ -67,7 +74,7 @@ export class PluginIsolate {
       };
       apiRef.release();
       const script = await compileCached(isolate, code.code, code.filename);
-      await guard(isolate, script.run(context, { timeout: limits.startTimeoutMs }));
+      await guard(isolate, script.run(context, { timeout: limits.startTimeoutMs }), limits.startTimeoutMs, limits);
       script.release();
       return new PluginIsolate(isolate, context, api, limits);
     } catch (err) {
@@ -77,22 +84,23 @@ export class PluginIsolate {
   }
 
   async describe(): Promise<PluginDescription> {
-    return (await guard(
-      this.#isolate,
-      this.#api.describe.apply(undefined, [], { result: { copy: true }, timeout: this.#limits.startTimeoutMs }),
-    )) as PluginDescription;
+    const t = this.#limits.startTimeoutMs;
+    return (await guard(this.#isolate, this.#api.describe.apply(undefined, [], { result: { copy: true }, timeout: t }), t, this.#limits)) as PluginDescription;
   }
 
   async start(config: unknown): Promise<void> {
-    await guard(this.#isolate, this.#api.start.apply(undefined, [config], { ...COPY, timeout: this.#limits.startTimeoutMs }));
+    const t = this.#limits.startTimeoutMs;
+    await guard(this.#isolate, this.#api.start.apply(undefined, [config], { ...COPY, timeout: t }), t, this.#limits);
   }
 
   async handle(eventId: number, phase: string): Promise<void> {
-    await guard(this.#isolate, this.#api.handle.apply(undefined, [eventId, phase], { timeout: this.#limits.cpuLimitMs }));
+    const t = this.#limits.cpuLimitMs;
+    await guard(this.#isolate, this.#api.handle.apply(undefined, [eventId, phase], { timeout: t }), t, this.#limits);
   }
 
   async settle(eventId: number, ok: boolean, value: unknown): Promise<void> {
-    await guard(this.#isolate, this.#api.settle.apply(undefined, [eventId, ok, value], { ...COPY, timeout: this.#limits.cpuLimitMs }));
+    const t = this.#limits.cpuLimitMs;
+    await guard(this.#isolate, this.#api.settle.apply(undefined, [eventId, ok, value], { ...COPY, timeout: t }), t, this.#limits);
   }
 
   abandon(eventId: number): void {
@@ -117,8 +125,13 @@ export class PluginIsolate {
   }
 }
 
-/** Maps isolated-vm's failures onto the reasons an operator can act on. */
-async function guard<T>(isolate: ivm.Isolate, work: Promise<T>): Promise<T> {
+/** Maps isolated-vm's failures onto the reasons an operator can act on, and watches for hung calls. */
+async function guard<T>(isolate: ivm.Isolate, work: Promise<T>, timeoutMs: number, limits: IsolateLimits): Promise<T> {
+  const watchdog = setTimeout(
+    () => limits.onHung(`a plugin call ran ${timeoutMs + limits.killGraceMs} ms, past its ${timeoutMs} ms limit, without stopping`),
+    timeoutMs + limits.killGraceMs,
+  );
+  watchdog.unref();
   try {
     return await work;
   } catch (err) {
@@ -129,6 +142,8 @@ async function guard<T>(isolate: ivm.Isolate, work: Promise<T>): Promise<T> {
     if (/timed out/i.test(message)) throw new IsolateFailure('timeout', 'the plugin ran past its CPU limit (--cpu-limit)');
     if (isolate.isDisposed) throw new IsolateFailure('disposed', 'the isolate was disposed');
     throw err;
+  } finally {
+    clearTimeout(watchdog);
   }
 }
 

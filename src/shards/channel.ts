@@ -1,0 +1,125 @@
+// The private channel between the supervisor and a shard: the same msgpack codec over a socketpair
+// (an inherited file descriptor, nothing on the filesystem). Requests [0, id, method, params],
+// responses [1, id, error, result], notifications [2, kind, args]. Errors keep their stable code.
+import type net from 'node:net';
+import { encode, decodeAvailable } from '../rpc/codec.ts';
+import { KpsError, errorMessage } from '../errors.ts';
+
+export type RequestHandler = (method: string, params: unknown) => Promise<unknown>;
+export type NotificationHandler = (kind: string, args: unknown) => void;
+
+interface WireError {
+  code: string;
+  message: string;
+}
+
+export class Channel {
+  readonly #socket: net.Socket;
+  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  #nextId = 1;
+  #buffer: Buffer | null = null;
+  #closed = false;
+  #onRequest: RequestHandler = async (method) => {
+    throw new KpsError('KPS_ERR_CHANNEL', `no handler for ${method}`);
+  };
+  #onNotification: NotificationHandler = () => {};
+  #onClose: (why: string) => void = () => {};
+
+  constructor(socket: net.Socket) {
+    this.#socket = socket;
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('error', (err) => this.#close(`channel error: ${err.message}`));
+    socket.on('close', () => this.#close('channel closed'));
+  }
+
+  handleRequests(handler: RequestHandler): void {
+    this.#onRequest = handler;
+  }
+
+  handleNotifications(handler: NotificationHandler): void {
+    this.#onNotification = handler;
+  }
+
+  onClose(handler: (why: string) => void): void {
+    this.#onClose = handler;
+  }
+
+  request<T>(method: string, params: unknown): Promise<T> {
+    if (this.#closed) return Promise.reject(new KpsError('KPS_ERR_CHANNEL', 'shard channel is closed'));
+    const id = this.#nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.#socket.write(encode([0, id, method, params]));
+    });
+  }
+
+  notify(kind: string, args: unknown): void {
+    if (!this.#closed) this.#socket.write(encode([2, kind, args]));
+  }
+
+  close(): void {
+    this.#socket.end();
+  }
+
+  #onData(chunk: Buffer): void {
+    const buf = this.#buffer ? Buffer.concat([this.#buffer, chunk]) : chunk;
+    let decoded;
+    try {
+      decoded = decodeAvailable(buf);
+    } catch (err) {
+      this.#socket.destroy();
+      this.#close(`undecodable channel data: ${errorMessage(err)}`);
+      return;
+    }
+    this.#buffer = decoded.consumed < buf.length ? buf.subarray(decoded.consumed) : null;
+    for (const msg of decoded.values) this.#onMessage(msg as unknown[]);
+  }
+
+  #onMessage(msg: unknown[]): void {
+    const [type, a, b, c] = msg;
+    if (type === 0) {
+      const id = a as number;
+      this.#onRequest(b as string, c).then(
+        (result) => this.#write([1, id, null, result ?? null]),
+        (err: unknown) => this.#write([1, id, toWire(err), null]),
+      );
+    } else if (type === 1) {
+      const p = this.#pending.get(a as number);
+      if (!p) return;
+      this.#pending.delete(a as number);
+      if (b) p.reject(fromWire(b as WireError));
+      else p.resolve(c);
+    } else if (type === 2) {
+      this.#onNotification(a as string, b);
+    }
+  }
+
+  #write(msg: unknown[]): void {
+    if (this.#closed) return;
+    let bytes: Buffer;
+    try {
+      bytes = encode(msg);
+    } catch (err) {
+      bytes = encode([1, msg[1], { code: 'KPS_ERR_CHANNEL', message: `could not encode: ${errorMessage(err)}` }, null]);
+    }
+    this.#socket.write(bytes);
+  }
+
+  #close(why: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const err = new KpsError('KPS_ERR_CHANNEL', why);
+    for (const p of this.#pending.values()) p.reject(err);
+    this.#pending.clear();
+    this.#onClose(why);
+  }
+}
+
+function toWire(err: unknown): WireError {
+  if (err instanceof KpsError) return { code: err.code, message: err.message };
+  return { code: 'KPS_ERR_INTERNAL', message: errorMessage(err) };
+}
+
+function fromWire(w: WireError): KpsError {
+  return new KpsError(String(w.code), String(w.message));
+}

@@ -1,0 +1,66 @@
+// The entry of a shard process: it hosts isolates (a LocalInstanceHost) and answers the supervisor
+// over the private channel on fd 3. It lives exactly as long as that channel.
+import net from 'node:net';
+import { Channel } from './channel.ts';
+import { LocalInstanceHost, type LocalHostOptions } from '../sandbox/local-host.ts';
+import { createLogger } from '../log.ts';
+import { KpsError } from '../errors.ts';
+import type { StartInstanceMsg, HandleEventMsg, StepMsg, PluginCode } from '../sandbox/host-api.ts';
+
+export interface ShardConfig extends LocalHostOptions {
+  shard: number;
+  logLevel: string;
+  logStream: 1 | 2;
+}
+
+/** A StartInstance or describe message; `code` is omitted once the shard has that hash. */
+type CodeRef = Omit<PluginCode, 'code'> & { code?: string };
+
+const config = JSON.parse(process.env.KPS_SHARD_CONFIG ?? '{}') as ShardConfig;
+const log = createLogger({ level: config.logLevel, stream: config.logStream }).child({ shard: config.shard });
+const channel = new Channel(new net.Socket({ fd: 3, readable: true, writable: true }));
+const host = new LocalInstanceHost(config, log, (plugin, instanceId, why) => channel.notify('hung', { plugin, instanceId, why }));
+host.onInstanceGone((instanceId, reason) => channel.notify('instanceGone', { instanceId, reason }));
+
+const codeByHash = new Map<string, string>();
+const MAX_CODES = 64;
+
+function withCode<T extends CodeRef>(msg: T): T & { code: string } {
+  if (typeof msg.code === 'string') {
+    if (codeByHash.size >= MAX_CODES) codeByHash.delete(codeByHash.keys().next().value!);
+    codeByHash.set(msg.hash, msg.code);
+    return msg as T & { code: string };
+  }
+  const code = codeByHash.get(msg.hash);
+  if (code === undefined) throw new KpsError('KPS_ERR_CODE_UNKNOWN', `shard ${config.shard} has no code for ${msg.plugin} (${msg.hash})`);
+  return { ...msg, code };
+}
+
+channel.handleRequests(async (method, params) => {
+  switch (method) {
+    case 'describePlugin':
+      return host.describePlugin(withCode(params as CodeRef & { memoryLimitMb: number }));
+    case 'startInstance':
+      return host.startInstance(withCode(params as Omit<StartInstanceMsg, 'code'> & { code?: string }));
+    case 'handleEvent':
+      return host.handleEvent(params as HandleEventMsg);
+    case 'step':
+      return host.step(params as StepMsg);
+    case 'closeInstance':
+      return host.closeInstance(params as number);
+    case 'stats':
+      return { instances: host.instanceCount, events: host.eventsInFlight() };
+    case 'shutdown':
+      await host.shutdown();
+      return null;
+    default:
+      throw new KpsError('KPS_ERR_CHANNEL', `unknown shard method ${method}`);
+  }
+});
+
+// The supervisor is gone (or closed us): nothing here may outlive it.
+channel.onClose(() => process.exit(0));
+// Signals are the supervisor's to handle (Ctrl-C reaches the whole process group); it closes us.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});
+log.debug({ event: 'shard.started' }, `shard ${config.shard} started`);

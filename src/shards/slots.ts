@@ -1,0 +1,82 @@
+// Where a plugin's instances live: general shards shared by plugins (spread placement), shards of
+// their own for --placement dedicated plugins, and quarantine shards for plugins that crashed
+// their shard repeatedly. A slot keeps its number across restarts of its process.
+import type { ShardProcess } from './shard-process.ts';
+
+export type SlotKind = 'general' | 'dedicated' | 'quarantine';
+
+export interface ShardSlot {
+  readonly index: number;
+  readonly kind: SlotKind;
+  /** the plugin a dedicated or quarantine slot serves */
+  readonly owner: string | null;
+  proc: ShardProcess;
+  /** resolves to the live process; a restart after a crash waits its backoff first */
+  ready: Promise<ShardProcess>;
+  restarts: number;
+  backoffMs: number;
+  lastStart: number;
+}
+
+export class Placement {
+  readonly #general: ShardSlot[] = [];
+  readonly #own = new Map<string, ShardSlot>();
+  readonly #byPlugin = new Map<string, ShardSlot>();
+  readonly #dedicated: ReadonlySet<string>;
+  readonly #quarantined = new Set<string>();
+  #describeTurn = 0;
+
+  constructor(dedicated: readonly string[]) {
+    this.#dedicated = new Set(dedicated);
+  }
+
+  get slots(): ShardSlot[] {
+    return [...this.#general, ...this.#own.values()];
+  }
+
+  get quarantined(): string[] {
+    return [...this.#quarantined];
+  }
+
+  addGeneral(slot: ShardSlot): void {
+    this.#general.push(slot);
+  }
+
+  isQuarantined(plugin: string): boolean {
+    return this.#quarantined.has(plugin);
+  }
+
+  quarantine(plugin: string): void {
+    this.#quarantined.add(plugin);
+    this.#byPlugin.delete(plugin);
+  }
+
+  /** The slot for a plugin's next instance; `create` makes a dedicated or quarantine slot. */
+  slotFor(plugin: string, create: (kind: SlotKind, owner: string) => ShardSlot): ShardSlot {
+    if (this.#quarantined.has(plugin) || this.#dedicated.has(plugin)) {
+      const kind: SlotKind = this.#quarantined.has(plugin) ? 'quarantine' : 'dedicated';
+      let slot = this.#own.get(`${kind}:${plugin}`);
+      if (!slot) this.#own.set(`${kind}:${plugin}`, (slot = create(kind, plugin)));
+      return slot;
+    }
+    let slot = this.#byPlugin.get(plugin);
+    if (!slot) {
+      // spread: each plugin goes to the general shard that serves the fewest plugins
+      const load = (s: ShardSlot) => [...this.#byPlugin.values()].filter((x) => x === s).length;
+      slot = this.#general.reduce((best, s) => (load(s) < load(best) ? s : best));
+      this.#byPlugin.set(plugin, slot);
+    }
+    return slot;
+  }
+
+  pluginsOf(slot: ShardSlot): string[] {
+    if (slot.owner) return [slot.owner];
+    return [...this.#byPlugin].filter(([, s]) => s === slot).map(([p]) => p);
+  }
+
+  /** Metadata reads take turns over the general shards. */
+  describeSlot(): ShardSlot {
+    const slot = this.#general[this.#describeTurn++ % this.#general.length]!;
+    return slot;
+  }
+}

@@ -1,0 +1,287 @@
+// The supervisor's instance host: isolates live in shard processes, and this routes instances and
+// events to them. When a shard dies (abort, segfault, SIGKILL, memory cap, a call that won't stop),
+// every event in flight on it is answered at once by the failure policy, its instances answer
+// "No plugin instance" so Kong starts them again, and the shard is restarted with backoff. A plugin
+// that was running when its shard died three times within a minute is quarantined on a shard alone.
+import type { Logger } from '../log.ts';
+import type { ServerOptions } from '../config/options.ts';
+import { KpsError, NoPluginInstanceError, NoRunningEventError, ShuttingDownError, isNoInstance } from '../errors.ts';
+import { failureAnswer } from '../instances/failure-policy.ts';
+import { Tombstones } from '../instances/tombstones.ts';
+import { TERMINAL_METHODS, type Phase } from '../rpc/protocol.ts';
+import { ShardProcess, type ShardExit } from './shard-process.ts';
+import { Placement, type ShardSlot, type SlotKind } from './slots.ts';
+import type {
+  InstanceHostApi, PluginCode, PluginDescription, StartInstanceMsg, HandleEventMsg, StepMsg, StepAnswer, HostStatus,
+} from '../sandbox/host-api.ts';
+
+const CRASH_WINDOW_MS = 60_000;
+const CRASHES_TO_QUARANTINE = 3;
+const BACKOFF_MIN_MS = 100;
+const BACKOFF_MAX_MS = 5_000;
+const RSS_POLL_MS = 100;
+
+interface InstanceRoute {
+  slot: ShardSlot;
+  proc: ShardProcess;
+  plugin: string;
+}
+
+interface EventRoute {
+  proc: ShardProcess;
+  plugin: string;
+  phase: Phase;
+  /** a request for this event is out at the shard */
+  pending: boolean;
+  /** the shard died while Kong held the event: its next Step gets the failure answer */
+  lost: boolean;
+  touched: number;
+}
+
+export class ShardSupervisor implements InstanceHostApi {
+  readonly #opts: ServerOptions;
+  readonly #log: Logger;
+  readonly #logStream: 1 | 2;
+  readonly #placement: Placement;
+  readonly #instances = new Map<number, InstanceRoute>();
+  readonly #events = new Map<number, EventRoute>();
+  readonly #tombstones = new Tombstones();
+  readonly #crashes = new Map<string, number[]>();
+  readonly #timers: NodeJS.Timeout[] = [];
+  #slotCount = 0;
+  #stopping = false;
+  #goneListener: (instanceId: number, reason: string) => void = () => {};
+
+  constructor(opts: ServerOptions, log: Logger, logStream: 1 | 2) {
+    this.#opts = opts;
+    this.#log = log;
+    this.#logStream = logStream;
+    this.#placement = new Placement(opts.dedicatedPlugins);
+    for (let i = 0; i < opts.shards; i++) this.#placement.addGeneral(this.#newSlot('general', null));
+    this.#timers.push(setInterval(() => this.#watchMemory(), RSS_POLL_MS), setInterval(() => this.#sweepEvents(), opts.eventTimeoutMs));
+    for (const t of this.#timers) t.unref();
+  }
+
+  async describePlugin(msg: PluginCode & { memoryLimitMb: number }): Promise<PluginDescription> {
+    const proc = await this.#placement.describeSlot().ready;
+    return this.#withCode(proc, msg, (m) => proc.channel.request<PluginDescription>('describePlugin', m));
+  }
+
+  async startInstance(msg: StartInstanceMsg): Promise<void> {
+    if (this.#stopping) throw new ShuttingDownError();
+    const slot = this.#placement.slotFor(msg.plugin, (kind, owner) => this.#newSlot(kind, owner));
+    const proc = await slot.ready;
+    await this.#withCode(proc, msg, (m) => proc.channel.request('startInstance', m));
+    if (proc.dead) throw new KpsError('KPS_ERR_SHARD_DIED', `the shard of ${msg.plugin} died while starting the instance`);
+    this.#instances.set(msg.instanceId, { slot, proc, plugin: msg.plugin });
+  }
+
+  async handleEvent(msg: HandleEventMsg): Promise<StepAnswer> {
+    const inst = this.#instances.get(msg.instanceId);
+    if (!inst) throw new NoPluginInstanceError(msg.instanceId);
+    const route: EventRoute = { proc: inst.proc, plugin: inst.plugin, phase: msg.phase, pending: true, lost: false, touched: Date.now() };
+    this.#events.set(msg.eventId, route);
+    return this.#answer(msg.eventId, route, inst.proc.channel.request<StepAnswer>('handleEvent', msg));
+  }
+
+  async step(msg: StepMsg): Promise<StepAnswer> {
+    const route = this.#events.get(msg.eventId);
+    if (!route) {
+      if (this.#tombstones.has(msg.eventId)) return 'ret';
+      throw new NoRunningEventError(msg.eventId);
+    }
+    if (route.lost) return this.#final(msg.eventId, failureAnswer(this.#opts.onPluginError, route.phase));
+    route.pending = true;
+    route.touched = Date.now();
+    return this.#answer(msg.eventId, route, route.proc.channel.request<StepAnswer>('step', msg));
+  }
+
+  async closeInstance(instanceId: number): Promise<void> {
+    const inst = this.#instances.get(instanceId);
+    if (!inst) throw new NoPluginInstanceError(instanceId);
+    this.#instances.delete(instanceId);
+    await inst.proc.channel.request('closeInstance', instanceId).catch((err: unknown) => {
+      if (!isNoInstance(err) && !inst.proc.dead) throw err;
+    });
+  }
+
+  onInstanceGone(listener: (instanceId: number, reason: string) => void): void {
+    this.#goneListener = listener;
+  }
+
+  eventsInFlight(): number {
+    return this.#events.size;
+  }
+
+  status(): HostStatus {
+    return {
+      Shards: this.#placement.slots.map((s) => ({
+        Shard: s.index,
+        Kind: s.kind,
+        Pid: s.proc.dead ? null : s.proc.pid,
+        Plugins: this.#placement.pluginsOf(s),
+        Instances: [...this.#instances.values()].filter((i) => i.slot === s).length,
+        RssMb: Math.round(s.proc.rssMb()),
+        Restarts: s.restarts,
+      })),
+      Quarantined: this.#placement.quarantined,
+    };
+  }
+
+  async shutdown(): Promise<void> {
+    this.#stopping = true;
+    for (const t of this.#timers) clearInterval(t);
+    const procs = this.#placement.slots.map((s) => s.proc).filter((p) => !p.dead);
+    // Each shard answers its events by the failure policy, then is closed; one that hangs is killed.
+    await Promise.race([
+      Promise.allSettled(procs.map((p) => p.channel.request('shutdown', null))),
+      new Promise((r) => setTimeout(r, 2000).unref()),
+    ]);
+    for (const p of procs) p.channel.close();
+    await Promise.race([Promise.all(procs.map((p) => p.exited)), new Promise((r) => setTimeout(r, 2000).unref())]);
+    for (const p of procs) p.kill('server shutdown');
+  }
+
+  /** Sends a plugin's code to a shard once; later messages name it by hash. */
+  async #withCode<M extends PluginCode, R>(proc: ShardProcess, msg: M, send: (m: Omit<M, 'code'> & { code?: string }) => Promise<R>): Promise<R> {
+    const known = proc.sentCode.has(msg.hash);
+    const { code, ...rest } = msg;
+    const result = await send(known ? rest : msg);
+    proc.sentCode.add(msg.hash);
+    void code;
+    return result;
+  }
+
+  async #answer(eventId: number, route: EventRoute, request: Promise<StepAnswer>): Promise<StepAnswer> {
+    let answer: StepAnswer;
+    try {
+      answer = await request;
+    } catch (err) {
+      if (route.proc.dead || (err instanceof KpsError && err.code === 'KPS_ERR_CHANNEL')) {
+        return this.#final(eventId, failureAnswer(this.#opts.onPluginError, route.phase));
+      }
+      this.#events.delete(eventId);
+      throw err;
+    }
+    route.pending = false;
+    route.touched = Date.now();
+    if (answer === 'ret' || TERMINAL_METHODS.has(answer.Method)) return this.#final(eventId, answer);
+    return answer;
+  }
+
+  #final(eventId: number, answer: StepAnswer): StepAnswer {
+    this.#events.delete(eventId);
+    if (answer !== 'ret') this.#tombstones.add(eventId);
+    return answer;
+  }
+
+  #newSlot(kind: SlotKind, owner: string | null): ShardSlot {
+    const proc = this.#spawn(this.#slotCount);
+    const slot: ShardSlot = { index: this.#slotCount++, kind, owner, proc, ready: Promise.resolve(proc), restarts: 0, backoffMs: BACKOFF_MIN_MS, lastStart: Date.now() };
+    this.#watch(slot, proc);
+    if (kind !== 'general') this.#log.info({ event: 'shard.created', shard: slot.index, kind, plugin: owner }, `shard ${slot.index} serves ${owner} alone (${kind})`);
+    return slot;
+  }
+
+  #spawn(index: number): ShardProcess {
+    const o = this.#opts;
+    return new ShardProcess({
+      shard: index,
+      cpuLimitMs: o.cpuLimitMs,
+      startTimeoutMs: o.startTimeoutMs,
+      eventTimeoutMs: o.eventTimeoutMs,
+      killGraceMs: o.killGraceMs,
+      onPluginError: o.onPluginError,
+      logLevel: o.logLevel,
+      logStream: this.#logStream,
+    });
+  }
+
+  #watch(slot: ShardSlot, proc: ShardProcess): void {
+    proc.channel.handleNotifications((kind, args) => {
+      const a = args as { instanceId?: number; plugin?: string; why?: string; reason?: string };
+      if (kind === 'instanceGone' && typeof a.instanceId === 'number') {
+        if (this.#instances.get(a.instanceId)?.proc === proc) this.#instances.delete(a.instanceId);
+        this.#goneListener(a.instanceId, a.reason ?? 'lost');
+      } else if (kind === 'hung') {
+        this.#log.error({ event: 'shard.hung', shard: slot.index, plugin: a.plugin, instance: a.instanceId }, `killing shard ${slot.index}: ${a.why}`);
+        proc.kill(`plugin ${a.plugin} would not stop (${a.why})`);
+      }
+    });
+    // The channel closing means the process is gone or going: answer its events now, not at exit.
+    proc.channel.onClose(() => proc.kill('its channel closed'));
+    void proc.exited.then((exit) => this.#onDeath(slot, proc, exit));
+  }
+
+  #onDeath(slot: ShardSlot, proc: ShardProcess, exit: ShardExit): void {
+    const lostInstances = [...this.#instances].filter(([, i]) => i.proc === proc).map(([id]) => id);
+    for (const id of lostInstances) this.#instances.delete(id);
+    const running = new Set<string>();
+    let answered = 0;
+    for (const route of this.#events.values()) {
+      if (route.proc !== proc) continue;
+      if (route.pending) {
+        running.add(route.plugin);
+        answered++;
+      }
+      route.lost = true; // pending requests were failed by the channel; the rest answer on their next Step
+    }
+    if (this.#stopping) return;
+    const why = exit.killedFor ?? (exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`);
+    this.#log.error(
+      { event: 'shard.died', shard: slot.index, pid: proc.pid, code: exit.code, signal: exit.signal, instancesLost: lostInstances.length, eventsAnswered: answered, plugins: [...running] },
+      `shard ${slot.index} died (${why}); its events were answered by the failure policy and Kong will restart its instances`,
+    );
+    for (const id of lostInstances) this.#goneListener(id, `shard died: ${why}`);
+    for (const plugin of running) this.#countCrash(plugin, slot);
+    this.#restart(slot);
+  }
+
+  #countCrash(plugin: string, slot: ShardSlot): void {
+    const now = Date.now();
+    const recent = (this.#crashes.get(plugin) ?? []).filter((t) => now - t < CRASH_WINDOW_MS);
+    recent.push(now);
+    this.#crashes.set(plugin, recent);
+    if (recent.length >= CRASHES_TO_QUARANTINE && slot.kind !== 'quarantine' && !this.#placement.isQuarantined(plugin)) {
+      this.#placement.quarantine(plugin);
+      this.#log.error(
+        { event: 'plugin.quarantined', plugin, crashes: recent.length, windowMs: CRASH_WINDOW_MS },
+        `plugin ${plugin} was running when its shard died ${recent.length} times within ${CRASH_WINDOW_MS / 1000} s: its instances now run on a shard of their own`,
+      );
+    }
+  }
+
+  #restart(slot: ShardSlot): void {
+    // A shard that ran a while restarts at once; one that keeps dying waits longer each time.
+    slot.backoffMs = Date.now() - slot.lastStart > 30_000 ? BACKOFF_MIN_MS : Math.min(slot.backoffMs * 2, BACKOFF_MAX_MS);
+    const delay = slot.restarts === 0 ? 0 : slot.backoffMs;
+    slot.restarts++;
+    slot.ready = new Promise((resolve) => {
+      setTimeout(() => {
+        if (this.#stopping) return;
+        const proc = this.#spawn(slot.index);
+        slot.proc = proc;
+        slot.lastStart = Date.now();
+        this.#watch(slot, proc);
+        this.#log.info({ event: 'shard.restarted', shard: slot.index, pid: proc.pid, restarts: slot.restarts, delayMs: delay }, `shard ${slot.index} restarted`);
+        resolve(proc);
+      }, delay).unref();
+    });
+  }
+
+  #watchMemory(): void {
+    for (const slot of this.#placement.slots) {
+      const rss = slot.proc.rssMb();
+      if (rss > this.#opts.shardMemoryLimitMb) {
+        this.#log.error({ event: 'shard.memory_limit', shard: slot.index, rssMb: Math.round(rss), limitMb: this.#opts.shardMemoryLimitMb }, `shard ${slot.index} passed --shard-memory-limit`);
+        slot.proc.kill(`RSS ${Math.round(rss)} MB passed --shard-memory-limit ${this.#opts.shardMemoryLimitMb} MB`);
+      }
+    }
+  }
+
+  /** Routes of events Kong abandoned: the shard reaped them at its deadline; forget them here too. */
+  #sweepEvents(): void {
+    const horizon = Date.now() - this.#opts.eventTimeoutMs - 1000;
+    for (const [id, route] of this.#events) if (!route.pending && route.touched < horizon) this.#events.delete(id);
+  }
+}
