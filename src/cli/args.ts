@@ -83,7 +83,7 @@ Process shards (a V8 failure that aborts a process takes only its shard's instan
                                       dedicated: the named plugins get shards of their own
       --shard-memory-limit <MB>       a shard past this RSS is replaced (default max(1024, 8 x --memory-limit))
       --kill-grace <ms>               a plugin call still running this long past its limit gets its shard
-                                      killed (default 1000)
+                                      killed (default 500)
 
 Other:
   -v, --verbose                  -v info (default), -vv debug

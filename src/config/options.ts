@@ -43,7 +43,7 @@ export const DEFAULTS = {
   maxFrameSize: 32 * 1024 * 1024,
   onPluginError: 'closed' as FailurePolicy,
   shutdownTimeoutMs: 10_000,
-  killGraceMs: 1000,
+  killGraceMs: 500,
   shards: Math.max(2, os.availableParallelism()),
   placement: 'spread',
 } as const;

@@ -44,6 +44,10 @@ export class Channel {
     this.#onClose = handler;
   }
 
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   request<T>(method: string, params: unknown): Promise<T> {
     if (this.#closed) return Promise.reject(new KpsError('KPS_ERR_CHANNEL', 'shard channel is closed'));
     const id = this.#nextId++;

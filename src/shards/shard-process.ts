@@ -20,6 +20,8 @@ export class ShardProcess {
   readonly channel: Channel;
   /** code hashes this process already holds */
   readonly sentCode = new Set<string>();
+  /** plugins whose events were running here when it died (counted toward quarantine) */
+  readonly runningAtDeath = new Set<string>();
   readonly exited: Promise<ShardExit>;
   #killedFor: string | null = null;
   #dead = false;
@@ -44,13 +46,14 @@ export class ShardProcess {
     return this.child.pid ?? null;
   }
 
+  /** exited, or about to: its channel is closed */
   get dead(): boolean {
-    return this.#dead;
+    return this.#dead || this.channel.closed;
   }
 
   /** Resident memory in MB, read from /proc (works even while the shard's threads are busy). */
   rssMb(): number {
-    if (this.#dead || !this.child.pid) return 0;
+    if (this.#dead || !this.child.pid) return 0; // a closing shard still counts until it exits
     try {
       const status = fs.readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
       const kb = /VmRSS:\s+(\d+)/.exec(status);

@@ -78,7 +78,10 @@ export class ShardSupervisor implements InstanceHostApi {
 
   async handleEvent(msg: HandleEventMsg): Promise<StepAnswer> {
     const inst = this.#instances.get(msg.instanceId);
-    if (!inst) throw new NoPluginInstanceError(msg.instanceId);
+    if (!inst || inst.proc.dead) {
+      this.#instances.delete(msg.instanceId); // its shard is dying; Kong will start a new one
+      throw new NoPluginInstanceError(msg.instanceId);
+    }
     const route: EventRoute = { proc: inst.proc, plugin: inst.plugin, phase: msg.phase, pending: true, lost: false, touched: Date.now() };
     this.#events.set(msg.eventId, route);
     return this.#answer(msg.eventId, route, inst.proc.channel.request<StepAnswer>('handleEvent', msg));
@@ -158,6 +161,7 @@ export class ShardSupervisor implements InstanceHostApi {
       answer = await request;
     } catch (err) {
       if (route.proc.dead || (err instanceof KpsError && err.code === 'KPS_ERR_CHANNEL')) {
+        route.proc.runningAtDeath.add(route.plugin);
         return this.#final(eventId, failureAnswer(this.#opts.onPluginError, route.phase));
       }
       this.#events.delete(eventId);
@@ -216,20 +220,16 @@ export class ShardSupervisor implements InstanceHostApi {
   #onDeath(slot: ShardSlot, proc: ShardProcess, exit: ShardExit): void {
     const lostInstances = [...this.#instances].filter(([, i]) => i.proc === proc).map(([id]) => id);
     for (const id of lostInstances) this.#instances.delete(id);
-    const running = new Set<string>();
-    let answered = 0;
+    const running = proc.runningAtDeath;
     for (const route of this.#events.values()) {
       if (route.proc !== proc) continue;
-      if (route.pending) {
-        running.add(route.plugin);
-        answered++;
-      }
+      if (route.pending) running.add(route.plugin);
       route.lost = true; // pending requests were failed by the channel; the rest answer on their next Step
     }
     if (this.#stopping) return;
     const why = exit.killedFor ?? (exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`);
     this.#log.error(
-      { event: 'shard.died', shard: slot.index, pid: proc.pid, code: exit.code, signal: exit.signal, instancesLost: lostInstances.length, eventsAnswered: answered, plugins: [...running] },
+      { event: 'shard.died', shard: slot.index, pid: proc.pid, code: exit.code, signal: exit.signal, instancesLost: lostInstances.length, plugins: [...running] },
       `shard ${slot.index} died (${why}); its events were answered by the failure policy and Kong will restart its instances`,
     );
     for (const id of lostInstances) this.#goneListener(id, `shard died: ${why}`);

@@ -79,6 +79,16 @@ export class ServerProcess {
     return this.logs.filter((l) => l.event === event);
   }
 
+  /** Waits until `count` log lines of `event` were written (logs arrive after the answers they explain). */
+  async waitForLogs(event: string, count = 1, timeoutMs = 10_000): Promise<LogLine[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.logsOf(event).length < count) {
+      if (Date.now() > deadline) throw new Error(`expected ${count} "${event}" log lines, got ${this.logsOf(event).length}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return this.logsOf(event);
+  }
+
   async stop(): Promise<number | null> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
     const code = await this.exited;

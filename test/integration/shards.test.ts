@@ -1,0 +1,114 @@
+// Process shards: a plugin whose V8 failure aborts or bloats its process takes down only its own
+// shard; the neighbour on another shard never notices.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ServerProcess } from '../helpers/server-process.ts';
+import type { KongClient } from '../helpers/fake-kong.ts';
+
+const EXIT_500 = { Method: 'kong.response.exit', Args: [500, { message: 'An unexpected error occurred' }] };
+
+interface ShardInfo {
+  Shard: number;
+  Kind: string;
+  Pid: number | null;
+  Plugins: string[];
+  Restarts: number;
+}
+
+async function shards(kong: KongClient): Promise<ShardInfo[]> {
+  return (await kong.call('plugin.GetStatus')).Shards;
+}
+
+/** 20 concurrent events on the neighbour, each answered correctly. */
+async function neighbourBurst(server: ServerProcess, id: number, tag: string): Promise<void> {
+  await Promise.all(
+    Array.from({ length: 20 }, async (_, i) => {
+      const c = server.client();
+      const run = await c.runPhase(id, 'access', (call) => (call.Method === 'kong.request.get_header' ? `${tag}${i}` : undefined));
+      assert.deepEqual(run.calls[1], { Method: 'kong.response.set_header', Args: ['x-out', `${tag}${i}`] });
+      c.close();
+    }),
+  );
+}
+
+test('a plugin that aborts its shard: policy answer within a second, restart, quarantine after three; the neighbour shard never restarts', async () => {
+  const server = await ServerProcess.start({ args: ['--shards', '2', '--memory-limit', '16'] });
+  const kong = server.client();
+  try {
+    const neighbour = await kong.startInstance('echo-header');
+    const before = await shards(kong);
+    const neighbourShard = before.find((s) => s.Plugins.includes('echo-header'))!;
+    for (let crash = 1; crash <= 3; crash++) {
+      const hostile = await kong.startInstance('aborter');
+      const layout = await shards(kong);
+      const hostileShard = layout.find((s) => s.Plugins.includes('aborter'))!;
+      assert.notEqual(hostileShard.Shard, neighbourShard.Shard);
+      const t0 = Date.now();
+      const timed = kong.call('plugin.HandleEvent', { InstanceId: hostile.Id, EventName: 'access' }).then((a) => ({ a, ms: Date.now() - t0 }));
+      const [{ a: answer, ms }] = await Promise.all([timed, neighbourBurst(server, neighbour.Id, `c${crash}-`)]);
+      assert.deepEqual(answer.Data, EXIT_500);
+      assert.ok(ms < 1000, `answered after ${ms} ms`);
+      await assert.rejects(kong.call('plugin.HandleEvent', { InstanceId: hostile.Id, EventName: 'access' }), { message: `No plugin instance ${hostile.Id}` });
+    }
+    const died = await server.waitForLogs('shard.died', 3);
+    assert.equal(died.length, 3);
+    assert.ok(died.every((d) => (d.plugins as string[]).includes('aborter')));
+    const q = server.logsOf('plugin.quarantined');
+    assert.equal(q.length, 1);
+    assert.equal(q[0]!.plugin, 'aborter');
+    // From now on the plugin runs alone; a new instance starts and the neighbour is untouched.
+    const after = await kong.startInstance('aborter');
+    const layout = await shards(kong);
+    const quarantine = layout.find((s) => s.Kind === 'quarantine')!;
+    assert.deepEqual(quarantine.Plugins, ['aborter']);
+    assert.ok(after.Id > 0);
+    const n = layout.find((s) => s.Shard === neighbourShard.Shard)!;
+    assert.equal(n.Restarts, 0);
+    assert.equal(n.Pid, neighbourShard.Pid);
+    assert.deepEqual((await kong.call('plugin.GetStatus')).Quarantined, ['aborter']);
+    await neighbourBurst(server, neighbour.Id, 'end-');
+  } finally {
+    kong.close();
+    await server.stop();
+  }
+});
+
+test('a shard that passes --shard-memory-limit is replaced like a crash; the neighbour keeps serving', async () => {
+  // A long --kill-grace, so that the memory cap (not the hung-call watchdog) is what stops it.
+  const server = await ServerProcess.start({ args: ['--shards', '2', '--memory-limit', '16', '--shard-memory-limit', '400', '--kill-grace', '60000'] });
+  const kong = server.client();
+  try {
+    const neighbour = await kong.startInstance('echo-header');
+    const hostile = await kong.startInstance('grower');
+    const [answer] = await Promise.all([
+      kong.call('plugin.HandleEvent', { InstanceId: hostile.Id, EventName: 'access' }),
+      neighbourBurst(server, neighbour.Id, 'm'),
+    ]);
+    assert.deepEqual(answer.Data, EXIT_500);
+    const capped = await server.waitForLogs('shard.memory_limit');
+    assert.equal(capped[0]!.limitMb, 400);
+    const died = await server.waitForLogs('shard.died');
+    assert.equal(died.length, 1);
+    assert.match(died[0]!.msg, /passed --shard-memory-limit 400 MB/);
+    await assert.rejects(kong.call('plugin.HandleEvent', { InstanceId: hostile.Id, EventName: 'access' }), { message: `No plugin instance ${hostile.Id}` });
+    await neighbourBurst(server, neighbour.Id, 'after');
+  } finally {
+    kong.close();
+    await server.stop();
+  }
+});
+
+test('--shards 0 runs isolates in the supervisor (measurement mode) and says it is unsafe', async () => {
+  const server = await ServerProcess.start({ args: ['--shards', '0'] });
+  const kong = server.client();
+  try {
+    const inst = await kong.startInstance('echo-header');
+    const run = await kong.runPhase(inst.Id, 'access', () => 'x');
+    assert.equal(run.calls.length, 2);
+    assert.deepEqual((await kong.call('plugin.GetStatus')).Shards, []);
+    assert.equal(server.logsOf('server.unsafe').length, 1);
+  } finally {
+    kong.close();
+    await server.stop();
+  }
+});
