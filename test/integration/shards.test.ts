@@ -98,6 +98,32 @@ test('a shard that passes --shard-memory-limit is replaced like a crash; the nei
   }
 });
 
+test('--placement dedicated=NAME gives a plugin a shard of its own; spread puts each plugin\'s instances together', async () => {
+  const server = await ServerProcess.start({ args: ['--shards', '2', '--placement', 'dedicated=echo-header'] });
+  const kong = server.client();
+  try {
+    await kong.startInstance('echo-header');
+    await kong.startInstance('config-echo');
+    await kong.startInstance('config-echo');
+    await kong.startInstance('memory');
+    const layout = await shards(kong);
+    const own = layout.filter((s) => s.Kind === 'dedicated');
+    assert.equal(own.length, 1);
+    assert.deepEqual(own[0]!.Plugins, ['echo-header']);
+    const general = layout.filter((s) => s.Kind === 'general');
+    assert.equal(general.length, 2);
+    const holders = general.filter((s) => s.Plugins.includes('config-echo'));
+    assert.equal(holders.length, 1);
+    assert.equal((holders[0] as ShardInfo & { Instances: number }).Instances, 2);
+    assert.ok(general.every((s) => !s.Plugins.includes('echo-header')));
+    // spread: the second plugin goes to the other general shard
+    assert.notDeepEqual(general.find((s) => s.Plugins.includes('memory'))!.Shard, holders[0]!.Shard);
+  } finally {
+    kong.close();
+    await server.stop();
+  }
+});
+
 test('--shards 0 runs isolates in the supervisor (measurement mode) and says it is unsafe', async () => {
   const server = await ServerProcess.start({ args: ['--shards', '0'] });
   const kong = server.client();
