@@ -98,6 +98,27 @@ test('a shard that passes --shard-memory-limit is replaced like a crash; the nei
   }
 });
 
+test('a call that will not stop (a long builtin V8 does not interrupt) gets its shard killed after --kill-grace', async () => {
+  const server = await ServerProcess.start({ args: ['--shards', '2', '--memory-limit', '16', '--cpu-limit', '100', '--kill-grace', '300', '--shard-memory-limit', '100000'] });
+  const kong = server.client();
+  try {
+    const neighbour = await kong.startInstance('echo-header');
+    const hostile = await kong.startInstance('grower');
+    const t0 = Date.now();
+    const answer = await kong.call('plugin.HandleEvent', { InstanceId: hostile.Id, EventName: 'access' });
+    const ms = Date.now() - t0;
+    assert.deepEqual(answer.Data, EXIT_500);
+    assert.ok(ms < 2000, `answered after ${ms} ms`);
+    const hung = await server.waitForLogs('shard.hung');
+    assert.equal(hung[0]!.plugin, 'grower');
+    assert.match(hung[0]!.msg, /past its 100 ms limit/);
+    await neighbourBurst(server, neighbour.Id, 'h');
+  } finally {
+    kong.close();
+    await server.stop();
+  }
+});
+
 test('--placement dedicated=NAME gives a plugin a shard of its own; spread puts each plugin\'s instances together', async () => {
   const server = await ServerProcess.start({ args: ['--shards', '2', '--placement', 'dedicated=echo-header'] });
   const kong = server.client();
