@@ -46,6 +46,8 @@ export type StepAnswer = 'ret' | PdkCall;
 export interface InstanceHostApi {
   describePlugin(msg: PluginCode & { memoryLimitMb: number }): Promise<PluginDescription>;
   startInstance(msg: StartInstanceMsg): Promise<void>;
+  /** Hot reload: the same instance id gets a new isolate from new code with the same config. */
+  reloadInstance(msg: StartInstanceMsg): Promise<void>;
   handleEvent(msg: HandleEventMsg): Promise<StepAnswer>;
   step(msg: StepMsg): Promise<StepAnswer>;
   closeInstance(instanceId: number): Promise<void>;

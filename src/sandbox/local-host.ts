@@ -1,5 +1,9 @@
 // The instance side: isolates of plugin instances and their events, in this process. It answers the
 // message-shaped InstanceHostApi; the RPC side never touches an isolate directly.
+//
+// An instance runs one isolate at a time, its current generation. A hot reload builds the next
+// generation first, then swaps it in: events already running finish on the old generation, which is
+// disposed when its last event ends; events that start after the swap run the new code.
 import type { Logger } from '../log.ts';
 import type { FailurePolicy } from '../config/options.ts';
 import { NoPluginInstanceError, NoRunningEventError, EventBusyError, InstanceStartError, ShuttingDownError, errorMessage } from '../errors.ts';
@@ -21,24 +25,27 @@ export interface LocalHostOptions {
 /** A call into an isolate that will not stop; in a shard, the supervisor then kills the process. */
 export type HungHandler = (plugin: string, instanceId: number | null, why: string) => void;
 
-interface LiveInstance {
-  id: number;
-  plugin: string;
-  isolate: PluginIsolate;
-  closing: boolean;
+/** One isolate of an instance, and the events running on it. */
+interface Generation {
+  readonly instanceId: number;
+  readonly plugin: string;
+  readonly isolate: PluginIsolate;
+  readonly events: Set<number>;
+  /** replaced (reload) or closed: disposed as soon as its last event ends */
+  retired: boolean;
 }
 
 export class LocalInstanceHost implements InstanceHostApi {
   readonly #opts: LocalHostOptions;
   readonly #log: Logger;
-  readonly #instances = new Map<number, LiveInstance>();
-  /** instances closed by Kong that still finish their events */
-  readonly #draining = new Map<number, LiveInstance>();
+  /** live instance id → its current generation */
+  readonly #instances = new Map<number, Generation>();
+  /** event id → the generation it runs on */
+  readonly #eventGen = new Map<number, Generation>();
   readonly #events: EventTable;
+  readonly #onHung: HungHandler;
   #stopped = false;
   #goneListener: (instanceId: number, reason: string) => void = () => {};
-
-  readonly #onHung: HungHandler;
 
   constructor(opts: LocalHostOptions, log: Logger, onHung?: HungHandler) {
     this.#opts = opts;
@@ -50,8 +57,11 @@ export class LocalInstanceHost implements InstanceHostApi {
     this.#events = new EventTable(opts.eventTimeoutMs, {
       onDeadline: (ev, onPlugin) => this.#onDeadline(ev, onPlugin),
       onEnded: (ev) => {
-        const inst = this.#draining.get(ev.instanceId);
-        if (inst) this.#disposeIfIdle(inst);
+        const gen = this.#eventGen.get(ev.id);
+        this.#eventGen.delete(ev.id);
+        if (!gen) return;
+        gen.events.delete(ev.id);
+        this.#disposeIfIdle(gen);
       },
     });
   }
@@ -67,24 +77,30 @@ export class LocalInstanceHost implements InstanceHostApi {
 
   async startInstance(msg: StartInstanceMsg): Promise<void> {
     if (this.#stopped) throw new ShuttingDownError();
-    const log = this.#log.child({ plugin: msg.plugin, instance: msg.instanceId });
-    let isolate: PluginIsolate | undefined;
-    try {
-      isolate = await PluginIsolate.create(msg, this.#limits(msg.plugin, msg.instanceId, msg.memoryLimitMb), (m) => this.#onMessage(msg.instanceId, m));
-      await isolate.start(msg.config);
-    } catch (err) {
-      isolate?.dispose();
-      throw new InstanceStartError(msg.plugin, errorMessage(err));
+    this.#instances.set(msg.instanceId, await this.#build(msg));
+    this.#log.debug({ event: 'instance.started', plugin: msg.plugin, instance: msg.instanceId }, 'instance started');
+  }
+
+  /** Hot reload: the next generation is built (and constructed with the config) before the swap. */
+  async reloadInstance(msg: StartInstanceMsg): Promise<void> {
+    if (!this.#instances.has(msg.instanceId)) throw new NoPluginInstanceError(msg.instanceId);
+    const next = await this.#build(msg);
+    const current = this.#instances.get(msg.instanceId);
+    if (!current || this.#stopped) {
+      next.isolate.dispose(); // closed or killed while the new code was being built
+      throw new NoPluginInstanceError(msg.instanceId);
     }
-    this.#instances.set(msg.instanceId, { id: msg.instanceId, plugin: msg.plugin, isolate, closing: false });
-    log.debug({ event: 'instance.started' }, 'instance started');
+    this.#instances.set(msg.instanceId, next);
+    this.#retire(current);
   }
 
   async handleEvent(msg: HandleEventMsg): Promise<StepAnswer> {
-    const inst = this.#instances.get(msg.instanceId);
-    if (!inst) throw new NoPluginInstanceError(msg.instanceId);
-    const { ev, answer } = this.#events.begin(msg.eventId, inst.id, msg.phase);
-    inst.isolate.handle(ev.id, ev.phase).catch((err: unknown) => this.#onIsolateError(inst, err));
+    const gen = this.#instances.get(msg.instanceId);
+    if (!gen) throw new NoPluginInstanceError(msg.instanceId);
+    const { ev, answer } = this.#events.begin(msg.eventId, gen.instanceId, msg.phase);
+    gen.events.add(ev.id);
+    this.#eventGen.set(ev.id, gen);
+    gen.isolate.handle(ev.id, ev.phase).catch((err: unknown) => this.#onIsolateError(gen, err));
     return answer;
   }
 
@@ -96,23 +112,19 @@ export class LocalInstanceHost implements InstanceHostApi {
     }
     if (ev.waiter) throw new EventBusyError(msg.eventId);
     const answer = this.#events.wait(ev);
-    if (!ev.final) {
-      const inst = this.#liveOrDraining(ev.instanceId);
-      if (inst) {
-        const ok = msg.error === undefined;
-        inst.isolate.settle(ev.id, ok, ok ? msg.data : msg.error).catch((err: unknown) => this.#onIsolateError(inst, err));
-      }
+    const gen = this.#eventGen.get(ev.id);
+    if (!ev.final && gen) {
+      const ok = msg.error === undefined;
+      gen.isolate.settle(ev.id, ok, ok ? msg.data : msg.error).catch((err: unknown) => this.#onIsolateError(gen, err));
     }
     return answer;
   }
 
   async closeInstance(instanceId: number): Promise<void> {
-    const inst = this.#instances.get(instanceId);
-    if (!inst) throw new NoPluginInstanceError(instanceId);
+    const gen = this.#instances.get(instanceId);
+    if (!gen) throw new NoPluginInstanceError(instanceId);
     this.#instances.delete(instanceId);
-    inst.closing = true;
-    this.#draining.set(instanceId, inst);
-    this.#disposeIfIdle(inst);
+    this.#retire(gen);
   }
 
   onInstanceGone(listener: (instanceId: number, reason: string) => void): void {
@@ -134,7 +146,24 @@ export class LocalInstanceHost implements InstanceHostApi {
 
   async shutdown(): Promise<void> {
     this.#stopped = true;
-    for (const inst of [...this.#instances.values(), ...this.#draining.values()]) this.#kill(inst, 'server shutdown');
+    const gens = new Set([...this.#instances.values(), ...this.#eventGen.values()]);
+    for (const gen of gens) this.#fail(gen, 'server shutdown');
+  }
+
+  async #build(msg: StartInstanceMsg): Promise<Generation> {
+    let isolate: PluginIsolate | undefined;
+    try {
+      const gen: { current?: Generation } = {};
+      isolate = await PluginIsolate.create(msg, this.#limits(msg.plugin, msg.instanceId, msg.memoryLimitMb), (m) => {
+        if (gen.current) this.#onMessage(gen.current, m);
+      });
+      await isolate.start(msg.config);
+      gen.current = { instanceId: msg.instanceId, plugin: msg.plugin, isolate, events: new Set(), retired: false };
+      return gen.current;
+    } catch (err) {
+      isolate?.dispose();
+      throw new InstanceStartError(msg.plugin, errorMessage(err));
+    }
   }
 
   #limits(plugin: string, instanceId: number | null, memoryLimitMb: number): IsolateLimits {
@@ -148,63 +177,63 @@ export class LocalInstanceHost implements InstanceHostApi {
     };
   }
 
-  #liveOrDraining(id: number): LiveInstance | undefined {
-    return this.#instances.get(id) ?? this.#draining.get(id);
-  }
-
-  #onMessage(instanceId: number, m: BridgeMessage): void {
+  #onMessage(gen: Generation, m: BridgeMessage): void {
     if (m.kind === 'log') {
       const level = m.level === 'error' || m.level === 'warn' || m.level === 'debug' ? m.level : 'info';
-      this.#log[level]({ event: 'plugin.log', instance: instanceId }, m.text);
+      this.#log[level]({ event: 'plugin.log', plugin: gen.plugin, instance: gen.instanceId }, m.text);
       return;
     }
     const ev = this.#events.get(m.eventId);
-    if (!ev || ev.instanceId !== instanceId) return; // ended already, or not this instance's event
+    if (!ev || this.#eventGen.get(m.eventId) !== gen) return; // ended already, or not this isolate's event
     if (m.kind === 'call') {
       this.#events.answer(ev, { Method: m.method, Args: m.args });
     } else if (m.error === null) {
       this.#events.answer(ev, 'ret');
     } else {
-      const inst = this.#liveOrDraining(instanceId);
-      this.#log.warn({ event: 'plugin.error', plugin: inst?.plugin, instance: instanceId, eventId: ev.id, phase: ev.phase, policy: this.#opts.onPluginError }, `plugin handler failed: ${m.error}`);
+      this.#log.warn({ event: 'plugin.error', plugin: gen.plugin, instance: gen.instanceId, eventId: ev.id, phase: ev.phase, policy: this.#opts.onPluginError }, `plugin handler failed: ${m.error}`);
       this.#events.answer(ev, failureAnswer(this.#opts.onPluginError, ev.phase), true);
     }
   }
 
-  #onIsolateError(inst: LiveInstance, err: unknown): void {
-    const why = err instanceof IsolateFailure ? err.message : `isolate call failed: ${errorMessage(err)}`;
-    this.#kill(inst, why);
+  #onIsolateError(gen: Generation, err: unknown): void {
+    this.#fail(gen, err instanceof IsolateFailure ? err.message : `isolate call failed: ${errorMessage(err)}`);
   }
 
-  /** The instance is unusable: its events get the failure policy's answer, Kong restarts it. */
-  #kill(inst: LiveInstance, why: string): void {
-    if (this.#instances.get(inst.id) !== inst && this.#draining.get(inst.id) !== inst) return;
-    this.#instances.delete(inst.id);
-    this.#draining.delete(inst.id);
-    const events = this.#events.ofInstance(inst.id);
+  /**
+   * The generation's isolate is unusable: its events get the failure policy's answer. If it was the
+   * instance's current one, the instance is gone too, and Kong will restart it.
+   */
+  #fail(gen: Generation, why: string): void {
+    const isCurrent = this.#instances.get(gen.instanceId) === gen;
+    if (isCurrent) this.#instances.delete(gen.instanceId);
+    const events = [...gen.events].map((id) => this.#events.get(id)).filter((e): e is EventRecord => e !== undefined);
     if (!this.#stopped) {
-      this.#log.error({ event: 'instance.killed', plugin: inst.plugin, instance: inst.id, eventsAnswered: events.length, policy: this.#opts.onPluginError }, `instance stopped: ${why}`);
+      this.#log.error({ event: 'instance.killed', plugin: gen.plugin, instance: gen.instanceId, eventsAnswered: events.length, policy: this.#opts.onPluginError }, `instance stopped: ${why}`);
     }
+    gen.retired = true;
     for (const ev of events) this.#events.answer(ev, failureAnswer(this.#opts.onPluginError, ev.phase), true);
-    inst.isolate.dispose();
-    this.#goneListener(inst.id, why);
+    gen.isolate.dispose();
+    if (isCurrent) this.#goneListener(gen.instanceId, why);
   }
 
   #onDeadline(ev: EventRecord, waitingOnPlugin: boolean): void {
-    const inst = this.#liveOrDraining(ev.instanceId);
+    const gen = this.#eventGen.get(ev.id);
     if (waitingOnPlugin) {
-      this.#log.warn({ event: 'event.deadline', plugin: inst?.plugin, instance: ev.instanceId, eventId: ev.id, phase: ev.phase }, 'plugin did not answer before --event-timeout');
+      this.#log.warn({ event: 'event.deadline', plugin: gen?.plugin, instance: ev.instanceId, eventId: ev.id, phase: ev.phase }, 'plugin did not answer before --event-timeout');
       this.#events.answer(ev, failureAnswer(this.#opts.onPluginError, ev.phase), true);
     } else {
       this.#log.debug({ event: 'event.abandoned', instance: ev.instanceId, eventId: ev.id }, 'Kong did not step the event before --event-timeout; reaped');
       this.#events.drop(ev);
     }
-    inst?.isolate.abandon(ev.id);
+    gen?.isolate.abandon(ev.id);
   }
 
-  #disposeIfIdle(inst: LiveInstance): void {
-    if (!inst.closing || this.#events.ofInstance(inst.id).length > 0) return;
-    this.#draining.delete(inst.id);
-    inst.isolate.dispose();
+  #retire(gen: Generation): void {
+    gen.retired = true;
+    this.#disposeIfIdle(gen);
+  }
+
+  #disposeIfIdle(gen: Generation): void {
+    if (gen.retired && gen.events.size === 0) gen.isolate.dispose();
   }
 }

@@ -42,6 +42,8 @@ channel.handleRequests(async (method, params) => {
       return host.describePlugin(withCode(params as CodeRef & { memoryLimitMb: number }));
     case 'startInstance':
       return host.startInstance(withCode(params as Omit<StartInstanceMsg, 'code'> & { code?: string }));
+    case 'reloadInstance':
+      return host.reloadInstance(withCode(params as Omit<StartInstanceMsg, 'code'> & { code?: string }));
     case 'handleEvent':
       return host.handleEvent(params as HandleEventMsg);
     case 'step':

@@ -76,6 +76,12 @@ export class ShardSupervisor implements InstanceHostApi {
     this.#instances.set(msg.instanceId, { slot, proc, plugin: msg.plugin });
   }
 
+  async reloadInstance(msg: StartInstanceMsg): Promise<void> {
+    const inst = this.#instances.get(msg.instanceId);
+    if (!inst || inst.proc.dead) throw new NoPluginInstanceError(msg.instanceId);
+    await this.#withCode(inst.proc, msg, (m) => inst.proc.channel.request('reloadInstance', m));
+  }
+
   async handleEvent(msg: HandleEventMsg): Promise<StepAnswer> {
     const inst = this.#instances.get(msg.instanceId);
     if (!inst || inst.proc.dead) {
