@@ -11,6 +11,8 @@ import type { PluginSource } from './discovery.ts';
 export interface CompiledPlugin {
   source: PluginSource;
   code: string;
+  /** the esbuild source map of `code`, to turn bundle positions back into the author's */
+  map: string;
   /** sha256 of the bundle: the identity of a plugin version */
   hash: string;
   /** every file the bundle was built from */
@@ -52,26 +54,31 @@ export async function compilePlugin(source: PluginSource): Promise<CompiledPlugi
       conditions: ['default', 'require', 'import'],
       target: 'es2024',
       metafile: true,
+      sourcemap: 'external',
+      outfile: 'plugin.js', // not written: it names the map for esbuild
       logLevel: 'silent',
       plugins: [refuseHostModules],
       absWorkingDir: path.dirname(source.entry),
     });
   } catch (err) {
     const errors = (err as { errors?: Message[] }).errors;
-    const detail = errors?.length ? errors.map(formatMessage).join('; ') : String(err);
+    const cwd = path.dirname(source.entry);
+    const detail = errors?.length ? errors.map((m) => formatMessage(m, cwd)).join('; ') : String(err);
     throw new PluginLoadError(source.name, source.entry, detail);
   }
-  const code = result.outputFiles[0]!.text;
+  const code = result.outputFiles.find((f) => f.path.endsWith('.js'))!.text.replace(/\n\/\/# sourceMappingURL=.*\n?$/, '\n');
+  const map = result.outputFiles.find((f) => f.path.endsWith('.map'))!.text;
   const cwd = path.dirname(source.entry);
   return {
     source,
     code,
+    map,
     hash: createHash('sha256').update(code).digest('hex'),
     inputs: Object.keys(result.metafile.inputs).map((p) => path.resolve(cwd, p)),
   };
 }
 
-function formatMessage(m: Message): string {
-  const loc = m.location ? `${m.location.file}:${m.location.line}:${m.location.column + 1}: ` : '';
+function formatMessage(m: Message, cwd: string): string {
+  const loc = m.location ? `${path.resolve(cwd, m.location.file)}:${m.location.line}:${m.location.column + 1}: ` : '';
   return `${loc}${m.text}`;
 }

@@ -6,10 +6,10 @@
 // disposed when its last event ends; events that start after the swap run the new code.
 import type { Logger } from '../log.ts';
 import type { FailurePolicy } from '../config/options.ts';
-import { NoPluginInstanceError, NoRunningEventError, EventBusyError, InstanceStartError, ShuttingDownError, errorMessage } from '../errors.ts';
+import { NoPluginInstanceError, NoRunningEventError, EventBusyError, InstanceStartError, PluginLoadError, ShuttingDownError, errorMessage } from '../errors.ts';
 import { failureAnswer } from '../instances/failure-policy.ts';
 import { EventTable, type EventRecord } from './events.ts';
-import { PluginIsolate, IsolateFailure, type BridgeMessage, type IsolateLimits } from './plugin-isolate.ts';
+import { PluginIsolate, IsolateFailure, pluginErrorText, type BridgeMessage, type IsolateLimits } from './plugin-isolate.ts';
 import type {
   InstanceHostApi, PluginCode, PluginDescription, StartInstanceMsg, HandleEventMsg, StepMsg, StepAnswer, HostStatus,
 } from './host-api.ts';
@@ -67,11 +67,14 @@ export class LocalInstanceHost implements InstanceHostApi {
   }
 
   async describePlugin(msg: PluginCode & { memoryLimitMb: number }): Promise<PluginDescription> {
-    const isolate = await PluginIsolate.create(msg, this.#limits(msg.plugin, null, msg.memoryLimitMb), () => {});
+    let isolate: PluginIsolate | undefined;
     try {
+      isolate = await PluginIsolate.create(msg, this.#limits(msg.plugin, null, msg.memoryLimitMb), () => {});
       return await isolate.describe();
+    } catch (err) {
+      throw new PluginLoadError(msg.plugin, msg.filename, pluginErrorText(err, msg.filename));
     } finally {
-      isolate.dispose();
+      isolate?.dispose();
     }
   }
 
@@ -162,7 +165,7 @@ export class LocalInstanceHost implements InstanceHostApi {
       return gen.current;
     } catch (err) {
       isolate?.dispose();
-      throw new InstanceStartError(msg.plugin, errorMessage(err));
+      throw new InstanceStartError(msg.plugin, pluginErrorText(err, msg.filename));
     }
   }
 

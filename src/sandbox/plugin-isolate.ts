@@ -154,3 +154,15 @@ function toMessage(kind: string, eventId: unknown, a: unknown, b: unknown): Brid
   if (kind === 'log' && typeof a === 'string' && typeof b === 'string') return { kind, eventId, level: a, text: b };
   return null;
 }
+
+/**
+ * The message of an error thrown by plugin code, with where it was thrown (`at <file>:line:col`,
+ * bundle positions; the supervisor maps them back to the author's source).
+ */
+export function pluginErrorText(err: unknown, filename: string): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const stack = err instanceof Error && typeof err.stack === 'string' ? err.stack : '';
+  const at = stack.split('\n').find((line) => line.includes(`${filename}:`));
+  const pos = at ? /([^\s()]+:\d+:\d+)\)?\s*$/.exec(at)?.[1] : undefined;
+  return pos ? `${message} (at ${pos})` : message;
+}
