@@ -1,7 +1,7 @@
 // Entry point: argv → validated options → one mode (serve or dump) → signals and parent watch.
-import { parseCli, HELP, type CliValues } from './cli/args.ts';
+import { parseCli, rawOptionsFrom, HELP, type CliValues } from './cli/args.ts';
 import { renderDump, type DumpMode } from './cli/dump.ts';
-import { buildOptions, DEFAULTS, type ServerOptions } from './config/options.ts';
+import { buildOptions, type ServerOptions } from './config/options.ts';
 import { createLogger, type Logger } from './log.ts';
 import { KpsError, errorMessage } from './errors.ts';
 import { PluginRegistry } from './plugins/registry.ts';
@@ -13,6 +13,7 @@ import { Dispatcher } from './rpc/dispatcher.ts';
 import { RpcServer } from './rpc/server.ts';
 import { kongConfLines } from './cli/kong-conf.ts';
 import { VERSION } from './version.ts';
+import { HotReloader } from './plugins/reloader.ts';
 
 async function main(argv: string[]): Promise<number> {
   const cli = parseCli(argv);
@@ -25,24 +26,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const dump = dumpMode(cli);
-  const opts = buildOptions({
-    kongPrefix: cli['kong-prefix'] ?? DEFAULTS.kongPrefix,
-    sockName: cli['sock-name'] ?? cli['socket-name'] ?? DEFAULTS.sockName,
-    pluginsDir: cli['plugins-directory'] ?? '',
-    memoryLimitMb: cli['memory-limit'] ?? DEFAULTS.memoryLimitMb,
-    pluginMemoryLimit: cli['plugin-memory-limit'] ?? [],
-    cpuLimitMs: cli['cpu-limit'] ?? DEFAULTS.cpuLimitMs,
-    startTimeoutMs: cli['start-timeout'] ?? DEFAULTS.startTimeoutMs,
-    eventTimeoutMs: cli['event-timeout'] ?? DEFAULTS.eventTimeoutMs,
-    maxFrameSize: cli['max-frame-size'] ?? DEFAULTS.maxFrameSize,
-    onPluginError: cli['on-plugin-error'] ?? DEFAULTS.onPluginError,
-    shutdownTimeoutMs: cli['shutdown-timeout'] ?? DEFAULTS.shutdownTimeoutMs,
-    killGraceMs: cli['kill-grace'] ?? DEFAULTS.killGraceMs,
-    shards: cli.shards ?? DEFAULTS.shards,
-    placement: cli.placement ?? DEFAULTS.placement,
-    shardMemoryLimitMb: cli['shard-memory-limit'],
-    verbose: cli.verbose?.length ?? 0,
-  });
+  const opts = buildOptions(rawOptionsFrom(cli));
+
   const log = createLogger({ level: opts.logLevel, stream: dump ? 2 : 1 });
   // Dumps read metadata in one shard: enough isolation for a one-shot command, and quick.
   const host: InstanceHostApi =
@@ -67,15 +52,25 @@ function dumpMode(cli: CliValues): DumpMode | null {
 
 async function serve(opts: ServerOptions, registry: PluginRegistry, host: InstanceHostApi, log: Logger): Promise<number> {
   const manager = new InstanceManager(registry, host, opts, log);
+  const watcherFor = (dir: string) =>
+    new HotReloader({ dir, registry, host, manager, memoryLimitMb: opts.memoryLimitMb, debounceMs: opts.watchDebounceMs, log });
+  let reloader: HotReloader | null = opts.watch ? watcherFor(opts.pluginsDir) : null;
   const dispatcher = new Dispatcher({
     manager,
     registry,
     reloadFrom: async (dir) => {
       await registry.loadDirectory(dir, host, opts.memoryLimitMb, log);
+      if (reloader) {
+        await reloader.stop();
+        reloader = watcherFor(dir);
+        await reloader.start();
+      }
     },
+    reloadStats: () => reloader?.stats ?? { Watching: false, Reloads: 0, Failures: 0, LastError: null },
   });
   const server = new RpcServer(opts, dispatcher, log);
   await server.listen();
+  await reloader?.start();
   log.info({ event: 'server.listening', socket: opts.socketPath, plugins: registry.names, shards: opts.shards, version: VERSION }, `listening on ${opts.socketPath}`);
   if (opts.shards === 0) log.warn({ event: 'server.unsafe' }, '--shards 0: isolates run in this process; one plugin can abort the whole server. For measurements only.');
   if (process.stderr.isTTY) process.stderr.write(kongConfLines(opts, registry.names));
@@ -84,6 +79,7 @@ async function serve(opts: ServerOptions, registry: PluginRegistry, host: Instan
   const stop = (why: string): Promise<number> => {
     stopping ??= (async () => {
       log.info({ event: 'server.stopping', reason: why, requestsInFlight: server.requestsInFlight }, `shutting down (${why})`);
+      await reloader?.stop();
       await server.drain(opts.shutdownTimeoutMs);
       // Whatever still runs now is answered by the failure policy, so no Kong request hangs.
       await host.shutdown();

@@ -2,6 +2,7 @@
 // (-kong-prefix, -dump-all-plugins, -dump, -version …) that Kong and go-pluginserver configs use.
 import { parseArgs } from 'node:util';
 import { OptionError } from '../errors.ts';
+import { DEFAULTS, type RawOptions } from '../config/options.ts';
 
 const OPTIONS = {
   'kong-prefix': { type: 'string', short: 'p' },
@@ -26,6 +27,8 @@ const OPTIONS = {
   shards: { type: 'string' },
   placement: { type: 'string' },
   'shard-memory-limit': { type: 'string' },
+  watch: { type: 'boolean' },
+  'watch-debounce': { type: 'string' },
 } as const;
 
 export type CliValues = ReturnType<typeof parse>['values'];
@@ -41,7 +44,7 @@ export function normalizeArgv(argv: readonly string[]): string[] {
 }
 
 function parse(argv: string[]) {
-  return parseArgs({ args: argv, options: OPTIONS, allowPositionals: false, strict: true });
+  return parseArgs({ args: argv, options: OPTIONS, allowPositionals: false, strict: true, allowNegative: true });
 }
 
 export function parseCli(argv: readonly string[]): CliValues {
@@ -50,6 +53,30 @@ export function parseCli(argv: readonly string[]): CliValues {
   } catch (err) {
     throw new OptionError(`${(err as Error).message}. Run with --help for the list of options.`);
   }
+}
+
+/** Parsed flags → the options table's input, defaults filled in (checked by buildOptions). */
+export function rawOptionsFrom(cli: CliValues): RawOptions {
+  return {
+    kongPrefix: cli['kong-prefix'] ?? DEFAULTS.kongPrefix,
+    sockName: cli['sock-name'] ?? cli['socket-name'] ?? DEFAULTS.sockName,
+    pluginsDir: cli['plugins-directory'] ?? '',
+    memoryLimitMb: cli['memory-limit'] ?? DEFAULTS.memoryLimitMb,
+    pluginMemoryLimit: cli['plugin-memory-limit'] ?? [],
+    cpuLimitMs: cli['cpu-limit'] ?? DEFAULTS.cpuLimitMs,
+    startTimeoutMs: cli['start-timeout'] ?? DEFAULTS.startTimeoutMs,
+    eventTimeoutMs: cli['event-timeout'] ?? DEFAULTS.eventTimeoutMs,
+    maxFrameSize: cli['max-frame-size'] ?? DEFAULTS.maxFrameSize,
+    onPluginError: cli['on-plugin-error'] ?? DEFAULTS.onPluginError,
+    shutdownTimeoutMs: cli['shutdown-timeout'] ?? DEFAULTS.shutdownTimeoutMs,
+    killGraceMs: cli['kill-grace'] ?? DEFAULTS.killGraceMs,
+    shards: cli.shards ?? DEFAULTS.shards,
+    placement: cli.placement ?? DEFAULTS.placement,
+    shardMemoryLimitMb: cli['shard-memory-limit'],
+    watch: cli.watch ?? false,
+    watchDebounceMs: cli['watch-debounce'] ?? DEFAULTS.watchDebounceMs,
+    verbose: cli.verbose?.length ?? 0,
+  };
 }
 
 export const HELP = `Usage: kong-sandbox-pluginserver -d <plugins-directory> [options]
@@ -84,6 +111,11 @@ Process shards (a V8 failure that aborts a process takes only its shard's instan
       --shard-memory-limit <MB>       a shard past this RSS is replaced (default max(1024, 8 x --memory-limit))
       --kill-grace <ms>               a plugin call still running this long past its limit gets its shard
                                       killed (default 500)
+
+Hot reload:
+      --watch / --no-watch            rebuild plugins when their files change and swap live instances to the
+                                      new code (default off; npm start turns it on)
+      --watch-debounce <ms>           quiet time after a change before a plugin is rebuilt (default 50)
 
 Other:
   -v, --verbose                  -v info (default), -vv debug

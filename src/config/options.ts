@@ -30,6 +30,10 @@ export interface ServerOptions {
   readonly dedicatedPlugins: readonly string[];
   /** MB of RSS past which a shard is replaced */
   readonly shardMemoryLimitMb: number;
+  /** hot reload: watch the plugins directory */
+  readonly watch: boolean;
+  /** ms of quiet after a change before a plugin is rebuilt */
+  readonly watchDebounceMs: number;
   readonly logLevel: string;
 }
 
@@ -46,6 +50,8 @@ export const DEFAULTS = {
   killGraceMs: 500,
   shards: Math.max(2, os.availableParallelism()),
   placement: 'spread',
+  watch: false,
+  watchDebounceMs: 50,
 } as const;
 
 /** A shard holds many instances; its cap leaves room for several of them at their heap limit. */
@@ -75,6 +81,8 @@ const schema = z.object({
   killGraceMs: positiveInt('--kill-grace', 10, 600_000),
   shards: positiveInt('--shards', 0, 256),
   placement: z.string().regex(/^(spread|dedicated=[A-Za-z0-9_,-]+)$/, '--placement must be "spread" or "dedicated=NAME,..."'),
+  watch: z.boolean(),
+  watchDebounceMs: positiveInt('--watch-debounce', 0, 60_000),
   shardMemoryLimitMb: positiveInt('--shard-memory-limit', 64, 1024 * 1024).optional(),
   verbose: z.number().int().min(0),
 });
@@ -111,6 +119,8 @@ export function buildOptions(raw: RawOptions): ServerOptions {
     shards: o.shards,
     dedicatedPlugins: Object.freeze(o.placement.startsWith('dedicated=') ? o.placement.slice(10).split(',').filter(Boolean).map((n) => n.toLowerCase()) : []),
     shardMemoryLimitMb: o.shardMemoryLimitMb ?? defaultShardMemoryLimitMb(o.memoryLimitMb),
+    watch: o.watch,
+    watchDebounceMs: o.watchDebounceMs,
     logLevel: o.verbose >= 2 ? 'debug' : 'info',
   });
 }

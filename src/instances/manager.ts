@@ -10,6 +10,8 @@ import { BadConfigError, NoPluginInstanceError, isNoInstance, errorMessage } fro
 
 interface InstanceRecord extends InstanceStatus {
   plugin: string;
+  /** the plugin version (bundle hash) this instance runs */
+  hash: string;
 }
 
 interface PluginActivity {
@@ -51,11 +53,44 @@ export class InstanceManager {
     const t0 = performance.now();
     const memoryLimitMb = this.#opts.pluginMemoryLimitMb[name] ?? this.#opts.memoryLimitMb;
     await this.#host.startInstance({ instanceId: id, plugin: name, hash: plugin.compiled.hash, code: plugin.compiled.code, filename: plugin.compiled.source.entry, config, memoryLimitMb });
-    const record: InstanceRecord = { plugin: name, Name: name, Id: id, Config: config, StartTime: Date.now() / 1000 };
+    const record: InstanceRecord = { plugin: name, hash: plugin.compiled.hash, Name: name, Id: id, Config: config, StartTime: Date.now() / 1000 };
     this.#instances.set(id, record);
     this.#touch(name).lastStart = record.StartTime;
     this.#log.info({ event: 'instance.started', plugin: name, instance: id, memoryLimitMb, ms: +(performance.now() - t0).toFixed(2) }, `started instance ${id} of ${name}`);
     return publicStatus(record);
+  }
+
+  /**
+   * Hot reload: every live instance of `name` gets an isolate built from the plugin's current code,
+   * under its own id and config. Instances started while this runs are caught by the loop.
+   */
+  async reloadPlugin(name: string): Promise<{ reloaded: number; failed: number }> {
+    let reloaded = 0;
+    let failed = 0;
+    const tried = new Set<number>();
+    for (;;) {
+      const current = this.#registry.find(name);
+      if (!current) break;
+      const stale = [...this.#instances.values()].filter((r) => r.plugin === name && r.hash !== current.compiled.hash && !tried.has(r.Id));
+      if (stale.length === 0) break;
+      await Promise.all(
+        stale.map(async (r) => {
+          tried.add(r.Id);
+          try {
+            const memoryLimitMb = this.#opts.pluginMemoryLimitMb[name] ?? this.#opts.memoryLimitMb;
+            const c = current.compiled;
+            await this.#host.reloadInstance({ instanceId: r.Id, plugin: name, hash: c.hash, code: c.code, filename: c.source.entry, config: r.Config, memoryLimitMb });
+            r.hash = c.hash;
+            reloaded++;
+          } catch (err) {
+            if (isNoInstance(err)) return; // closed or lost meanwhile
+            failed++;
+            this.#log.error({ event: 'instance.reload_failed', plugin: name, instance: r.Id }, `instance ${r.Id} keeps its previous code: ${errorMessage(err)}`);
+          }
+        }),
+      );
+    }
+    return { reloaded, failed };
   }
 
   status(id: number): InstanceStatus {

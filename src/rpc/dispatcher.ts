@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { InstanceManager } from '../instances/manager.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
+import type { ReloadStats } from '../plugins/reloader.ts';
 import { UnknownMethodError, BadParamsError, KpsError } from '../errors.ts';
 import { isPhase } from './protocol.ts';
 import { mapParam, idValue, stringValue, has } from './params.ts';
@@ -14,6 +15,8 @@ export interface DispatcherDeps {
   registry: PluginRegistry;
   /** SetPluginDir: load the plugins of another directory */
   reloadFrom(dir: string): Promise<void>;
+  /** hot reload counters and last error, for GetStatus */
+  reloadStats(): ReloadStats;
 }
 
 const STEP_METHODS = [
@@ -37,7 +40,7 @@ export class Dispatcher {
       return 'ok';
     });
 
-    t.set('plugin.GetStatus', () => manager.statusReport());
+    t.set('plugin.GetStatus', () => ({ ...manager.statusReport(), Reload: deps.reloadStats() }));
 
     t.set('plugin.GetPluginInfo', (params) => registry.get(stringValue('plugin.GetPluginInfo', 'name', params[0])).info);
 

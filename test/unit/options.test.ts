@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { DEFAULTS, buildOptions, type RawOptions } from '../../src/config/options.ts';
-import { parseCli } from '../../src/cli/args.ts';
+import { parseCli, rawOptionsFrom } from '../../src/cli/args.ts';
 import { OptionError } from '../../src/errors.ts';
 
 /**
@@ -23,20 +23,9 @@ function raw(overrides: Partial<RawOptions> = {}): RawOptions {
   return { ...base, ...overrides } as RawOptions;
 }
 
-/** main.ts's mapping from parsed flags to raw options. */
+/** The command line's mapping to raw options, as main.ts uses it. */
 function fromArgv(argv: string[]): RawOptions {
-  const cli = parseCli(argv);
-  return raw({
-    kongPrefix: cli['kong-prefix'] ?? DEFAULTS.kongPrefix,
-    sockName: cli['sock-name'] ?? cli['socket-name'] ?? DEFAULTS.sockName,
-    pluginsDir: cli['plugins-directory'] ?? '',
-    memoryLimitMb: cli['memory-limit'] ?? DEFAULTS.memoryLimitMb,
-    pluginMemoryLimit: cli['plugin-memory-limit'] ?? [],
-    cpuLimitMs: cli['cpu-limit'] ?? DEFAULTS.cpuLimitMs,
-    maxFrameSize: cli['max-frame-size'] ?? DEFAULTS.maxFrameSize,
-    onPluginError: cli['on-plugin-error'] ?? DEFAULTS.onPluginError,
-    verbose: cli.verbose?.length ?? 0,
-  });
+  return rawOptionsFrom(parseCli(argv));
 }
 
 function throwsNaming(r: RawOptions, flag: string): void {
