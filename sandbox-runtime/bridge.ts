@@ -6,6 +6,7 @@ export type Post = {
   (kind: 'call', eventId: number, method: string, args: unknown[]): void;
   (kind: 'done', eventId: number, error: string | null): void;
   (kind: 'log', eventId: number, level: string, text: string): void;
+  (kind: 'breach', eventId: number, what: string, detail: string): void;
 };
 
 declare const globalThis: { __kps_bridge?: Post };

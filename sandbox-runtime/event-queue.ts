@@ -18,20 +18,29 @@ interface Pending {
 export class EventQueue {
   readonly id: number;
   readonly #post: Post;
+  readonly #maxPending: number;
   #queue: Pending[] = [];
+  #breached = false;
   #inFlight: Pending | null = null;
   #handlerDone = false;
   /** the host considers the event over: nothing more is posted for it */
   closed = false;
 
-  constructor(id: number, post: Post) {
+  constructor(id: number, post: Post, maxPending: number) {
     this.id = id;
     this.#post = post;
+    this.#maxPending = maxPending;
   }
 
   call(method: string, args: unknown[]): Promise<unknown> {
     if (this.closed) {
       return Promise.reject(new PDKError(`PDK method ${method} failed:  event ${this.id} has already ended`));
+    }
+    if (this.#queue.length >= this.#maxPending) {
+      const detail = `more than ${this.#maxPending} PDK calls queued at once (--max-pending-calls)`;
+      if (!this.#breached) this.#post('breach', this.id, 'pending_calls', detail);
+      this.#breached = true;
+      return Promise.reject(new PDKError(`PDK method ${method} failed:  ${detail}`));
     }
     return new Promise((resolve, reject) => {
       const terminal = TERMINAL.has(method);

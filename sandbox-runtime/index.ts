@@ -12,6 +12,7 @@ installConsole(post);
 
 let mod: PluginExports | null = null;
 let instance: Record<string, unknown> | null = null;
+let maxPendingCalls = 100;
 const events = new Map<number, EventQueue>();
 
 // An event stays known while calls of it may still be settled; the handler may finish first.
@@ -29,13 +30,14 @@ const api = {
     return describePlugin(loaded());
   },
 
-  start(config: unknown): void {
+  start(config: unknown, limits: { maxPendingCalls: number }): void {
+    maxPendingCalls = limits.maxPendingCalls;
     const Plugin = loaded().Plugin;
     instance = new Plugin(config);
   },
 
   handle(eventId: number, phase: string): void {
-    const ev = new EventQueue(eventId, post);
+    const ev = new EventQueue(eventId, post, maxPendingCalls);
     events.set(eventId, ev);
     const kong = createKong((method, args) => {
       const pending = ev.call(method, args);

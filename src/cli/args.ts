@@ -28,6 +28,12 @@ const OPTIONS = {
   placement: { type: 'string' },
   'shard-memory-limit': { type: 'string' },
   watch: { type: 'boolean' },
+  'memory-warn-ratio': { type: 'string' },
+  'max-pdk-calls': { type: 'string' },
+  'max-pending-calls': { type: 'string' },
+  'max-events-per-instance': { type: 'string' },
+  'max-payload-size': { type: 'string' },
+  'metrics-listen': { type: 'string' },
   'watch-debounce': { type: 'string' },
 } as const;
 
@@ -73,6 +79,12 @@ export function rawOptionsFrom(cli: CliValues): RawOptions {
     shards: cli.shards ?? DEFAULTS.shards,
     placement: cli.placement ?? DEFAULTS.placement,
     shardMemoryLimitMb: cli['shard-memory-limit'],
+    memoryWarnRatio: cli['memory-warn-ratio'] ?? DEFAULTS.memoryWarnRatio,
+    maxPdkCalls: cli['max-pdk-calls'] ?? DEFAULTS.maxPdkCalls,
+    maxPendingCalls: cli['max-pending-calls'] ?? DEFAULTS.maxPendingCalls,
+    maxEventsPerInstance: cli['max-events-per-instance'] ?? DEFAULTS.maxEventsPerInstance,
+    maxPayloadBytes: cli['max-payload-size'] ?? DEFAULTS.maxPayloadBytes,
+    metricsListen: cli['metrics-listen'],
     watch: cli.watch ?? false,
     watchDebounceMs: cli['watch-debounce'] ?? DEFAULTS.watchDebounceMs,
     verbose: cli.verbose?.length ?? 0,
@@ -95,10 +107,15 @@ Kong integration:
 Limits (each instance is an isolate):
       --memory-limit <MB>             heap per instance (default 64)
       --plugin-memory-limit <NAME=MB> heap per instance of one plugin (repeatable)
-      --cpu-limit <ms>                one slice of plugin code, e.g. from one PDK answer to the next call (default 100)
+      --memory-warn-ratio <0-1>       heap used / limit that logs a warning, once per crossing (default 0.8)
+      --cpu-limit <ms>                isolate CPU time one event may use, all its slices together (default 100)
       --start-timeout <ms>            module body and constructor (default 2000)
       --event-timeout <ms>            wait on a plugin, or on Kong, before an event is ended (default 60000)
       --max-frame-size <bytes>        largest MessagePack frame accepted from Kong (default 33554432)
+      --max-pdk-calls <n>             PDK calls per event (default 1000)
+      --max-pending-calls <n>         PDK calls one event may have queued at once (default 100)
+      --max-events-per-instance <n>   events one instance may run at once (default 1000)
+      --max-payload-size <bytes>      PDK arguments or result crossing the isolate boundary (default 16777216)
       --on-plugin-error closed|open   closed: a failing plugin answers 500 in request phases (default); open: the request goes on
       --shutdown-timeout <ms>         on SIGTERM, how long requests in flight may finish (default 10000)
 
@@ -116,6 +133,12 @@ Hot reload:
       --watch / --no-watch            rebuild plugins when their files change and swap live instances to the
                                       new code (default off; npm start turns it on)
       --watch-debounce <ms>           quiet time after a change before a plugin is rebuilt (default 50)
+
+Observability:
+      --metrics-listen [HOST:]PORT    serve Prometheus /metrics and /healthz (off by default; loopback
+                                      unless a host is given)
+  kong-sandbox-pluginserver status [-p <dir>] [--sock-name <name>]
+                                      print the plugins and instances of a running server
 
 Other:
   -v, --verbose                  -v info (default), -vv debug

@@ -30,6 +30,18 @@ export interface ServerOptions {
   readonly dedicatedPlugins: readonly string[];
   /** MB of RSS past which a shard is replaced */
   readonly shardMemoryLimitMb: number;
+  /** heap used / quota at which an instance logs a warning (once per crossing) */
+  readonly memoryWarnRatio: number;
+  /** PDK calls one event may make */
+  readonly maxPdkCalls: number;
+  /** PDK calls one event may have queued at once (Promise.all floods) */
+  readonly maxPendingCalls: number;
+  /** events one instance may run at once */
+  readonly maxEventsPerInstance: number;
+  /** bytes (approximate) of one PDK call's arguments or one result crossing the isolate boundary */
+  readonly maxPayloadBytes: number;
+  /** host:port of the Prometheus /metrics and /healthz endpoint, or null (off) */
+  readonly metricsListen: { host: string; port: number } | null;
   /** hot reload: watch the plugins directory */
   readonly watch: boolean;
   /** ms of quiet after a change before a plugin is rebuilt */
@@ -52,6 +64,11 @@ export const DEFAULTS = {
   placement: 'spread',
   watch: false,
   watchDebounceMs: 50,
+  memoryWarnRatio: 0.8,
+  maxPdkCalls: 1000,
+  maxPendingCalls: 100,
+  maxEventsPerInstance: 1000,
+  maxPayloadBytes: 16 * 1024 * 1024,
 } as const;
 
 /** A shard holds many instances; its cap leaves room for several of them at their heap limit. */
@@ -82,6 +99,15 @@ const schema = z.object({
   shards: positiveInt('--shards', 0, 256),
   placement: z.string().regex(/^(spread|dedicated=[A-Za-z0-9_,-]+)$/, '--placement must be "spread" or "dedicated=NAME,..."'),
   watch: z.boolean(),
+  memoryWarnRatio: z.coerce.number({ error: '--memory-warn-ratio must be a number' }).gt(0, '--memory-warn-ratio must be above 0').max(1, '--memory-warn-ratio must be at most 1'),
+  maxPdkCalls: positiveInt('--max-pdk-calls', 1, 10_000_000),
+  maxPendingCalls: positiveInt('--max-pending-calls', 1, 1_000_000),
+  maxEventsPerInstance: positiveInt('--max-events-per-instance', 1, 1_000_000),
+  maxPayloadBytes: positiveInt('--max-payload-size', 1024, 1024 * 1024 * 1024),
+  metricsListen: z
+    .string()
+    .regex(/^(([^:]+|\[[0-9a-fA-F:]+\]):)?\d{1,5}$/, '--metrics-listen expects PORT or HOST:PORT')
+    .optional(),
   watchDebounceMs: positiveInt('--watch-debounce', 0, 60_000),
   shardMemoryLimitMb: positiveInt('--shard-memory-limit', 64, 1024 * 1024).optional(),
   verbose: z.number().int().min(0),
@@ -119,8 +145,23 @@ export function buildOptions(raw: RawOptions): ServerOptions {
     shards: o.shards,
     dedicatedPlugins: Object.freeze(o.placement.startsWith('dedicated=') ? o.placement.slice(10).split(',').filter(Boolean).map((n) => n.toLowerCase()) : []),
     shardMemoryLimitMb: o.shardMemoryLimitMb ?? defaultShardMemoryLimitMb(o.memoryLimitMb),
+    memoryWarnRatio: o.memoryWarnRatio,
+    maxPdkCalls: o.maxPdkCalls,
+    maxPendingCalls: o.maxPendingCalls,
+    maxEventsPerInstance: o.maxEventsPerInstance,
+    maxPayloadBytes: o.maxPayloadBytes,
+    metricsListen: o.metricsListen === undefined ? null : parseListen(o.metricsListen),
     watch: o.watch,
     watchDebounceMs: o.watchDebounceMs,
     logLevel: o.verbose >= 2 ? 'debug' : 'info',
   });
+}
+
+/** "9100" → loopback only; "0.0.0.0:9100" or "[::1]:9100" → that address. */
+function parseListen(spec: string): { host: string; port: number } {
+  const i = spec.lastIndexOf(':');
+  const host = i < 0 ? '127.0.0.1' : spec.slice(0, i).replace(/^\[|\]$/g, '');
+  const port = Number(i < 0 ? spec : spec.slice(i + 1));
+  if (port > 65535) throw new OptionError('--metrics-listen port must be at most 65535');
+  return { host, port };
 }

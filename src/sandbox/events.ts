@@ -17,6 +17,11 @@ export interface EventRecord {
   buffered: StepAnswer | null;
   /** the answer was final: deliver it and forget the event */
   final: boolean;
+  /** isolate CPU ms the plugin used for this event so far */
+  cpuMs: number;
+  pdkCalls: number;
+  /** the PDK call Kong is running for this event */
+  pendingMethod: string | null;
   deadline: NodeJS.Timeout | null;
 }
 
@@ -56,7 +61,7 @@ export class EventTable {
 
   /** Starts an event; the returned promise is the answer to the Kong RPC that started it. */
   begin(id: number, instanceId: number, phase: Phase): { ev: EventRecord; answer: Promise<StepAnswer> } {
-    const ev: EventRecord = { id, instanceId, phase, waiter: null, buffered: null, final: false, deadline: null };
+    const ev: EventRecord = { id, instanceId, phase, waiter: null, buffered: null, final: false, deadline: null, cpuMs: 0, pdkCalls: 0, pendingMethod: null };
     this.#events.set(id, ev);
     const answer = this.wait(ev);
     return { ev, answer };

@@ -43,6 +43,40 @@ export interface StepMsg {
 
 export type StepAnswer = 'ret' | PdkCall;
 
+/** A limit a plugin ran into. `fatal`: the instance was stopped for it. */
+export interface Breach {
+  plugin: string;
+  instanceId: number | null;
+  kind: BreachKind;
+  detail: string;
+  fatal: boolean;
+}
+
+export type BreachKind =
+  | 'memory' | 'memory_soft' | 'cpu' | 'deadline' | 'pdk_calls' | 'pending_calls' | 'payload' | 'events_in_flight'
+  | 'hung' | 'shard_crash' | 'shard_memory' | 'isolate';
+
+/** What GetStatus, InstanceStatus, metrics and the status command show per instance. */
+export interface InstanceStats {
+  InstanceId: number;
+  Plugin: string;
+  HeapUsed: number;
+  HeapTotal: number;
+  ExternalMemory: number;
+  HeapLimit: number;
+  /** HeapUsed / HeapLimit */
+  HeapFraction: number;
+  /** isolate CPU time of this instance, all generations */
+  CpuTimeMs: number;
+  /** CPU budget of one event */
+  CpuBudgetMs: number;
+  EventsServed: number;
+  EventsInFlight: number;
+  PdkCalls: number;
+  /** 1, plus one per hot reload */
+  Generation: number;
+}
+
 export interface InstanceHostApi {
   describePlugin(msg: PluginCode & { memoryLimitMb: number }): Promise<PluginDescription>;
   startInstance(msg: StartInstanceMsg): Promise<void>;
@@ -53,6 +87,10 @@ export interface InstanceHostApi {
   closeInstance(instanceId: number): Promise<void>;
   /** Called when the host loses an instance on its own (a limit breach): the RPC side forgets it. */
   onInstanceGone(listener: (instanceId: number, reason: string) => void): void;
+  /** Called for every limit a plugin runs into (the host has logged it). */
+  onBreach(listener: (breach: Breach) => void): void;
+  /** Figures of live instances (all, or the one asked for). */
+  instanceStats(instanceId?: number): Promise<InstanceStats[]>;
   /** events not yet answered with "ret" or a terminal call */
   eventsInFlight(): number;
   /** what GetStatus shows about where isolates live */

@@ -5,25 +5,24 @@
 // generation first, then swaps it in: events already running finish on the old generation, which is
 // disposed when its last event ends; events that start after the swap run the new code.
 import type { Logger } from '../log.ts';
-import type { FailurePolicy } from '../config/options.ts';
+import type { LocalHostOptions } from './host-options.ts';
 import { NoPluginInstanceError, NoRunningEventError, EventBusyError, InstanceStartError, PluginLoadError, ShuttingDownError, errorMessage } from '../errors.ts';
 import { failureAnswer } from '../instances/failure-policy.ts';
 import { EventTable, type EventRecord } from './events.ts';
 import { PluginIsolate, IsolateFailure, pluginErrorText, type BridgeMessage, type IsolateLimits } from './plugin-isolate.ts';
+import { payloadSize } from './payload-size.ts';
+import { withSandboxStats } from './memory-stats.ts';
 import type {
   InstanceHostApi, PluginCode, PluginDescription, StartInstanceMsg, HandleEventMsg, StepMsg, StepAnswer, HostStatus,
+  Breach, BreachKind, InstanceStats,
 } from './host-api.ts';
 
-export interface LocalHostOptions {
-  cpuLimitMs: number;
-  startTimeoutMs: number;
-  eventTimeoutMs: number;
-  killGraceMs: number;
-  onPluginError: FailurePolicy;
-}
+export type { LocalHostOptions };
 
 /** A call into an isolate that will not stop; in a shard, the supervisor then kills the process. */
 export type HungHandler = (plugin: string, instanceId: number | null, why: string) => void;
+
+const HEAP_SAMPLE_MS = 1000;
 
 /** One isolate of an instance, and the events running on it. */
 interface Generation {
@@ -35,17 +34,31 @@ interface Generation {
   retired: boolean;
 }
 
+/** An instance's counters across its generations. */
+interface Usage {
+  events: number;
+  pdkCalls: number;
+  generation: number;
+  /** CPU of generations already disposed */
+  cpuRetiredMs: number;
+  /** above --memory-warn-ratio at the last sample */
+  overSoftLimit: boolean;
+}
+
 export class LocalInstanceHost implements InstanceHostApi {
   readonly #opts: LocalHostOptions;
   readonly #log: Logger;
   /** live instance id → its current generation */
   readonly #instances = new Map<number, Generation>();
+  readonly #usage = new Map<number, Usage>();
   /** event id → the generation it runs on */
   readonly #eventGen = new Map<number, Generation>();
   readonly #events: EventTable;
   readonly #onHung: HungHandler;
+  readonly #sampler: NodeJS.Timeout;
   #stopped = false;
   #goneListener: (instanceId: number, reason: string) => void = () => {};
+  #breachListener: (breach: Breach) => void = () => {};
 
   constructor(opts: LocalHostOptions, log: Logger, onHung?: HungHandler) {
     this.#opts = opts;
@@ -64,6 +77,8 @@ export class LocalInstanceHost implements InstanceHostApi {
         this.#disposeIfIdle(gen);
       },
     });
+    this.#sampler = setInterval(() => void this.#sampleHeaps(), HEAP_SAMPLE_MS);
+    this.#sampler.unref();
   }
 
   async describePlugin(msg: PluginCode & { memoryLimitMb: number }): Promise<PluginDescription> {
@@ -81,6 +96,7 @@ export class LocalInstanceHost implements InstanceHostApi {
   async startInstance(msg: StartInstanceMsg): Promise<void> {
     if (this.#stopped) throw new ShuttingDownError();
     this.#instances.set(msg.instanceId, await this.#build(msg));
+    this.#usage.set(msg.instanceId, { events: 0, pdkCalls: 0, generation: 1, cpuRetiredMs: 0, overSoftLimit: false });
     this.#log.debug({ event: 'instance.started', plugin: msg.plugin, instance: msg.instanceId }, 'instance started');
   }
 
@@ -94,16 +110,24 @@ export class LocalInstanceHost implements InstanceHostApi {
       throw new NoPluginInstanceError(msg.instanceId);
     }
     this.#instances.set(msg.instanceId, next);
+    const usage = this.#usage.get(msg.instanceId);
+    if (usage) usage.generation++;
     this.#retire(current);
   }
 
   async handleEvent(msg: HandleEventMsg): Promise<StepAnswer> {
     const gen = this.#instances.get(msg.instanceId);
     if (!gen) throw new NoPluginInstanceError(msg.instanceId);
+    if (gen.events.size >= this.#opts.maxEventsPerInstance) {
+      this.#breach(gen, null, 'events_in_flight', `more than ${this.#opts.maxEventsPerInstance} events at once on one instance (--max-events-per-instance)`);
+      return failureAnswer(this.#opts.onPluginError, msg.phase);
+    }
     const { ev, answer } = this.#events.begin(msg.eventId, gen.instanceId, msg.phase);
     gen.events.add(ev.id);
     this.#eventGen.set(ev.id, gen);
-    gen.isolate.handle(ev.id, ev.phase).catch((err: unknown) => this.#onIsolateError(gen, err));
+    const usage = this.#usage.get(gen.instanceId);
+    if (usage) usage.events++;
+    this.#slice(gen, ev, (budget) => gen.isolate.handle(ev.id, ev.phase, budget));
     return answer;
   }
 
@@ -117,8 +141,18 @@ export class LocalInstanceHost implements InstanceHostApi {
     const answer = this.#events.wait(ev);
     const gen = this.#eventGen.get(ev.id);
     if (!ev.final && gen) {
-      const ok = msg.error === undefined;
-      gen.isolate.settle(ev.id, ok, ok ? msg.data : msg.error).catch((err: unknown) => this.#onIsolateError(gen, err));
+      const method = ev.pendingMethod;
+      ev.pendingMethod = null;
+      if (msg.error !== undefined) {
+        this.#slice(gen, ev, (budget) => gen.isolate.settle(ev.id, false, msg.error, budget));
+      } else if (payloadSize(msg.data, this.#opts.maxPayloadBytes) > this.#opts.maxPayloadBytes) {
+        const detail = `the result of ${method} is larger than ${this.#opts.maxPayloadBytes} bytes (--max-payload-size)`;
+        this.#breach(gen, ev, 'payload', detail);
+        this.#slice(gen, ev, (budget) => gen.isolate.settle(ev.id, false, detail, budget));
+      } else {
+        const data = method === 'kong.node.get_memory_stats' ? withSandboxStats(msg.data, await this.#statsOf(gen)) : msg.data;
+        this.#slice(gen, ev, (budget) => gen.isolate.settle(ev.id, true, data, budget));
+      }
     }
     return answer;
   }
@@ -127,11 +161,21 @@ export class LocalInstanceHost implements InstanceHostApi {
     const gen = this.#instances.get(instanceId);
     if (!gen) throw new NoPluginInstanceError(instanceId);
     this.#instances.delete(instanceId);
+    this.#usage.delete(instanceId);
     this.#retire(gen);
   }
 
   onInstanceGone(listener: (instanceId: number, reason: string) => void): void {
     this.#goneListener = listener;
+  }
+
+  onBreach(listener: (breach: Breach) => void): void {
+    this.#breachListener = listener;
+  }
+
+  async instanceStats(instanceId?: number): Promise<InstanceStats[]> {
+    const gens = instanceId === undefined ? [...this.#instances.values()] : [this.#instances.get(instanceId)].filter((g) => g !== undefined);
+    return Promise.all(gens.map((g) => this.#statsOf(g)));
   }
 
   status(): HostStatus {
@@ -149,8 +193,9 @@ export class LocalInstanceHost implements InstanceHostApi {
 
   async shutdown(): Promise<void> {
     this.#stopped = true;
+    clearInterval(this.#sampler);
     const gens = new Set([...this.#instances.values(), ...this.#eventGen.values()]);
-    for (const gen of gens) this.#fail(gen, 'server shutdown');
+    for (const gen of gens) this.#fail(gen, 'server shutdown', 'isolate');
   }
 
   async #build(msg: StartInstanceMsg): Promise<Generation> {
@@ -173,11 +218,22 @@ export class LocalInstanceHost implements InstanceHostApi {
     const o = this.#opts;
     return {
       memoryLimitMb,
-      cpuLimitMs: o.cpuLimitMs,
+      maxPendingCalls: o.maxPendingCalls,
       startTimeoutMs: o.startTimeoutMs,
       killGraceMs: o.killGraceMs,
       onHung: (why) => this.#onHung(plugin, instanceId, why),
     };
+  }
+
+  /** Runs one slice of an event's plugin code within what is left of the event's CPU budget. */
+  #slice(gen: Generation, ev: EventRecord, run: (budgetMs: number) => Promise<number>): void {
+    const budget = Math.max(1, Math.ceil(this.#opts.cpuLimitMs - ev.cpuMs));
+    run(budget).then(
+      (used) => {
+        ev.cpuMs += used;
+      },
+      (err: unknown) => this.#onIsolateError(gen, ev, err),
+    );
   }
 
   #onMessage(gen: Generation, m: BridgeMessage): void {
@@ -188,8 +244,10 @@ export class LocalInstanceHost implements InstanceHostApi {
     }
     const ev = this.#events.get(m.eventId);
     if (!ev || this.#eventGen.get(m.eventId) !== gen) return; // ended already, or not this isolate's event
-    if (m.kind === 'call') {
-      this.#events.answer(ev, { Method: m.method, Args: m.args });
+    if (m.kind === 'breach') {
+      if (m.what === 'pending_calls') this.#breach(gen, ev, 'pending_calls', m.detail);
+    } else if (m.kind === 'call') {
+      this.#onCall(gen, ev, m.method, m.args);
     } else if (m.error === null) {
       this.#events.answer(ev, 'ret');
     } else {
@@ -198,20 +256,52 @@ export class LocalInstanceHost implements InstanceHostApi {
     }
   }
 
-  #onIsolateError(gen: Generation, err: unknown): void {
-    this.#fail(gen, err instanceof IsolateFailure ? err.message : `isolate call failed: ${errorMessage(err)}`);
+  /** A PDK call goes to Kong, unless it breaks a bridge limit: then the plugin's call fails instead. */
+  #onCall(gen: Generation, ev: EventRecord, method: string, args: unknown[]): void {
+    ev.pdkCalls++;
+    const usage = this.#usage.get(gen.instanceId);
+    if (usage) usage.pdkCalls++;
+    let refusal: string | null = null;
+    if (ev.pdkCalls > this.#opts.maxPdkCalls) {
+      refusal = `more than ${this.#opts.maxPdkCalls} PDK calls in one event (--max-pdk-calls)`;
+      if (ev.pdkCalls === this.#opts.maxPdkCalls + 1) this.#breach(gen, ev, 'pdk_calls', refusal);
+    } else if (payloadSize(args, this.#opts.maxPayloadBytes) > this.#opts.maxPayloadBytes) {
+      refusal = `arguments larger than ${this.#opts.maxPayloadBytes} bytes (--max-payload-size)`;
+      this.#breach(gen, ev, 'payload', `${method}: ${refusal}`);
+    }
+    if (refusal !== null) {
+      this.#slice(gen, ev, (budget) => gen.isolate.settle(ev.id, false, refusal, budget));
+      return;
+    }
+    ev.pendingMethod = method;
+    this.#events.answer(ev, { Method: method, Args: args });
+  }
+
+  #onIsolateError(gen: Generation, ev: EventRecord, err: unknown): void {
+    if (err instanceof IsolateFailure && err.reason === 'timeout') {
+      this.#fail(gen, `event ${ev.id} used its ${this.#opts.cpuLimitMs} ms CPU budget (--cpu-limit)`, 'cpu');
+    } else if (err instanceof IsolateFailure && err.reason === 'memory') {
+      this.#fail(gen, err.message, 'memory');
+    } else {
+      this.#fail(gen, err instanceof IsolateFailure ? err.message : `isolate call failed: ${errorMessage(err)}`, 'isolate');
+    }
   }
 
   /**
    * The generation's isolate is unusable: its events get the failure policy's answer. If it was the
    * instance's current one, the instance is gone too, and Kong will restart it.
    */
-  #fail(gen: Generation, why: string): void {
+  #fail(gen: Generation, why: string, kind: BreachKind): void {
+    if (gen.isolate.disposed && gen.retired) return;
     const isCurrent = this.#instances.get(gen.instanceId) === gen;
-    if (isCurrent) this.#instances.delete(gen.instanceId);
+    if (isCurrent) {
+      this.#instances.delete(gen.instanceId);
+      this.#usage.delete(gen.instanceId);
+    }
     const events = [...gen.events].map((id) => this.#events.get(id)).filter((e): e is EventRecord => e !== undefined);
     if (!this.#stopped) {
-      this.#log.error({ event: 'instance.killed', plugin: gen.plugin, instance: gen.instanceId, eventsAnswered: events.length, policy: this.#opts.onPluginError }, `instance stopped: ${why}`);
+      this.#log.error({ event: 'instance.killed', plugin: gen.plugin, instance: gen.instanceId, kind, eventsAnswered: events.length, policy: this.#opts.onPluginError }, `instance stopped: ${why}`);
+      this.#breachListener({ plugin: gen.plugin, instanceId: gen.instanceId, kind, detail: why, fatal: true });
     }
     gen.retired = true;
     for (const ev of events) this.#events.answer(ev, failureAnswer(this.#opts.onPluginError, ev.phase), true);
@@ -219,10 +309,16 @@ export class LocalInstanceHost implements InstanceHostApi {
     if (isCurrent) this.#goneListener(gen.instanceId, why);
   }
 
+  /** A limit the plugin ran into that does not stop the instance: logged, counted, told. */
+  #breach(gen: Generation, ev: EventRecord | null, kind: BreachKind, detail: string): void {
+    this.#log.warn({ event: 'limit.breach', kind, plugin: gen.plugin, instance: gen.instanceId, eventId: ev?.id }, detail);
+    this.#breachListener({ plugin: gen.plugin, instanceId: gen.instanceId, kind, detail, fatal: false });
+  }
+
   #onDeadline(ev: EventRecord, waitingOnPlugin: boolean): void {
     const gen = this.#eventGen.get(ev.id);
     if (waitingOnPlugin) {
-      this.#log.warn({ event: 'event.deadline', plugin: gen?.plugin, instance: ev.instanceId, eventId: ev.id, phase: ev.phase }, 'plugin did not answer before --event-timeout');
+      if (gen) this.#breach(gen, ev, 'deadline', `the plugin did not answer within ${this.#opts.eventTimeoutMs} ms (--event-timeout)`);
       this.#events.answer(ev, failureAnswer(this.#opts.onPluginError, ev.phase), true);
     } else {
       this.#log.debug({ event: 'event.abandoned', instance: ev.instanceId, eventId: ev.id }, 'Kong did not step the event before --event-timeout; reaped');
@@ -231,12 +327,50 @@ export class LocalInstanceHost implements InstanceHostApi {
     gen?.isolate.abandon(ev.id);
   }
 
+  async #statsOf(gen: Generation): Promise<InstanceStats> {
+    const heap = await gen.isolate.heap();
+    const usage = this.#usage.get(gen.instanceId);
+    return {
+      InstanceId: gen.instanceId,
+      Plugin: gen.plugin,
+      HeapUsed: heap.used,
+      HeapTotal: heap.total,
+      ExternalMemory: heap.external,
+      HeapLimit: heap.limit,
+      HeapFraction: heap.limit > 0 ? heap.used / heap.limit : 0,
+      CpuTimeMs: (usage?.cpuRetiredMs ?? 0) + gen.isolate.cpuMs,
+      CpuBudgetMs: this.#opts.cpuLimitMs,
+      EventsServed: usage?.events ?? 0,
+      EventsInFlight: gen.events.size,
+      PdkCalls: usage?.pdkCalls ?? 0,
+      Generation: usage?.generation ?? 1,
+    };
+  }
+
+  /** One warning per instance each time its heap crosses --memory-warn-ratio of its limit. */
+  async #sampleHeaps(): Promise<void> {
+    for (const gen of [...this.#instances.values()]) {
+      const usage = this.#usage.get(gen.instanceId);
+      if (!usage || gen.isolate.disposed) continue;
+      const heap = await gen.isolate.heap().catch(() => null);
+      if (!heap || heap.limit === 0) continue;
+      const over = heap.used / heap.limit >= this.#opts.memoryWarnRatio;
+      if (over && !usage.overSoftLimit) {
+        this.#breach(gen, null, 'memory_soft', `heap ${(heap.used / 1048576).toFixed(1)} MB is ${Math.round((100 * heap.used) / heap.limit)} % of its ${(heap.limit / 1048576).toFixed(0)} MB limit (--memory-warn-ratio ${this.#opts.memoryWarnRatio})`);
+      }
+      usage.overSoftLimit = over;
+    }
+  }
+
   #retire(gen: Generation): void {
     gen.retired = true;
     this.#disposeIfIdle(gen);
   }
 
   #disposeIfIdle(gen: Generation): void {
-    if (gen.retired && gen.events.size === 0) gen.isolate.dispose();
+    if (!gen.retired || gen.events.size > 0 || gen.isolate.disposed) return;
+    const usage = this.#usage.get(gen.instanceId);
+    if (usage) usage.cpuRetiredMs += gen.isolate.cpuMs;
+    gen.isolate.dispose();
   }
 }

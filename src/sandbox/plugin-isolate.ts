@@ -8,12 +8,20 @@ import type { PluginCode, PluginDescription } from './host-api.ts';
 export type BridgeMessage =
   | { kind: 'call'; eventId: number; method: string; args: unknown[] }
   | { kind: 'done'; eventId: number; error: string | null }
-  | { kind: 'log'; eventId: number; level: string; text: string };
+  | { kind: 'log'; eventId: number; level: string; text: string }
+  | { kind: 'breach'; eventId: number; what: string; detail: string };
+
+export interface HeapFigures {
+  used: number;
+  total: number;
+  external: number;
+  limit: number;
+}
 
 export interface IsolateLimits {
   memoryLimitMb: number;
-  /** ms for one slice of plugin code (an event step) */
-  cpuLimitMs: number;
+  /** PDK calls one event may have queued inside the isolate */
+  maxPendingCalls: number;
   /** ms for the module body and the constructor */
   startTimeoutMs: number;
   /** ms past a timeout after which a call that still runs counts as hung (see onHung) */
@@ -90,28 +98,42 @@ export class PluginIsolate {
 
   async start(config: unknown): Promise<void> {
     const t = this.#limits.startTimeoutMs;
-    await guard(this.#isolate, this.#api.start.apply(undefined, [config], { ...COPY, timeout: t }), t, this.#limits);
+    const runtimeLimits = { maxPendingCalls: this.#limits.maxPendingCalls };
+    await guard(this.#isolate, this.#api.start.apply(undefined, [config, runtimeLimits], { ...COPY, timeout: t }), t, this.#limits);
   }
 
-  async handle(eventId: number, phase: string): Promise<void> {
-    const t = this.#limits.cpuLimitMs;
-    await guard(this.#isolate, this.#api.handle.apply(undefined, [eventId, phase], { timeout: t }), t, this.#limits);
+  /** Starts an event's handler; resolves with the isolate CPU ms its first slice took. */
+  handle(eventId: number, phase: string, budgetMs: number): Promise<number> {
+    return this.#slice(budgetMs, () => this.#api.handle.apply(undefined, [eventId, phase], { timeout: budgetMs }));
   }
 
-  async settle(eventId: number, ok: boolean, value: unknown): Promise<void> {
-    const t = this.#limits.cpuLimitMs;
-    await guard(this.#isolate, this.#api.settle.apply(undefined, [eventId, ok, value], { ...COPY, timeout: t }), t, this.#limits);
+  /** Delivers Kong's answer; resolves with the isolate CPU ms the plugin then ran. */
+  settle(eventId: number, ok: boolean, value: unknown, budgetMs: number): Promise<number> {
+    return this.#slice(budgetMs, () => this.#api.settle.apply(undefined, [eventId, ok, value], { ...COPY, timeout: budgetMs }));
   }
 
   abandon(eventId: number): void {
     if (this.#isolate.isDisposed) return;
-    this.#api.abandon.applyIgnored(undefined, [eventId], { timeout: this.#limits.cpuLimitMs });
+    this.#api.abandon.applyIgnored(undefined, [eventId], { timeout: this.#limits.startTimeoutMs });
   }
 
-  get heap(): { used: number; total: number; external: number; limit: number } {
+  /** Isolate CPU time so far, ms (all threads that ran it). */
+  get cpuMs(): number {
+    return this.#isolate.isDisposed ? 0 : Number(this.#isolate.cpuTime) / 1e6;
+  }
+
+  async heap(): Promise<HeapFigures> {
     if (this.#isolate.isDisposed) return { used: 0, total: 0, external: 0, limit: 0 };
-    const h = this.#isolate.getHeapStatisticsSync();
+    const h = await this.#isolate.getHeapStatistics();
     return { used: h.used_heap_size, total: h.total_heap_size, external: h.externally_allocated_size, limit: h.heap_size_limit };
+  }
+
+  // The apply timeout interrupts a slice at the event's remaining budget (code after an `await`
+  // runs inside the slice that settled it); cpuTime gives what the slice really used.
+  async #slice(budgetMs: number, run: () => Promise<unknown>): Promise<number> {
+    const before = this.#isolate.cpuTime;
+    await guard(this.#isolate, run(), budgetMs, this.#limits);
+    return this.#isolate.isDisposed ? 0 : Number(this.#isolate.cpuTime - before) / 1e6;
   }
 
   get disposed(): boolean {
@@ -139,7 +161,7 @@ async function guard<T>(isolate: ivm.Isolate, work: Promise<T>, timeoutMs: numbe
     if (/memory limit/i.test(message) || (isolate.isDisposed && /disposed/i.test(message))) {
       throw new IsolateFailure('memory', 'the plugin exceeded its heap limit (--memory-limit)');
     }
-    if (/timed out/i.test(message)) throw new IsolateFailure('timeout', 'the plugin ran past its CPU limit (--cpu-limit)');
+    if (/timed out/i.test(message)) throw new IsolateFailure('timeout', `the plugin ran past its time limit (${timeoutMs} ms left of its budget)`);
     if (isolate.isDisposed) throw new IsolateFailure('disposed', 'the isolate was disposed');
     throw err;
   } finally {
@@ -152,6 +174,7 @@ function toMessage(kind: string, eventId: unknown, a: unknown, b: unknown): Brid
   if (kind === 'call' && typeof a === 'string' && Array.isArray(b)) return { kind, eventId, method: a, args: b };
   if (kind === 'done') return { kind, eventId, error: typeof a === 'string' ? a : null };
   if (kind === 'log' && typeof a === 'string' && typeof b === 'string') return { kind, eventId, level: a, text: b };
+  if (kind === 'breach' && typeof a === 'string' && typeof b === 'string') return { kind, eventId, what: a, detail: b };
   return null;
 }
 

@@ -21,6 +21,7 @@ const log = createLogger({ level: config.logLevel, stream: config.logStream }).c
 const channel = new Channel(new net.Socket({ fd: 3, readable: true, writable: true }));
 const host = new LocalInstanceHost(config, log, (plugin, instanceId, why) => channel.notify('hung', { plugin, instanceId, why }));
 host.onInstanceGone((instanceId, reason) => channel.notify('instanceGone', { instanceId, reason }));
+host.onBreach((breach) => channel.notify('breach', breach));
 
 const codeByHash = new Map<string, string>();
 const MAX_CODES = 64;
@@ -50,8 +51,8 @@ channel.handleRequests(async (method, params) => {
       return host.step(params as StepMsg);
     case 'closeInstance':
       return host.closeInstance(params as number);
-    case 'stats':
-      return { instances: host.instanceCount, events: host.eventsInFlight() };
+    case 'instanceStats':
+      return host.instanceStats(typeof params === 'number' ? params : undefined);
     case 'shutdown':
       await host.shutdown();
       return null;

@@ -13,7 +13,9 @@ import { ShardProcess, type ShardExit } from './shard-process.ts';
 import { Placement, type ShardSlot, type SlotKind } from './slots.ts';
 import type {
   InstanceHostApi, PluginCode, PluginDescription, StartInstanceMsg, HandleEventMsg, StepMsg, StepAnswer, HostStatus,
+  Breach, BreachKind, InstanceStats,
 } from '../sandbox/host-api.ts';
+import { LOCAL_HOST_OPTIONS, type LocalHostOptions } from '../sandbox/host-options.ts';
 
 const CRASH_WINDOW_MS = 60_000;
 const CRASHES_TO_QUARANTINE = 3;
@@ -51,6 +53,7 @@ export class ShardSupervisor implements InstanceHostApi {
   #slotCount = 0;
   #stopping = false;
   #goneListener: (instanceId: number, reason: string) => void = () => {};
+  #breachListener: (breach: Breach) => void = () => {};
 
   constructor(opts: ServerOptions, log: Logger, logStream: 1 | 2) {
     this.#opts = opts;
@@ -116,6 +119,20 @@ export class ShardSupervisor implements InstanceHostApi {
 
   onInstanceGone(listener: (instanceId: number, reason: string) => void): void {
     this.#goneListener = listener;
+  }
+
+  onBreach(listener: (breach: Breach) => void): void {
+    this.#breachListener = listener;
+  }
+
+  async instanceStats(instanceId?: number): Promise<InstanceStats[]> {
+    const procs = instanceId === undefined
+      ? this.#placement.slots.map((s) => s.proc)
+      : [this.#instances.get(instanceId)?.proc].filter((p): p is ShardProcess => p !== undefined);
+    const answers = await Promise.all(
+      procs.filter((p) => !p.dead).map((p) => p.channel.request<InstanceStats[]>('instanceStats', instanceId ?? null).catch(() => [])),
+    );
+    return answers.flat();
   }
 
   eventsInFlight(): number {
@@ -194,17 +211,8 @@ export class ShardSupervisor implements InstanceHostApi {
   }
 
   #spawn(index: number): ShardProcess {
-    const o = this.#opts;
-    return new ShardProcess({
-      shard: index,
-      cpuLimitMs: o.cpuLimitMs,
-      startTimeoutMs: o.startTimeoutMs,
-      eventTimeoutMs: o.eventTimeoutMs,
-      killGraceMs: o.killGraceMs,
-      onPluginError: o.onPluginError,
-      logLevel: o.logLevel,
-      logStream: this.#logStream,
-    });
+    const limits = Object.fromEntries(LOCAL_HOST_OPTIONS.map((k) => [k, this.#opts[k]])) as LocalHostOptions;
+    return new ShardProcess({ ...limits, shard: index, logLevel: this.#opts.logLevel, logStream: this.#logStream });
   }
 
   #watch(slot: ShardSlot, proc: ShardProcess): void {
@@ -213,6 +221,8 @@ export class ShardSupervisor implements InstanceHostApi {
       if (kind === 'instanceGone' && typeof a.instanceId === 'number') {
         if (this.#instances.get(a.instanceId)?.proc === proc) this.#instances.delete(a.instanceId);
         this.#goneListener(a.instanceId, a.reason ?? 'lost');
+      } else if (kind === 'breach') {
+        this.#breachListener(args as Breach);
       } else if (kind === 'hung') {
         this.#log.error({ event: 'shard.hung', shard: slot.index, plugin: a.plugin, instance: a.instanceId }, `killing shard ${slot.index}: ${a.why}`);
         proc.kill(`plugin ${a.plugin} would not stop (${a.why})`);
@@ -239,7 +249,11 @@ export class ShardSupervisor implements InstanceHostApi {
       `shard ${slot.index} died (${why}); its events were answered by the failure policy and Kong will restart its instances`,
     );
     for (const id of lostInstances) this.#goneListener(id, `shard died: ${why}`);
-    for (const plugin of running) this.#countCrash(plugin, slot);
+    const kind: BreachKind = exit.killedFor?.includes('--shard-memory-limit') ? 'shard_memory' : exit.killedFor?.includes('would not stop') ? 'hung' : 'shard_crash';
+    for (const plugin of running) {
+      this.#breachListener({ plugin, instanceId: null, kind, detail: `shard ${slot.index} died (${why})`, fatal: true });
+      this.#countCrash(plugin, slot);
+    }
     this.#restart(slot);
   }
 

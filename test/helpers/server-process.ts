@@ -79,6 +79,17 @@ export class ServerProcess {
     return this.logs.filter((l) => l.event === event);
   }
 
+  /** Waits for the first log line of `event` that matches `pred`. */
+  async waitForLog(event: string, pred: (l: LogLine) => boolean, timeoutMs = 10_000): Promise<LogLine> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.logsOf(event).find(pred);
+      if (hit) return hit;
+      if (Date.now() > deadline) throw new Error(`no "${event}" log line matched within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   /** Waits until `count` log lines of `event` were written (logs arrive after the answers they explain). */
   async waitForLogs(event: string, count = 1, timeoutMs = 10_000): Promise<LogLine[]> {
     const deadline = Date.now() + timeoutMs;

@@ -36,7 +36,7 @@ test('a handler that throws (after a PDK call, or synchronously) fails closed wi
   assert.deepEqual(sync.Data, EXIT_500);
   // The log phase runs after the response: nothing to close, just "ret".
   assert.equal((await kong.call('plugin.HandleEvent', { InstanceId: inst.Id, EventName: 'log' })).Data, 'ret');
-  const logged = server.logsOf('plugin.error').map((l) => l.msg).join('\n');
+  const logged = (await server.waitForLogs('plugin.error', 3)).map((l) => l.msg).join('\n');
   assert.match(logged, /boom from thrower/);
   assert.match(logged, /TypeError: sync boom/);
   assert.match(logged, /log boom/);
@@ -62,7 +62,7 @@ test('an infinite loop is stopped by the CPU limit, at once or after an await; n
     await assert.rejects(kong.call('plugin.HandleEvent', { InstanceId: looper.Id, EventName: phase }), { message: `No plugin instance ${looper.Id}` });
     other.close();
   }
-  assert.ok(server.logsOf('instance.killed').some((l) => /CPU limit/.test(l.msg)));
+  await server.waitForLog('instance.killed', (l) => l.kind === 'cpu' && /CPU budget \(--cpu-limit\)/.test(l.msg));
   await neighbourServes(kong, neighbour.Id, 'after');
 });
 
@@ -72,7 +72,7 @@ test('a heap-limit breach kills only that instance; a new StartInstance works; t
   const res = await kong.call('plugin.HandleEvent', { InstanceId: hog.Id, EventName: 'access' });
   assert.deepEqual(res.Data, EXIT_500);
   await assert.rejects(kong.call('plugin.HandleEvent', { InstanceId: hog.Id, EventName: 'access' }), { message: `No plugin instance ${hog.Id}` });
-  assert.ok(server.logsOf('instance.killed').some((l) => l.instance === hog.Id && /heap limit/.test(l.msg)));
+  await server.waitForLog('instance.killed', (l) => l.instance === hog.Id && /heap limit/.test(l.msg));
   await assert.rejects(kong.call('plugin.InstanceStatus', hog.Id), { message: `No plugin instance ${hog.Id}` });
   const again = await kong.startInstance('hog');
   assert.notEqual(again.Id, hog.Id);
@@ -82,15 +82,17 @@ test('a heap-limit breach kills only that instance; a new StartInstance works; t
 test('--plugin-memory-limit gives one plugin its own heap limit', async () => {
   const own = await ServerProcess.start({ args: ['--memory-limit', '128', '--plugin-memory-limit', 'HOG=12'] });
   const client = own.client();
-  const hog = await client.startInstance('hog');
-  const echo = await client.startInstance('echo-header');
-  const started = own.logsOf('instance.started');
-  assert.equal(started.find((l) => l.instance === hog.Id)!.memoryLimitMb, 12);
-  assert.equal(started.find((l) => l.instance === echo.Id)!.memoryLimitMb, 128);
-  assert.deepEqual((await client.call('plugin.HandleEvent', { InstanceId: hog.Id, EventName: 'access' })).Data, EXIT_500);
-  assert.ok(own.logsOf('instance.killed').some((l) => l.instance === hog.Id && /heap limit/.test(l.msg)));
-  client.close();
-  await own.stop();
+  try {
+    const hog = await client.startInstance('hog');
+    const echo = await client.startInstance('echo-header');
+    assert.equal((await own.waitForLog('instance.started', (l) => l.instance === hog.Id)).memoryLimitMb, 12);
+    assert.equal((await own.waitForLog('instance.started', (l) => l.instance === echo.Id)).memoryLimitMb, 128);
+    assert.deepEqual((await client.call('plugin.HandleEvent', { InstanceId: hog.Id, EventName: 'access' })).Data, EXIT_500);
+    await own.waitForLog('instance.killed', (l) => l.instance === hog.Id && /heap limit/.test(l.msg));
+  } finally {
+    client.close();
+    await own.stop();
+  }
 });
 
 test('a handler that never settles is ended by --event-timeout with the failure policy', async () => {
@@ -100,7 +102,7 @@ test('a handler that never settles is ended by --event-timeout with the failure 
   const waited = Date.now() - t0;
   assert.deepEqual(res.Data, EXIT_500);
   assert.ok(waited >= 1400 && waited < 5000, `waited ${waited} ms`);
-  assert.ok(server.logsOf('event.deadline').some((l) => l.instance === inst.Id));
+  await server.waitForLog('limit.breach', (l) => l.kind === 'deadline' && l.instance === inst.Id && /--event-timeout/.test(l.msg));
 });
 
 test('an event Kong abandons (no Step) is reaped after --event-timeout; a late Step is "No running event"', async () => {
