@@ -3,7 +3,8 @@
 import type { Logger } from '../log.ts';
 import type { ServerOptions } from '../config/options.ts';
 import type { InstanceStatus, Phase, StepData } from '../rpc/protocol.ts';
-import type { InstanceHostApi, StepAnswer, HostStatus } from '../sandbox/host-api.ts';
+import type { InstanceHostApi, StepAnswer, HostStatus, InstanceStats } from '../sandbox/host-api.ts';
+import { BreachLedger, type BreachRecord } from './breach-ledger.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import { IdSequence } from './ids.ts';
 import { BadConfigError, NoPluginInstanceError, isNoInstance, errorMessage } from '../errors.ts';
@@ -28,6 +29,7 @@ export class InstanceManager {
   readonly #host: InstanceHostApi;
   readonly #opts: ServerOptions;
   readonly #log: Logger;
+  readonly breaches = new BreachLedger();
 
   constructor(registry: PluginRegistry, host: InstanceHostApi, opts: ServerOptions, log: Logger) {
     this.#registry = registry;
@@ -35,6 +37,7 @@ export class InstanceManager {
     this.#opts = opts;
     this.#log = log;
     host.onInstanceGone((id) => this.#instances.delete(id));
+    host.onBreach((b) => this.breaches.record(b));
   }
 
   get count(): number {
@@ -93,13 +96,17 @@ export class InstanceManager {
     return { reloaded, failed };
   }
 
-  status(id: number): InstanceStatus {
-    return publicStatus(this.#record(id));
+  /** InstanceStatus: Kong's fields, plus the instance's figures and its last breach. */
+  async status(id: number): Promise<InstanceStatus & { Stats: InstanceStats | null; LastBreach: BreachRecord | null }> {
+    const record = this.#record(id);
+    const [stats] = await this.#host.instanceStats(id);
+    return { ...publicStatus(record), Stats: stats ?? null, LastBreach: this.breaches.instance(id) };
   }
 
   async close(id: number): Promise<InstanceStatus> {
     const record = this.#record(id);
     this.#instances.delete(id);
+    this.breaches.forget(id);
     this.#touch(record.plugin).lastClose = Date.now() / 1000;
     try {
       await this.#host.closeInstance(id);
@@ -123,18 +130,23 @@ export class InstanceManager {
   }
 
   /** GetStatus: every loaded plugin with its live instances. */
-  statusReport(): { Pid: number; Plugins: Record<string, unknown> } & HostStatus {
+  async statusReport(): Promise<{ Pid: number; Plugins: Record<string, unknown> } & HostStatus> {
+    const stats = new Map((await this.#host.instanceStats()).map((s) => [s.InstanceId, s]));
     const plugins: Record<string, unknown> = {};
     for (const p of this.#registry.all()) {
       const name = p.info.Name;
       const act = this.#activity.get(name);
       plugins[name] = {
         Name: name,
+        Version: p.info.Version,
         Modtime: p.modTime,
         LoadTime: p.loadTime,
-        Instances: [...this.#instances.values()].filter((r) => r.plugin === name).map(publicStatus),
+        Instances: [...this.#instances.values()]
+          .filter((r) => r.plugin === name)
+          .map((r) => ({ ...publicStatus(r), Stats: stats.get(r.Id) ?? null, LastBreach: this.breaches.instance(r.Id) })),
         LastStartInstance: act?.lastStart ?? 0,
         LastCloseInstance: act?.lastClose ?? 0,
+        ...this.breaches.plugin(name),
       };
     }
     return { Pid: process.pid, Plugins: plugins, ...this.#host.status() };

@@ -40,7 +40,7 @@ export class Dispatcher {
       return 'ok';
     });
 
-    t.set('plugin.GetStatus', () => ({ ...manager.statusReport(), Reload: deps.reloadStats() }));
+    t.set('plugin.GetStatus', async () => ({ ...(await manager.statusReport()), Reload: deps.reloadStats() }));
 
     t.set('plugin.GetPluginInfo', (params) => registry.get(stringValue('plugin.GetPluginInfo', 'name', params[0])).info);
 
