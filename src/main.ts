@@ -14,8 +14,11 @@ import { RpcServer } from './rpc/server.ts';
 import { kongConfLines } from './cli/kong-conf.ts';
 import { VERSION } from './version.ts';
 import { HotReloader } from './plugins/reloader.ts';
+import { runStatus } from './cli/status.ts';
+import { serveMetrics } from './observability/metrics.ts';
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'status') return runStatus(argv.slice(1));
   const cli = parseCli(argv);
   if (cli.help) {
     process.stdout.write(HELP);
@@ -71,6 +74,7 @@ async function serve(opts: ServerOptions, registry: PluginRegistry, host: Instan
   const server = new RpcServer(opts, dispatcher, log);
   await server.listen();
   await reloader?.start();
+  const metrics = opts.metricsListen ? await serveMetrics(opts.metricsListen, { manager, host }, log) : null;
   log.info({ event: 'server.listening', socket: opts.socketPath, plugins: registry.names, shards: opts.shards, version: VERSION }, `listening on ${opts.socketPath}`);
   if (opts.shards === 0) log.warn({ event: 'server.unsafe' }, '--shards 0: isolates run in this process; one plugin can abort the whole server. For measurements only.');
   if (process.stderr.isTTY) process.stderr.write(kongConfLines(opts, registry.names));
@@ -80,6 +84,7 @@ async function serve(opts: ServerOptions, registry: PluginRegistry, host: Instan
     stopping ??= (async () => {
       log.info({ event: 'server.stopping', reason: why, requestsInFlight: server.requestsInFlight }, `shutting down (${why})`);
       await reloader?.stop();
+      metrics?.close();
       await server.drain(opts.shutdownTimeoutMs);
       // Whatever still runs now is answered by the failure policy, so no Kong request hangs.
       await host.shutdown();

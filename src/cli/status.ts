@@ -1,0 +1,97 @@
+// `kong-sandbox-pluginserver status`: asks a running server (plugin.GetStatus over its socket) and
+// prints its plugins and instances: heap used against quota as a bar, CPU, events, breaches.
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { callServer } from '../rpc/client.ts';
+import { DEFAULTS } from '../config/options.ts';
+import { OptionError } from '../errors.ts';
+import type { InstanceStats } from '../sandbox/host-api.ts';
+
+interface StatusPlugin {
+  Name: string;
+  Version?: string;
+  Instances: Array<{ Id: number; Stats: InstanceStats | null; LastBreach: { Kind: string; Detail: string } | null }>;
+  Breaches?: Record<string, number>;
+  Restarts?: number;
+}
+
+interface StatusReport {
+  Pid: number;
+  Plugins: Record<string, StatusPlugin>;
+  Shards?: Array<{ Shard: number; Kind: string; Pid: number | null; Plugins: string[]; Instances: number; RssMb: number; Restarts: number }>;
+  Quarantined?: string[];
+  Reload?: { Watching: boolean; Reloads: number; Failures: number };
+}
+
+export const STATUS_HELP = `Usage: kong-sandbox-pluginserver status [-p <kong-prefix>] [--sock-name <name>] [--socket <path>] [--json]
+
+Prints the plugins, instances (heap used / quota, CPU, events, breaches) and shards of a running server.
+`;
+
+export async function runStatus(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv.map((a) => (a === '-kong-prefix' ? '--kong-prefix' : a)),
+      options: {
+        'kong-prefix': { type: 'string', short: 'p' },
+        'sock-name': { type: 'string' },
+        'socket-name': { type: 'string' },
+        socket: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw new OptionError(`${(err as Error).message}\n${STATUS_HELP}`);
+  }
+  if (values.help) {
+    process.stdout.write(STATUS_HELP);
+    return 0;
+  }
+  const socketPath = values.socket ?? path.resolve(values['kong-prefix'] ?? DEFAULTS.kongPrefix, values['sock-name'] ?? values['socket-name'] ?? DEFAULTS.sockName);
+  const report = (await callServer(socketPath, 'plugin.GetStatus', [])) as StatusReport;
+  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report, socketPath));
+  return 0;
+}
+
+const MB = 1024 * 1024;
+
+export function bar(fraction: number, width = 20): string {
+  const filled = Math.max(0, Math.min(width, Math.round(fraction * width)));
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+}
+
+export function renderStatus(r: StatusReport, socketPath: string): string {
+  const rows: string[][] = [['PLUGIN', 'INSTANCE', 'HEAP USED / QUOTA', '', 'CPU', 'EVENTS', 'PDK CALLS', 'BREACHES']];
+  for (const p of Object.values(r.Plugins)) {
+    const breaches = Object.entries(p.Breaches ?? {}).map(([k, n]) => `${k}:${n}`).join(' ') || '-';
+    if (p.Instances.length === 0) rows.push([p.Name, '-', '', '', '', '', '', breaches]);
+    for (const inst of p.Instances) {
+      const s = inst.Stats;
+      rows.push([
+        p.Name,
+        String(inst.Id),
+        s ? `${bar(s.HeapFraction)} ${(s.HeapUsed / MB).toFixed(1)}/${(s.HeapLimit / MB).toFixed(0)} MB` : '(no figures)',
+        s ? `${Math.round(s.HeapFraction * 100)}%` : '',
+        s ? `${s.CpuTimeMs.toFixed(0)} ms` : '',
+        s ? String(s.EventsServed) : '',
+        s ? String(s.PdkCalls) : '',
+        inst.LastBreach ? `${breaches} (last: ${inst.LastBreach.Kind})` : breaches,
+      ]);
+    }
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  const table = rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  const lines = [`kong-sandbox-pluginserver pid ${r.Pid} on ${socketPath}`, '', table, ''];
+  if (r.Shards?.length) {
+    lines.push('SHARDS');
+    for (const s of r.Shards) {
+      lines.push(`  #${s.Shard} ${s.Kind.padEnd(10)} pid ${String(s.Pid ?? 'down').padEnd(8)} ${String(s.Instances).padStart(4)} instances  ${String(s.RssMb).padStart(5)} MB RSS  ${s.Restarts} restarts  ${s.Plugins.join(', ')}`);
+    }
+    lines.push('');
+  }
+  if (r.Quarantined?.length) lines.push(`QUARANTINED: ${r.Quarantined.join(', ')}`, '');
+  if (r.Reload) lines.push(`hot reload: ${r.Reload.Watching ? 'on' : 'off'}, ${r.Reload.Reloads} reloads, ${r.Reload.Failures} failures`, '');
+  return lines.join('\n');
+}

@@ -1,0 +1,92 @@
+// What an operator sees of a server under known load: GetStatus, the Prometheus endpoint, /healthz
+// and the `status` command all agree with the events that were run.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { BIN, ServerProcess } from '../helpers/server-process.ts';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+test('GetStatus, /metrics, /healthz and the status command report the known load', async () => {
+  const port = await freePort();
+  const server = await ServerProcess.start({ args: ['--shards', '2', '--memory-limit', '16', '--cpu-limit', '1000', '--metrics-listen', String(port)] });
+  const kong = server.client();
+  try {
+    const echo = await kong.startInstance('echo-header');
+    for (let i = 0; i < 5; i++) await kong.runPhase(echo.Id, 'access', () => `v${i}`); // 2 PDK calls each
+    const hog = await kong.startInstance('hog');
+    await kong.call('plugin.HandleEvent', { InstanceId: hog.Id, EventName: 'access' }); // heap breach
+    await server.waitForLog('instance.killed', (l) => l.instance === hog.Id);
+
+    const status = await kong.call('plugin.GetStatus');
+    const inst = status.Plugins['echo-header'].Instances.find((i: { Id: number }) => i.Id === echo.Id);
+    assert.equal(inst.Stats.EventsServed, 5);
+    assert.equal(inst.Stats.PdkCalls, 10);
+    assert.ok(inst.Stats.HeapUsed > 0 && inst.Stats.HeapUsed < inst.Stats.HeapLimit);
+    assert.ok(inst.Stats.HeapLimit >= 16 * 1024 * 1024 && inst.Stats.HeapLimit < 32 * 1024 * 1024);
+    assert.equal(inst.Stats.CpuBudgetMs, 1000);
+    assert.ok(inst.Stats.CpuTimeMs > 0);
+    assert.deepEqual(status.Plugins.hog.Breaches, { memory: 1 });
+    assert.equal(status.Plugins.hog.Restarts, 1);
+    assert.equal(status.Plugins.hog.LastBreach.Kind, 'memory');
+    assert.equal(status.Plugins.hog.Instances.length, 0);
+
+    const single = await kong.call('plugin.InstanceStatus', echo.Id);
+    assert.equal(single.Stats.EventsServed, 5);
+    assert.equal(single.LastBreach, null);
+
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    assert.match(metrics, new RegExp(`kps_instance_events_total\\{plugin="echo-header",instance="${echo.Id}"\\} 5`));
+    assert.match(metrics, new RegExp(`kps_instance_pdk_calls_total\\{plugin="echo-header",instance="${echo.Id}"\\} 10`));
+    assert.match(metrics, /kps_breaches_total\{plugin="hog",kind="memory"\} 1/);
+    assert.match(metrics, /kps_plugin_restarts_total\{plugin="hog"\} 1/);
+    assert.match(metrics, /kps_isolates_alive 1/);
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { status: 'ok', instances: 1, shards: 2, shardsDown: 0 });
+
+    const cli = spawnSync(BIN, ['status', '-p', server.prefix, '--sock-name', path.basename(server.socketPath)], { encoding: 'utf8' });
+    assert.equal(cli.status, 0, cli.stderr);
+    const row = cli.stdout.split('\n').find((l) => l.startsWith('echo-header'))!;
+    assert.match(row, new RegExp(`^echo-header\\s+${echo.Id}\\s+\\[[#.]{20}\\] \\d+\\.\\d/\\d+ MB\\s+\\d+%\\s+\\d+ ms\\s+5\\s+10\\s+-$`));
+    assert.match(cli.stdout.split('\n').find((l) => l.startsWith('hog'))!, /memory:1/);
+    assert.match(cli.stdout, /SHARDS\n {2}#0 general/);
+    const json = spawnSync(BIN, ['status', '--socket', server.socketPath, '--json'], { encoding: 'utf8' });
+    assert.equal(JSON.parse(json.stdout).Plugins['echo-header'].Instances[0].Stats.EventsServed, 5);
+  } finally {
+    kong.close();
+    await server.stop();
+  }
+});
+
+test('the status command says clearly when no server is listening', () => {
+  const r = spawnSync(BIN, ['status', '--socket', '/nonexistent/kps.sock'], { encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /cannot reach a plugin server on \/nonexistent\/kps\.sock/);
+});
+
+test('metrics are off unless asked for, and loopback-only by default', async () => {
+  const server = await ServerProcess.start({ args: ['--shards', '1'] });
+  try {
+    assert.equal(server.logsOf('metrics.listening').length, 0);
+  } finally {
+    await server.stop();
+  }
+  const port = await freePort();
+  const on = await ServerProcess.start({ args: ['--shards', '1', '--metrics-listen', String(port)] });
+  try {
+    const line = await on.waitForLog('metrics.listening', () => true);
+    assert.equal((line.address as { address: string }).address, '127.0.0.1');
+  } finally {
+    await on.stop();
+  }
+});
