@@ -22,6 +22,13 @@ export type { LocalHostOptions };
 /** A call into an isolate that will not stop; in a shard, the supervisor then kills the process. */
 export type HungHandler = (plugin: string, instanceId: number | null, why: string) => void;
 
+/** Watches synchronous slices from another thread (src/shards/slice-watchdog.ts). */
+export interface SliceWatch {
+  name(instanceId: number, plugin: string): void;
+  arm(instanceId: number, budgetMs: number): void;
+  disarm(): void;
+}
+
 const HEAP_SAMPLE_MS = 1000;
 
 /** One isolate of an instance, and the events running on it. */
@@ -55,16 +62,21 @@ export class LocalInstanceHost implements InstanceHostApi {
   readonly #eventGen = new Map<number, Generation>();
   readonly #events: EventTable;
   readonly #onHung: HungHandler;
+  readonly #syncSlices: boolean;
+  readonly #watchdog: SliceWatch | null;
   readonly #sampler: NodeJS.Timeout;
   #stopped = false;
   #goneListener: (instanceId: number, reason: string) => void = () => {};
   #breachListener: (breach: Breach) => void = () => {};
 
-  constructor(opts: LocalHostOptions, log: Logger, onHung?: HungHandler) {
+  /** `syncSlices`: see IsolateLimits; only for a process whose thread someone else watches (a shard). */
+  constructor(opts: LocalHostOptions, log: Logger, mode: { onHung?: HungHandler; syncSlices?: boolean; watchdog?: SliceWatch } = {}) {
     this.#opts = opts;
     this.#log = log;
+    this.#syncSlices = mode.syncSlices ?? false;
+    this.#watchdog = mode.watchdog ?? null;
     this.#onHung =
-      onHung ??
+      mode.onHung ??
       ((plugin, instance, why) =>
         log.fatal({ event: 'isolate.hung', plugin, instance }, `${why}; with --shards 0 nothing can stop it short of this process dying`));
     this.#events = new EventTable(opts.eventTimeoutMs, {
@@ -95,6 +107,7 @@ export class LocalInstanceHost implements InstanceHostApi {
 
   async startInstance(msg: StartInstanceMsg): Promise<void> {
     if (this.#stopped) throw new ShuttingDownError();
+    this.#watchdog?.name(msg.instanceId, msg.plugin);
     this.#instances.set(msg.instanceId, await this.#build(msg));
     this.#usage.set(msg.instanceId, { events: 0, pdkCalls: 0, generation: 1, cpuRetiredMs: 0, overSoftLimit: false });
     this.#log.debug({ event: 'instance.started', plugin: msg.plugin, instance: msg.instanceId }, 'instance started');
@@ -222,6 +235,8 @@ export class LocalInstanceHost implements InstanceHostApi {
       startTimeoutMs: o.startTimeoutMs,
       killGraceMs: o.killGraceMs,
       onHung: (why) => this.#onHung(plugin, instanceId, why),
+      syncSlices: this.#syncSlices,
+      watch: this.#watchdog && instanceId !== null ? sliceWatch(this.#watchdog, instanceId) : null,
     };
   }
 
@@ -373,4 +388,8 @@ export class LocalInstanceHost implements InstanceHostApi {
     if (usage) usage.cpuRetiredMs += gen.isolate.cpuMs;
     gen.isolate.dispose();
   }
+}
+
+function sliceWatch(watchdog: SliceWatch, instanceId: number): { arm(budgetMs: number): void; disarm(): void } {
+  return { arm: (budgetMs) => watchdog.arm(instanceId, budgetMs), disarm: () => watchdog.disarm() };
 }

@@ -31,6 +31,14 @@ export interface IsolateLimits {
    * or dispose. Called when a call outlives its timeout by killGraceMs: only killing the process helps.
    */
   onHung: (why: string) => void;
+  /**
+   * Run event slices with applySync on the calling thread: about 7 µs a crossing instead of 65 µs
+   * for a hop to isolated-vm's thread pool (measured), at the price of blocking this thread for the
+   * slice. Right in a shard process (its supervisor watches it); wrong in the supervisor itself.
+   */
+  syncSlices: boolean;
+  /** told when a synchronous slice starts and ends (the shard's watchdog thread) */
+  watch: { arm(budgetMs: number): void; disarm(): void } | null;
 }
 
 const COPY = { arguments: { copy: true } } as const;
@@ -104,12 +112,12 @@ export class PluginIsolate {
 
   /** Starts an event's handler; resolves with the isolate CPU ms its first slice took. */
   handle(eventId: number, phase: string, budgetMs: number): Promise<number> {
-    return this.#slice(budgetMs, () => this.#api.handle.apply(undefined, [eventId, phase], { timeout: budgetMs }));
+    return this.#slice(budgetMs, this.#api.handle, [eventId, phase], false);
   }
 
   /** Delivers Kong's answer; resolves with the isolate CPU ms the plugin then ran. */
   settle(eventId: number, ok: boolean, value: unknown, budgetMs: number): Promise<number> {
-    return this.#slice(budgetMs, () => this.#api.settle.apply(undefined, [eventId, ok, value], { ...COPY, timeout: budgetMs }));
+    return this.#slice(budgetMs, this.#api.settle, [eventId, ok, value], true);
   }
 
   abandon(eventId: number): void {
@@ -130,9 +138,21 @@ export class PluginIsolate {
 
   // The apply timeout interrupts a slice at the event's remaining budget (code after an `await`
   // runs inside the slice that settled it); cpuTime gives what the slice really used.
-  async #slice(budgetMs: number, run: () => Promise<unknown>): Promise<number> {
+  async #slice(budgetMs: number, fn: ivm.Reference, args: unknown[], copy: boolean): Promise<number> {
     const before = this.#isolate.cpuTime;
-    await guard(this.#isolate, run(), budgetMs, this.#limits);
+    const options = copy ? { ...COPY, timeout: budgetMs } : { timeout: budgetMs };
+    if (this.#limits.syncSlices) {
+      this.#limits.watch?.arm(budgetMs);
+      try {
+        fn.applySync(undefined, args, options);
+      } catch (err) {
+        throw failureOf(this.#isolate, err, budgetMs);
+      } finally {
+        this.#limits.watch?.disarm();
+      }
+    } else {
+      await guard(this.#isolate, fn.apply(undefined, args, options), budgetMs, this.#limits);
+    }
     return this.#isolate.isDisposed ? 0 : Number(this.#isolate.cpuTime - before) / 1e6;
   }
 
@@ -157,16 +177,20 @@ async function guard<T>(isolate: ivm.Isolate, work: Promise<T>, timeoutMs: numbe
   try {
     return await work;
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    if (/memory limit/i.test(message) || (isolate.isDisposed && /disposed/i.test(message))) {
-      throw new IsolateFailure('memory', 'the plugin exceeded its heap limit (--memory-limit)');
-    }
-    if (/timed out/i.test(message)) throw new IsolateFailure('timeout', `the plugin ran past its time limit (${timeoutMs} ms left of its budget)`);
-    if (isolate.isDisposed) throw new IsolateFailure('disposed', 'the isolate was disposed');
-    throw err;
+    throw failureOf(isolate, err, timeoutMs);
   } finally {
     clearTimeout(watchdog);
   }
+}
+
+function failureOf(isolate: ivm.Isolate, err: unknown, timeoutMs: number): unknown {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/memory limit/i.test(message) || (isolate.isDisposed && /disposed/i.test(message))) {
+    return new IsolateFailure('memory', 'the plugin exceeded its heap limit (--memory-limit)');
+  }
+  if (/timed out/i.test(message)) return new IsolateFailure('timeout', `the plugin ran past its time limit (${timeoutMs} ms left of its budget)`);
+  if (isolate.isDisposed) return new IsolateFailure('disposed', 'the isolate was disposed');
+  return err;
 }
 
 function toMessage(kind: string, eventId: unknown, a: unknown, b: unknown): BridgeMessage | null {

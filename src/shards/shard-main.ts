@@ -2,6 +2,7 @@
 // over the private channel on fd 3. It lives exactly as long as that channel.
 import net from 'node:net';
 import { Channel } from './channel.ts';
+import { SliceWatchdog } from './slice-watchdog.ts';
 import { LocalInstanceHost, type LocalHostOptions } from '../sandbox/local-host.ts';
 import { createLogger } from '../log.ts';
 import { KpsError } from '../errors.ts';
@@ -19,7 +20,12 @@ type CodeRef = Omit<PluginCode, 'code'> & { code?: string };
 const config = JSON.parse(process.env.KPS_SHARD_CONFIG ?? '{}') as ShardConfig;
 const log = createLogger({ level: config.logLevel, stream: config.logStream }).child({ shard: config.shard });
 const channel = new Channel(new net.Socket({ fd: 3, readable: true, writable: true }));
-const host = new LocalInstanceHost(config, log, (plugin, instanceId, why) => channel.notify('hung', { plugin, instanceId, why }));
+// Slices run on this thread (applySync): the supervisor's heartbeat notices if one never returns.
+const host = new LocalInstanceHost(config, log, {
+  onHung: (plugin, instanceId, why) => channel.notify('hung', { plugin, instanceId, why }),
+  syncSlices: true,
+  watchdog: new SliceWatchdog({ shard: config.shard, killGraceMs: config.killGraceMs, budgetMs: config.cpuLimitMs, logFd: config.logStream }),
+});
 host.onInstanceGone((instanceId, reason) => channel.notify('instanceGone', { instanceId, reason }));
 host.onBreach((breach) => channel.notify('breach', breach));
 
@@ -51,6 +57,8 @@ channel.handleRequests(async (method, params) => {
       return host.step(params as StepMsg);
     case 'closeInstance':
       return host.closeInstance(params as number);
+    case 'ping':
+      return null;
     case 'instanceStats':
       return host.instanceStats(typeof params === 'number' ? params : undefined);
     case 'shutdown':

@@ -24,6 +24,10 @@ export class ShardProcess {
   readonly runningAtDeath = new Set<string>();
   readonly exited: Promise<ShardExit>;
   #killedFor: string | null = null;
+  /** heartbeat: when the unanswered ping was sent, and whether the shard ever answered one */
+  pingSentAt: number | null = null;
+  answeredPing = false;
+  readonly spawnedAt = Date.now();
   #dead = false;
 
   constructor(config: ShardConfig) {

@@ -22,6 +22,9 @@ const CRASHES_TO_QUARANTINE = 3;
 const BACKOFF_MIN_MS = 100;
 const BACKOFF_MAX_MS = 5_000;
 const RSS_POLL_MS = 100;
+const HEARTBEAT_MS = 250;
+/** a new shard has this long to answer its first ping (Node start-up on a loaded machine) */
+const STARTUP_ALLOWANCE_MS = 15_000;
 
 interface InstanceRoute {
   slot: ShardSlot;
@@ -61,7 +64,11 @@ export class ShardSupervisor implements InstanceHostApi {
     this.#logStream = logStream;
     this.#placement = new Placement(opts.dedicatedPlugins);
     for (let i = 0; i < opts.shards; i++) this.#placement.addGeneral(this.#newSlot('general', null));
-    this.#timers.push(setInterval(() => this.#watchMemory(), RSS_POLL_MS), setInterval(() => this.#sweepEvents(), opts.eventTimeoutMs));
+    this.#timers.push(
+      setInterval(() => this.#watchMemory(), RSS_POLL_MS),
+      setInterval(() => this.#heartbeat(), HEARTBEAT_MS),
+      setInterval(() => this.#sweepEvents(), opts.eventTimeoutMs),
+    );
     for (const t of this.#timers) t.unref();
   }
 
@@ -296,6 +303,36 @@ export class ShardSupervisor implements InstanceHostApi {
         this.#log.error({ event: 'shard.memory_limit', shard: slot.index, rssMb: Math.round(rss), limitMb: this.#opts.shardMemoryLimitMb }, `shard ${slot.index} passed --shard-memory-limit`);
         slot.proc.kill(`RSS ${Math.round(rss)} MB passed --shard-memory-limit ${this.#opts.shardMemoryLimitMb} MB`);
       }
+    }
+  }
+
+  /**
+   * Backstop for the shard's own watchdog thread: a shard that does not answer a ping within
+   * budget + --kill-grace + 5 s of slack for queued work is stuck, and is killed like a crash.
+   */
+  #heartbeat(): void {
+    const limit = this.#opts.cpuLimitMs + this.#opts.killGraceMs + 5000;
+    for (const slot of this.#placement.slots) {
+      const proc = slot.proc;
+      if (proc.dead) continue;
+      const now = Date.now();
+      if (proc.pingSentAt !== null) {
+        const allowed = proc.answeredPing ? limit : STARTUP_ALLOWANCE_MS;
+        if (now - proc.pingSentAt > allowed) {
+          const plugins = [...this.#events.values()].filter((r) => r.proc === proc && r.pending).map((r) => r.plugin);
+          this.#log.error({ event: 'shard.hung', shard: slot.index, plugins }, `killing shard ${slot.index}: no answer for ${now - proc.pingSentAt} ms`);
+          proc.kill(`plugin ${plugins.join(', ') || '?'} would not stop (shard unresponsive for ${now - proc.pingSentAt} ms)`);
+        }
+        continue;
+      }
+      proc.pingSentAt = now;
+      proc.channel.request('ping', null).then(
+        () => {
+          proc.pingSentAt = null;
+          proc.answeredPing = true;
+        },
+        () => {},
+      );
     }
   }
 

@@ -1,0 +1,53 @@
+// The floor: a minimal server on the same socket and framing that answers like a plugin making
+// `calls` PDK calls, without any plugin, isolate or instance. What it costs is the round trip itself.
+// Usage: node bench/echo-server.ts <socket path>
+import net from 'node:net';
+import fs from 'node:fs';
+import { encode, decodeAvailable } from '../src/rpc/codec.ts';
+
+const socketPath = process.argv[2]!;
+fs.rmSync(socketPath, { force: true });
+const calls = new Map<number, number>(); // instance → PDK calls per event
+const remaining = new Map<number, number>(); // event → calls left
+let nextId = 1;
+
+function answer(method: string, p: any): unknown {
+  switch (method) {
+    case 'plugin.StartInstance': {
+      const id = nextId++;
+      calls.set(id, JSON.parse(p.Config).calls ?? 0);
+      return { Name: p.Name, Id: id, Config: {}, StartTime: Date.now() / 1000 };
+    }
+    case 'plugin.HandleEvent': {
+      const eventId = nextId++;
+      remaining.set(eventId, calls.get(p.InstanceId) ?? 0);
+      return next(eventId);
+    }
+    default:
+      return next(p.EventId);
+  }
+}
+
+function next(eventId: number): unknown {
+  const left = remaining.get(eventId) ?? 0;
+  if (left === 0) {
+    remaining.delete(eventId);
+    return { EventId: eventId, Data: 'ret' };
+  }
+  remaining.set(eventId, left - 1);
+  return { EventId: eventId, Data: { Method: 'kong.request.get_header', Args: ['x-bench'] } };
+}
+
+net
+  .createServer((s) => {
+    let buf: Buffer | null = null;
+    s.on('data', (chunk: Buffer) => {
+      const b = buf ? Buffer.concat([buf, chunk]) : chunk;
+      const { values, consumed } = decodeAvailable(b);
+      buf = consumed < b.length ? b.subarray(consumed) : null;
+      for (const v of values as any[]) s.write(encode([1, v[1], null, answer(v[2], v[3][0])]));
+    });
+    s.on('error', () => {});
+  })
+  .listen(socketPath);
+process.on('SIGTERM', () => process.exit(0));
