@@ -1,0 +1,150 @@
+// Side by side: kong-sandbox-pluginserver (isolates in shards) vs kong-js-pdk's kong-js-pluginserver
+// (unsandboxed, one process), running the same kong-js-pdk plugin file, plus the floor (an echo
+// server on the same framing). Rounds alternate A B A B; each round starts a fresh server.
+// Usage: npm run bench:compare -- [--quick] [--rounds 3] [--seconds 5]
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const { values } = parseArgs({ options: { quick: { type: 'boolean' }, rounds: { type: 'string' }, seconds: { type: 'string' } } });
+const quick = values.quick ?? false;
+const rounds = Number(values.rounds ?? (quick ? 1 : 3));
+const seconds = Number(values.seconds ?? (quick ? 2 : 5));
+const NODE = process.execPath;
+const PLUGINS = path.join(ROOT, 'bench/plugins');
+
+type ServerKind = 'ours' | 'kong-js' | 'floor';
+interface Scenario {
+  name: string;
+  inFlight: number;
+  pdkCalls: number;
+  rate: number;
+}
+interface Sample {
+  perSecond: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  cpuUsPerEvent: number;
+  rssMb: number;
+  errors: number;
+}
+
+const scenarios: Scenario[] = [
+  { name: '20 in flight, 2 PDK calls', inFlight: 20, pdkCalls: 2, rate: 0 },
+  { name: 'fixed 2000 events/s, 2 PDK calls', inFlight: 64, pdkCalls: 2, rate: 2000 },
+  ...(quick ? [] : [
+    { name: '20 in flight, 0 PDK calls', inFlight: 20, pdkCalls: 0, rate: 0 },
+    { name: '20 in flight, 5 PDK calls', inFlight: 20, pdkCalls: 5, rate: 0 },
+  ]),
+];
+
+function startServer(kind: ServerKind, dir: string): { child: ChildProcess; socket: string } {
+  const socket = path.join(dir, `${kind}.sock`);
+  const args =
+    kind === 'ours'
+      ? ['--no-node-snapshot', '--disable-warning=ExperimentalWarning', path.join(ROOT, 'src/main.ts'), '-p', dir, '--sock-name', `${kind}.sock`, '-d', PLUGINS]
+      : kind === 'kong-js'
+        ? [path.join(ROOT, 'node_modules/kong-pdk/bin/kong-js-pluginserver'), '-p', dir, '--sock-name', `${kind}.sock`, '-d', PLUGINS]
+        : ['--disable-warning=ExperimentalWarning', path.join(ROOT, 'bench/echo-server.ts'), socket];
+  const child = spawn(NODE, args, { stdio: 'ignore' });
+  return { child, socket };
+}
+
+async function waitForSocket(socket: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(socket);
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no server on ${socket}`);
+}
+
+/** A process and its descendants (shards): user+sys ms and RSS MB, from /proc. */
+function usage(pid: number): { cpuMs: number; rssMb: number } {
+  let cpuMs = 0;
+  let rssMb = 0;
+  const visit = (p: number) => {
+    try {
+      const f = fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      cpuMs += ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+      rssMb += Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+      for (const c of fs.readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) visit(Number(c));
+    } catch {
+      // the process ended
+    }
+  };
+  visit(pid);
+  return { cpuMs, rssMb };
+}
+
+function runDriver(socket: string, s: Scenario): Promise<{ events: number; perSecond: number; p50: number; p99: number; p999: number; errors: number }> {
+  const opts = { socket, plugin: 'bench-calls', workers: 2, inFlight: s.inFlight, pdkCalls: s.pdkCalls, payloadBytes: 64, seconds, warmupSeconds: quick ? 0.5 : 1, rate: s.rate };
+  return new Promise((resolve, reject) => {
+    const d = spawn(NODE, ['--disable-warning=ExperimentalWarning', path.join(ROOT, 'bench/driver.ts'), JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    d.stdout!.on('data', (c: Buffer) => (out += c));
+    d.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`driver exited ${code}`))));
+  });
+}
+
+async function measure(kind: ServerKind, s: Scenario): Promise<Sample> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kps-cmp-'));
+  const { child, socket } = startServer(kind, dir);
+  try {
+    await waitForSocket(socket);
+    await new Promise((r) => setTimeout(r, 300));
+    const before = usage(child.pid!);
+    const r = await runDriver(socket, s);
+    const after = usage(child.pid!);
+    return { perSecond: r.perSecond, p50: r.p50, p99: r.p99, p999: r.p999, cpuUsPerEvent: ((after.cpuMs - before.cpuMs) * 1000) / Math.max(1, r.events), rssMb: after.rssMb, errors: r.errors };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const results = new Map<string, Sample[]>();
+for (const s of scenarios) {
+  for (let round = 1; round <= rounds; round++) {
+    for (const kind of ['ours', 'kong-js', 'floor'] as ServerKind[]) {
+      process.stderr.write(`  ${s.name}: ${kind}, round ${round}/${rounds}\n`);
+      const key = `${s.name}|${kind}`;
+      results.set(key, [...(results.get(key) ?? []), await measure(kind, s)]);
+    }
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+console.log(`\nkong-sandbox-pluginserver vs kong-js-pluginserver (kong-pdk 0.6.0), ${rounds} round(s) of ${seconds} s, A B alternating; ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), node ${process.version}`);
+console.log('| scenario | server | events/s | p50 ms | p99 ms | p99.9 ms | server CPU µs/event | server RSS MB | ours / kong-js events/s (min–max) | ours / kong-js CPU/event (min–max) |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+for (const s of scenarios) {
+  const ours = results.get(`${s.name}|ours`)!;
+  const kj = results.get(`${s.name}|kong-js`)!;
+  for (const kind of ['ours', 'kong-js', 'floor'] as ServerKind[]) {
+    const xs = results.get(`${s.name}|${kind}`)!;
+    const m = (f: (x: Sample) => number) => median(xs.map(f));
+    let ratio = '';
+    let cpuRatio = '';
+    if (kind === 'ours') {
+      const r = ours.map((o, i) => o.perSecond / kj[i]!.perSecond);
+      const c = ours.map((o, i) => o.cpuUsPerEvent / kj[i]!.cpuUsPerEvent);
+      ratio = `${median(r).toFixed(2)} (${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)})`;
+      cpuRatio = `${median(c).toFixed(2)} (${Math.min(...c).toFixed(2)}–${Math.max(...c).toFixed(2)})`;
+    }
+    const errs = m((x) => x.errors);
+    console.log(`| ${s.name} | ${kind}${errs ? ` (${errs} missed)` : ''} | ${m((x) => x.perSecond).toFixed(0)} | ${m((x) => x.p50).toFixed(2)} | ${m((x) => x.p99).toFixed(2)} | ${m((x) => x.p999).toFixed(2)} | ${m((x) => x.cpuUsPerEvent).toFixed(0)} | ${m((x) => x.rssMb).toFixed(0)} | ${ratio} | ${cpuRatio} |`);
+  }
+}
