@@ -16,9 +16,9 @@ after(async () => {
   await server.stop();
 });
 
-test('all four examples load', async () => {
+test('all five examples load', async () => {
   const status = await kong.call('plugin.GetStatus');
-  assert.deepEqual(Object.keys(status.Plugins).sort(), ['js-exit', 'js-hello', 'js-memory', 'ts-slugify']);
+  assert.deepEqual(Object.keys(status.Plugins).sort(), ['js-exit', 'js-hello', 'js-memory', 'ts-slugify', 'ts-typed-greeting']);
   assert.equal(server.logsOf('plugin.load_failed').length, 0);
 });
 
@@ -52,4 +52,29 @@ test('ts-slugify (TypeScript + bundled npm dependency) slugs the path', async ()
   const inst = await kong.startInstance('ts-slugify');
   const run = await kong.runPhase(inst.Id, 'access', (c) => (c.Method === 'kong.request.get_path' ? '/Hello World/ÉTÉ' : undefined));
   assert.deepEqual(run.calls.at(-1), { Method: 'kong.response.set_header', Args: ['x-path-slug', 'hello-world-ete'] });
+});
+
+test('ts-typed-greeting (typed SDK, definePlugin) greets into the header its config names', async () => {
+  const inst = await kong.startInstance('ts-typed-greeting', { header: 'x-greeting', greeting: 'Hi', shout: null });
+  const run = await kong.runPhase(inst.Id, 'access', (c) => (c.Method === 'kong.request.get_header' ? 'Ada' : undefined));
+  assert.deepEqual(run.calls, [
+    { Method: 'kong.request.get_header', Args: ['x-name'] },
+    { Method: 'kong.response.set_header', Args: ['x-greeting', 'Hi, Ada!'] },
+  ]);
+  const loud = await kong.startInstance('ts-typed-greeting', { header: 'x-greeting', greeting: 'Hello', shout: true });
+  const shouted = await kong.runPhase(loud.Id, 'access', () => undefined);
+  assert.deepEqual(shouted.calls.at(-1), { Method: 'kong.response.set_header', Args: ['x-greeting', 'HELLO, WORLD!'] });
+});
+
+test('ts-typed-greeting advertises what Kong needs from its definePlugin call', async () => {
+  const info = await kong.call('plugin.GetPluginInfo', 'ts-typed-greeting');
+  assert.deepEqual(
+    { Version: info.Version, Priority: info.Priority, Phases: info.Phases, Fields: info.Schema.fields[0].config.fields },
+    {
+      Version: '1.0.0',
+      Priority: 10,
+      Phases: ['access'],
+      Fields: [{ header: { type: 'string', required: true } }, { greeting: { type: 'string', default: 'Hello' } }, { shout: { type: 'boolean' } }],
+    },
+  );
 });
