@@ -15,6 +15,8 @@ export interface PluginDescription {
   version: unknown;
   priority: unknown;
   phases: string[];
+  /** filter handlers Kong cannot call on external plugins (header_filter, body_filter) */
+  filters: string[];
   schemaFields: unknown;
 }
 
@@ -40,6 +42,7 @@ export function describePlugin(mod: PluginExports): PluginDescription {
     version: plain(mod.Version),
     priority: plain(mod.Priority),
     phases: PHASES.filter((p) => typeof proto[p] === 'function'),
+    filters: ['header_filter', 'body_filter'].filter((p) => typeof proto[p] === 'function'),
     schemaFields: mod.Schema === undefined ? [] : JSON.parse(JSON.stringify(mod.Schema)),
   };
 }

@@ -11,14 +11,17 @@ import type { InstanceHostApi } from './sandbox/host-api.ts';
 import { InstanceManager } from './instances/manager.ts';
 import { Dispatcher } from './rpc/dispatcher.ts';
 import { RpcServer } from './rpc/server.ts';
-import { kongConfLines } from './cli/kong-conf.ts';
+import { kongConf, runKongConf, BIN } from './cli/kong-conf.ts';
 import { VERSION } from './version.ts';
 import { HotReloader } from './plugins/reloader.ts';
 import { runStatus } from './cli/status.ts';
+import { runCheck } from './cli/check.ts';
 import { serveMetrics } from './observability/metrics.ts';
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'status') return runStatus(argv.slice(1));
+  if (argv[0] === 'check') return runCheck(argv.slice(1));
+  if (argv[0] === 'kong-conf') return runKongConf(argv.slice(1));
   const cli = parseCli(argv);
   if (cli.help) {
     process.stdout.write(HELP);
@@ -77,7 +80,10 @@ async function serve(opts: ServerOptions, registry: PluginRegistry, host: Instan
   const metrics = opts.metricsListen ? await serveMetrics(opts.metricsListen, { manager, host }, log) : null;
   log.info({ event: 'server.listening', socket: opts.socketPath, plugins: registry.names, shards: opts.shards, version: VERSION }, `listening on ${opts.socketPath}`);
   if (opts.shards === 0) log.warn({ event: 'server.unsafe' }, '--shards 0: isolates run in this process; one plugin can abort the whole server. For measurements only.');
-  if (process.stderr.isTTY) process.stderr.write(kongConfLines(opts, registry.names));
+  if (process.stderr.isTTY) {
+    const conf = (kong: string) => kongConf({ bin: BIN, socketPath: opts.socketPath, pluginsDir: opts.pluginsDir, plugins: registry.names, kong, env: false });
+    process.stderr.write(`\nServing ${registry.names.length} plugin(s) on ${opts.socketPath}\n\nkong.conf for Kong 2.3 - 3.8:\n${conf('3.8')}\nkong.conf for Kong >= 3.9:\n${conf('3.9')}\n(kong-sandbox-pluginserver kong-conf -d DIR prints these for any directory)\n\n`);
+  }
 
   let stopping: Promise<number> | null = null;
   const stop = (why: string): Promise<number> => {

@@ -137,8 +137,13 @@ Hot reload:
 Observability:
       --metrics-listen [HOST:]PORT    serve Prometheus /metrics and /healthz (off by default; loopback
                                       unless a host is given)
-  kong-sandbox-pluginserver status [-p <dir>] [--sock-name <name>]
-                                      print the plugins and instances of a running server
+
+Commands:
+  kong-sandbox-pluginserver status [-p <dir>] [--sock-name <name>]   a running server's plugins and instances
+  kong-sandbox-pluginserver check -d <dir>                           what Kong or the server would refuse; exit 1 if any
+  kong-sandbox-pluginserver kong-conf -d <dir> [--kong 3.9] [--env]  the kong.conf lines for this install
+  kong-sandbox-pluginserver try -d <dir> <plugin> [--phase access] [--header k=v] [--config JSON]
+                                                                     one request through a plugin, step by step
 
 Other:
   -v, --verbose                  -v info (default), -vv debug

@@ -1,34 +1,101 @@
-// The kong.conf lines that point Kong at this server, printed at start on a terminal.
+// The exact kong.conf lines (or KONG_* environment) that point Kong at this install:
+// one server entry for Kong 2.3–3.8; for Kong >= 3.9, which registers only the first plugin a query
+// command prints, one entry per plugin, all sharing one socket and one start command.
 import path from 'node:path';
-import type { ServerOptions } from '../config/options.ts';
+import { parseArgs } from 'node:util';
+import { buildOptions, DEFAULTS } from '../config/options.ts';
+import { LocalInstanceHost } from '../sandbox/local-host.ts';
+import { PluginRegistry } from '../plugins/registry.ts';
+import { silentLogger } from '../log.ts';
+import { OptionError } from '../errors.ts';
 
-export function kongConfLines(opts: ServerOptions, plugins: readonly string[]): string {
-  const bin = path.resolve(import.meta.dirname, '../../bin/kong-sandbox-pluginserver');
-  const start = `${bin} -p ${path.dirname(opts.socketPath)} --sock-name ${path.basename(opts.socketPath)} -d ${opts.pluginsDir}`;
-  const lines = [
-    '',
-    `kong-sandbox-pluginserver is serving ${plugins.length} plugin(s) on ${opts.socketPath}`,
-    '',
-    'kong.conf for Kong 2.3 - 3.8 (one server entry for all plugins):',
-    '  pluginserver_names = sandbox',
-    `  pluginserver_sandbox_socket = ${opts.socketPath}`,
-    `  pluginserver_sandbox_start_cmd = ${start}`,
-    `  pluginserver_sandbox_query_cmd = ${bin} -d ${opts.pluginsDir} --dump-all-plugins`,
-    `  plugins = bundled,${plugins.join(',')}`,
-    '',
-    'kong.conf for Kong >= 3.9 (one entry per plugin, one shared socket, one start command):',
-    `  pluginserver_names = ${plugins.map(confName).join(',')}`,
-    ...plugins.flatMap((p, i) => [
-      `  pluginserver_${confName(p)}_socket = ${opts.socketPath}`,
-      ...(i === 0 ? [`  pluginserver_${confName(p)}_start_cmd = ${start}`] : []),
-      `  pluginserver_${confName(p)}_query_cmd = ${bin} -d ${opts.pluginsDir} --dump-plugin-info ${p}`,
-    ]),
-    `  plugins = bundled,${plugins.join(',')}`,
-    '',
-  ];
-  return lines.join('\n') + '\n';
+export const BIN = path.resolve(import.meta.dirname, '../../bin/kong-sandbox-pluginserver');
+
+export interface KongConfInput {
+  bin: string;
+  socketPath: string;
+  pluginsDir: string;
+  plugins: readonly string[];
+  /** Kong version the lines are for: "3.9" and later get one entry per plugin */
+  kong: string;
+  env: boolean;
 }
 
+export function kongConf(c: KongConfInput): string {
+  const q = (s: string) => (/[\s"'$`\\]/.test(s) ? `'${s.replace(/'/g, `'\\''`)}'` : s);
+  const start = `${q(c.bin)} -p ${q(path.dirname(c.socketPath))} --sock-name ${q(path.basename(c.socketPath))} -d ${q(c.pluginsDir)}`;
+  const query = (one: string | null) => `${q(c.bin)} -d ${q(c.pluginsDir)} ${one ? `--dump-plugin-info ${q(one)}` : '--dump-all-plugins'}`;
+  const entries: Array<[string, string]> = [];
+  if (perPlugin(c.kong)) {
+    entries.push(['pluginserver_names', c.plugins.map(confName).join(',')]);
+    c.plugins.forEach((p, i) => {
+      entries.push([`pluginserver_${confName(p)}_socket`, c.socketPath]);
+      if (i === 0) entries.push([`pluginserver_${confName(p)}_start_cmd`, start]);
+      entries.push([`pluginserver_${confName(p)}_query_cmd`, query(p)]);
+    });
+  } else {
+    entries.push(['pluginserver_names', 'sandbox'], ['pluginserver_sandbox_socket', c.socketPath], ['pluginserver_sandbox_start_cmd', start], ['pluginserver_sandbox_query_cmd', query(null)]);
+  }
+  entries.push(['plugins', ['bundled', ...c.plugins].join(',')]);
+  return entries.map(([k, v]) => (c.env ? `KONG_${k.toUpperCase()}=${q(v)}` : `${k} = ${v}`)).join('\n') + '\n';
+}
+
+/** Kong >= 3.9 reads only the first plugin of each query command. */
+function perPlugin(kong: string): boolean {
+  const [major = 0, minor = 0] = kong.split('.').map(Number);
+  return major > 3 || (major === 3 && minor >= 9);
+}
+
+/** Kong's server names: lower case, "-" → "_" (conf_loader). */
 function confName(plugin: string): string {
-  return plugin.replace(/-/g, '_');
+  return plugin.toLowerCase().replace(/-/g, '_');
+}
+
+export const KONG_CONF_HELP = `Usage: kong-sandbox-pluginserver kong-conf -d <plugins-directory> [--kong 3.9] [-p <kong-prefix>] [--sock-name <name>] [--env]
+
+Prints the kong.conf lines (or KONG_* environment with --env) that make Kong use this server for
+every plugin in the directory. --kong 3.8 or older: one server entry; 3.9 and later (default): one
+entry per plugin sharing one socket, each with a query command that prints just that plugin.
+`;
+
+export async function runKongConf(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        'plugins-directory': { type: 'string', short: 'd' },
+        'kong-prefix': { type: 'string', short: 'p' },
+        'sock-name': { type: 'string' },
+        kong: { type: 'string' },
+        env: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw new OptionError(`${(err as Error).message}\n${KONG_CONF_HELP}`);
+  }
+  if (values.help) {
+    process.stdout.write(KONG_CONF_HELP);
+    return 0;
+  }
+  if (!values['plugins-directory']) throw new OptionError(`kong-conf needs -d <plugins-directory>\n${KONG_CONF_HELP}`);
+  if (values.kong !== undefined && !/^\d+\.\d+(\.\d+)?$/.test(values.kong)) throw new OptionError('--kong expects a version such as 3.8 or 3.9');
+  const opts = buildOptions({
+    ...DEFAULTS,
+    kongPrefix: values['kong-prefix'] ?? DEFAULTS.kongPrefix,
+    sockName: values['sock-name'] ?? DEFAULTS.sockName,
+    pluginsDir: values['plugins-directory'],
+    pluginMemoryLimit: [],
+    verbose: 0,
+    shardMemoryLimitMb: undefined,
+    metricsListen: undefined,
+  });
+  const host = new LocalInstanceHost(opts, silentLogger);
+  const registry = new PluginRegistry();
+  const problems = await registry.loadDirectory(opts.pluginsDir, host, opts.memoryLimitMb, silentLogger);
+  await host.shutdown();
+  for (const p of problems) process.stderr.write(`left out: ${p.file}: ${p.message}\n`);
+  process.stdout.write(kongConf({ bin: BIN, socketPath: opts.socketPath, pluginsDir: opts.pluginsDir, plugins: registry.names, kong: values.kong ?? '3.9', env: values.env ?? false }));
+  return 0;
 }

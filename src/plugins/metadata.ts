@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { PluginDescription } from '../sandbox/host-api.ts';
 import type { PluginInfo, Phase } from '../rpc/protocol.ts';
 import { PHASES } from '../rpc/protocol.ts';
+import { schemaProblems } from './schema-check.ts';
 
 const describedSchema = z.object({
   name: z.string().min(1).nullable(),
@@ -15,17 +16,23 @@ const describedSchema = z.object({
     .transform((p) => p ?? 0)
     .pipe(z.number().int('Priority must be an integer (Kong refuses fractions, NaN and infinity)')),
   phases: z.array(z.enum(PHASES)),
+  filters: z.array(z.string()),
   schemaFields: z.array(z.record(z.string(), z.unknown()), { error: 'Schema must be an array of { field: { type: … } } entries' }),
 });
 
 /** Returns Kong's PluginInfo, or a list of problems in words the plugin author can act on. */
 export function toPluginInfo(defaultName: string, d: PluginDescription): { info: PluginInfo } | { problems: string[] } {
   const parsed = describedSchema.safeParse(d);
-  if (!parsed.success) return { problems: parsed.error.issues.map((i) => `${i.path.join('.') || 'module'}: ${i.message}`) };
+  // The messages name the export themselves (Version, Priority, Schema).
+  if (!parsed.success) return { problems: parsed.error.issues.map((i) => i.message) };
   const v = parsed.data;
   const problems: string[] = [];
   const phases = v.phases as Phase[];
   if (phases.length === 0) problems.push('Plugin has no phase handler (access, rewrite, log, response, certificate, preread)');
+  if (v.filters.length > 0 && phases.includes('response')) {
+    problems.push(`Plugin defines response together with ${v.filters.join(' and ')}: Kong (>= 2.2) refuses that combination; external plugins cannot run filter phases, use response`);
+  }
+  problems.push(...schemaProblems(v.schemaFields));
   const name = (v.name ?? defaultName).toLowerCase();
   if (!/^[a-z0-9_-]+$/.test(name)) problems.push(`Name "${name}" may only hold a-z, 0-9, "-" and "_"`);
   if (problems.length) return { problems };

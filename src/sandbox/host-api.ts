@@ -18,6 +18,7 @@ export interface PluginDescription {
   version: unknown;
   priority: unknown;
   phases: string[];
+  filters: string[];
   schemaFields: unknown;
 }
 

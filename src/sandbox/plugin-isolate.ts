@@ -151,7 +151,7 @@ export class PluginIsolate {
         this.#limits.watch?.disarm();
       }
     } else {
-      await guard(this.#isolate, fn.apply(undefined, args, options), budgetMs, this.#limits);
+      await guard(this.#isolate, fn.apply(undefined, args, options), budgetMs, this.#limits, false);
     }
     return this.#isolate.isDisposed ? 0 : Number(this.#isolate.cpuTime - before) / 1e6;
   }
@@ -168,7 +168,7 @@ export class PluginIsolate {
 }
 
 /** Maps isolated-vm's failures onto the reasons an operator can act on, and watches for hung calls. */
-async function guard<T>(isolate: ivm.Isolate, work: Promise<T>, timeoutMs: number, limits: IsolateLimits): Promise<T> {
+async function guard<T>(isolate: ivm.Isolate, work: Promise<T>, timeoutMs: number, limits: IsolateLimits, start = true): Promise<T> {
   const watchdog = setTimeout(
     () => limits.onHung(`a plugin call ran ${timeoutMs + limits.killGraceMs} ms, past its ${timeoutMs} ms limit, without stopping`),
     timeoutMs + limits.killGraceMs,
@@ -177,18 +177,20 @@ async function guard<T>(isolate: ivm.Isolate, work: Promise<T>, timeoutMs: numbe
   try {
     return await work;
   } catch (err) {
-    throw failureOf(isolate, err, timeoutMs);
+    throw failureOf(isolate, err, timeoutMs, start);
   } finally {
     clearTimeout(watchdog);
   }
 }
 
-function failureOf(isolate: ivm.Isolate, err: unknown, timeoutMs: number): unknown {
+function failureOf(isolate: ivm.Isolate, err: unknown, timeoutMs: number, start = false): unknown {
   const message = err instanceof Error ? err.message : String(err);
   if (/memory limit/i.test(message) || (isolate.isDisposed && /disposed/i.test(message))) {
     return new IsolateFailure('memory', 'the plugin exceeded its heap limit (--memory-limit)');
   }
-  if (/timed out/i.test(message)) return new IsolateFailure('timeout', `the plugin ran past its time limit (${timeoutMs} ms left of its budget)`);
+  if (/timed out/i.test(message)) {
+    return new IsolateFailure('timeout', start ? `the module body or constructor ran longer than ${timeoutMs} ms (--start-timeout)` : `the plugin ran past its time limit (${timeoutMs} ms left of its budget)`);
+  }
   if (isolate.isDisposed) return new IsolateFailure('disposed', 'the isolate was disposed');
   return err;
 }
