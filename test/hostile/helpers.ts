@@ -1,0 +1,223 @@
+// Shared by the hostile suites: one real server per family of attacks, a neighbour instance that must
+// keep answering correctly while each attack runs, the server's memory before and after, and what
+// an attack plugin reported (every attack plugin reports through a PDK call: set_header('x-got', …)).
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ServerProcess, ROOT } from '../helpers/server-process.ts';
+import { RpcError, stepMethodFor, type KongClient, type PdkCall, type PhaseRun } from '../helpers/fake-kong.ts';
+
+export { RpcError };
+export type { PdkCall, PhaseRun, KongClient };
+
+export const EXIT_500 = { Method: 'kong.response.exit', Args: [500, { message: 'An unexpected error occurred' }] };
+export const PLUGINS = path.join(ROOT, 'test/hostile/plugins');
+const MB = 1024 * 1024;
+
+/** Text that gives away the host: its source tree, node_modules, Node internals, file URLs. */
+const HOST_TEXT = new RegExp(
+  [ROOT.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\/$/, ''), 'node_modules', 'node:internal', 'file://', '\\.ts:\\d', 'isolated-vm'].join('|'),
+);
+
+/**
+ * True when `text` names nothing of the host. The plugin's own file may appear in its stack traces
+ * (that is where its code is), so `ownFile` is taken out first.
+ */
+export function namesNoHost(text: string, ownFile?: string): boolean {
+  const rest = ownFile ? text.split(ownFile).join('<own file>') : text;
+  return !HOST_TEXT.test(rest);
+}
+
+/** A StepError answer: the PDK call failed on Kong's side (Kong 2.x). */
+export class KongFailure {
+  readonly message: string;
+  constructor(message: string) {
+    this.message = message;
+  }
+}
+
+export type PdkAnswer = (call: PdkCall) => unknown;
+
+/** Kong's bridge loop (as KongClient.runPhase), with StepError for answers that are a KongFailure. */
+export async function runPhase(kong: KongClient, instanceId: number, phase: string, pdk: PdkAnswer = () => undefined): Promise<PhaseRun> {
+  let step = await kong.call('plugin.HandleEvent', { InstanceId: instanceId, EventName: phase });
+  const eventId: number = step.EventId;
+  const calls: PdkCall[] = [];
+  while (step.Data !== 'ret') {
+    const call = step.Data as PdkCall;
+    assert.equal(typeof call?.Method, 'string', `Kong would fail on Data ${JSON.stringify(step.Data)}`);
+    assert.ok(Array.isArray(call.Args), `Kong would fail on Args ${JSON.stringify(call.Args)}`);
+    calls.push(call);
+    if (call.Method === 'kong.response.exit' || call.Method === 'kong.response.error') return { eventId, calls, exited: call };
+    const result = await pdk(call);
+    if (result instanceof KongFailure) {
+      step = await kong.call('plugin.StepError', { EventId: eventId, Data: result.message });
+    } else {
+      step = await kong.call(stepMethodFor(call.Method), result === undefined ? { EventId: eventId } : { EventId: eventId, Data: result });
+    }
+  }
+  return { eventId, calls, exited: null };
+}
+
+/** Answers get_header from a table of header values (nil for the rest). */
+export function headers(values: Record<string, unknown>): PdkAnswer {
+  return (call) => (call.Method === 'kong.request.get_header' ? values[call.Args[0] as string] : undefined);
+}
+
+/** What an attack plugin reported with set_header('x-got', JSON). */
+export function reported(run: PhaseRun): any {
+  const call = run.calls.find((c) => c.Method === 'kong.response.set_header' && c.Args[0] === 'x-got');
+  assert.ok(call, `the plugin reported nothing; it made these calls: ${JSON.stringify(run.calls).slice(0, 500)}; exited: ${JSON.stringify(run.exited)}`);
+  return JSON.parse(call.Args[1] as string);
+}
+
+export interface ShardInfo {
+  Shard: number;
+  Kind: string;
+  Pid: number | null;
+  Plugins: string[];
+  Instances: number;
+  RssMb: number;
+  Restarts: number;
+}
+
+function procRssMb(pid: number): number {
+  try {
+    const kb = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return kb ? Number(kb[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** One server for a family of attacks, with its neighbour instance. */
+export class Family {
+  readonly server: ServerProcess;
+  readonly kong: KongClient;
+  readonly pluginsDir: string;
+  neighbourId = 0;
+  /** neighbour events answered correctly while attacks ran */
+  neighbourEvents = 0;
+
+  private constructor(server: ServerProcess, pluginsDir: string) {
+    this.server = server;
+    this.kong = server.client();
+    this.pluginsDir = pluginsDir;
+  }
+
+  static async start(pluginsDir: string, args: string[]): Promise<Family> {
+    const server = await ServerProcess.start({ pluginsDir, args });
+    const family = new Family(server, pluginsDir);
+    await family.#startNeighbour();
+    return family;
+  }
+
+  async stop(): Promise<void> {
+    this.kong.close();
+    const code = await this.server.stop();
+    assert.equal(code, 0, `the server exited with ${code}: ${this.server.stderr}`);
+  }
+
+  /** The file an attack plugin was built from (it may appear in its own stack traces). */
+  fileOf(plugin: string): string {
+    const file = path.join(this.pluginsDir, `${plugin}.js`);
+    return fs.existsSync(file) ? file : path.join(this.pluginsDir, plugin, 'index.js');
+  }
+
+  async #startNeighbour(): Promise<void> {
+    this.neighbourId = (await this.kong.startInstance('neighbour', { prefix: 'n:' })).Id;
+  }
+
+  /** One neighbour event: x-in goes in, the prefixed value must come back in x-out, and nothing else. */
+  async neighbourServes(client: KongClient, value: string): Promise<void> {
+    const run = await runPhase(client, this.neighbourId, 'access', headers({ 'x-in': value }));
+    assert.deepEqual(
+      run.calls,
+      [
+        { Method: 'kong.request.get_header', Args: ['x-in'] },
+        { Method: 'kong.response.set_header', Args: ['x-out', `n:${value}`] },
+      ],
+      'the neighbour answered wrongly while the attack ran',
+    );
+    this.neighbourEvents++;
+  }
+
+  /**
+   * Runs `attack` while two neighbour lanes (each on its own connections) run events one after the
+   * other until the attack is over, at least three each; every neighbour answer must be right.
+   */
+  async whileNeighbourServes<T>(attack: () => Promise<T>): Promise<T> {
+    // A neighbour lost with its shard to an earlier attack is started again, as Kong would.
+    await this.kong.call('plugin.InstanceStatus', this.neighbourId).catch(() => this.#startNeighbour());
+    let over = false;
+    const attacking = attack().finally(() => {
+      over = true;
+    });
+    const lane = async (n: number): Promise<number> => {
+      const client = this.server.client();
+      let served = 0;
+      try {
+        while (!over || served < 3) await this.neighbourServes(client, `lane${n}-${served++}`);
+      } finally {
+        client.close();
+      }
+      return served;
+    };
+    const [a, ...lanes] = await Promise.allSettled([attacking, lane(1), lane(2)]);
+    for (const l of lanes) if (l.status === 'rejected') throw l.reason;
+    if (a.status === 'rejected') throw a.reason;
+    return a.value;
+  }
+
+  async status(): Promise<{ Pid: number; Shards: ShardInfo[]; Plugins: Record<string, any>; Quarantined: string[] }> {
+    return this.kong.call('plugin.GetStatus');
+  }
+
+  /** RSS of the supervisor and every shard, MB, from /proc. */
+  async rssMb(): Promise<number> {
+    const st = await this.status();
+    const pids = [st.Pid, ...st.Shards.map((s) => s.Pid).filter((p): p is number => p !== null)];
+    return pids.reduce((sum, pid) => sum + procRssMb(pid), 0);
+  }
+
+  /** The server's RSS is back within `slackMb` of `beforeMb` (polled for a few seconds: V8 gives memory back lazily). */
+  async memoryCameBack(beforeMb: number, slackMb = 150): Promise<void> {
+    const deadline = Date.now() + 5000;
+    let now = await this.rssMb();
+    while (now > beforeMb + slackMb && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      now = await this.rssMb();
+    }
+    assert.ok(now <= beforeMb + slackMb, `server RSS ${now.toFixed(0)} MB did not come back to within ${slackMb} MB of ${beforeMb.toFixed(0)} MB`);
+  }
+
+  /** Per-instance figures from plugin.InstanceStatus. */
+  async stats(instanceId: number): Promise<{ HeapUsed: number; HeapLimit: number; EventsServed: number }> {
+    return (await this.kong.call('plugin.InstanceStatus', instanceId)).Stats;
+  }
+
+  /**
+   * The whole check around one attack: neighbours answer correctly while it runs, the server's RSS
+   * comes back within 150 MB, and the neighbour's heap did not grow.
+   */
+  async attack<T>(body: () => Promise<T>, opts: { slackMb?: number } = {}): Promise<T> {
+    const before = await this.rssMb();
+    const result = await this.whileNeighbourServes(body);
+    await this.memoryCameBack(before, opts.slackMb);
+    const heap = (await this.stats(this.neighbourId)).HeapUsed;
+    assert.ok(heap < 16 * MB, `the neighbour's heap grew to ${(heap / MB).toFixed(1)} MB`);
+    return result;
+  }
+
+  /** The shard an instance of `plugin` lives on. */
+  async shardOf(plugin: string): Promise<ShardInfo> {
+    const shard = (await this.status()).Shards.find((s) => s.Plugins.includes(plugin));
+    assert.ok(shard, `no shard serves ${plugin}`);
+    return shard;
+  }
+
+  /** Asserts the instance is gone (its next event gets "No plugin instance", so Kong starts a new one). */
+  async assertGone(instanceId: number): Promise<void> {
+    await assert.rejects(this.kong.call('plugin.HandleEvent', { InstanceId: instanceId, EventName: 'access' }), { message: `No plugin instance ${instanceId}` });
+  }
+}
