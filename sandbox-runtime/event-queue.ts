@@ -36,7 +36,7 @@ export class EventQueue {
     if (this.closed) {
       return Promise.reject(new PDKError(`PDK method ${method} failed:  event ${this.id} has already ended`));
     }
-    if (this.#queue.length >= this.#maxPending) {
+    if (this.#queue.length + (this.#inFlight ? 1 : 0) >= this.#maxPending) {
       const detail = `more than ${this.#maxPending} PDK calls queued at once (--max-pending-calls)`;
       if (!this.#breached) this.#post('breach', this.id, 'pending_calls', detail);
       this.#breached = true;

@@ -8,6 +8,7 @@ import type { Logger } from '../log.ts';
 import type { LocalHostOptions } from './host-options.ts';
 import { NoPluginInstanceError, NoRunningEventError, EventBusyError, InstanceStartError, PluginLoadError, ShuttingDownError, errorMessage } from '../errors.ts';
 import { failureAnswer } from '../instances/failure-policy.ts';
+import { TERMINAL_METHODS } from '../rpc/protocol.ts';
 import { EventTable, type EventRecord } from './events.ts';
 import { PluginIsolate, IsolateFailure, pluginErrorText, type BridgeMessage, type IsolateLimits } from './plugin-isolate.ts';
 import { payloadSize } from './payload-size.ts';
@@ -277,7 +278,8 @@ export class LocalInstanceHost implements InstanceHostApi {
     const usage = this.#usage.get(gen.instanceId);
     if (usage) usage.pdkCalls++;
     let refusal: string | null = null;
-    if (ev.pdkCalls > this.#opts.maxPdkCalls) {
+    // Terminal calls always pass the cap: a plugin can end the request whatever it did before.
+    if (ev.pdkCalls > this.#opts.maxPdkCalls && !TERMINAL_METHODS.has(method)) {
       refusal = `more than ${this.#opts.maxPdkCalls} PDK calls in one event (--max-pdk-calls)`;
       if (ev.pdkCalls === this.#opts.maxPdkCalls + 1) this.#breach(gen, ev, 'pdk_calls', refusal);
     } else if (payloadSize(args, this.#opts.maxPayloadBytes) > this.#opts.maxPayloadBytes) {

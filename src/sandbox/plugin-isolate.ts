@@ -59,6 +59,8 @@ export class PluginIsolate {
   readonly #context: ivm.Context;
   readonly #api: RuntimeApi;
   readonly #limits: IsolateLimits;
+  /** cpuTime when the last async slice finished: queued slices run one after another */
+  #lastSliceDone = 0n;
 
   private constructor(isolate: ivm.Isolate, context: ivm.Context, api: RuntimeApi, limits: IsolateLimits) {
     this.#isolate = isolate;
@@ -152,6 +154,13 @@ export class PluginIsolate {
       }
     } else {
       await guard(this.#isolate, fn.apply(undefined, args, options), budgetMs, this.#limits, false);
+      if (this.#isolate.isDisposed) return 0;
+      // Async slices queue on the isolate's thread: this one started after those queued before it
+      // ended, so it is charged from then, not from when it was queued.
+      const done = this.#isolate.cpuTime;
+      const start = this.#lastSliceDone > before ? this.#lastSliceDone : before;
+      this.#lastSliceDone = done;
+      return Number(done - start) / 1e6;
     }
     return this.#isolate.isDisposed ? 0 : Number(this.#isolate.cpuTime - before) / 1e6;
   }
