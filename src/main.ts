@@ -18,6 +18,9 @@ import { runStatus } from './cli/status.ts';
 import { runCheck } from './cli/check.ts';
 import { serveMetrics } from './observability/metrics.ts';
 
+/** Read first thing: the parent may die while plugins are still loading. */
+const PARENT_PID = process.ppid;
+
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'status') return runStatus(argv.slice(1));
   if (argv[0] === 'check') return runCheck(argv.slice(1));
@@ -104,10 +107,11 @@ async function serve(opts: ServerOptions, registry: PluginRegistry, host: Instan
     process.once('SIGTERM', () => void stop('SIGTERM').then(resolve));
     process.once('SIGINT', () => void stop('SIGINT').then(resolve));
     // Kong < 3.0 never signals its plugin servers: notice that the parent is gone (we get re-parented).
-    const parent = process.ppid;
-    setInterval(() => {
-      if (process.ppid !== parent) void stop('parent process exited').then(resolve);
-    }, 1000).unref();
+    const check = () => {
+      if (process.ppid !== PARENT_PID) void stop('parent process exited').then(resolve);
+    };
+    check();
+    setInterval(check, 1000).unref();
   });
 }
 

@@ -241,12 +241,18 @@ export class LocalInstanceHost implements InstanceHostApi {
     };
   }
 
-  /** Runs one slice of an event's plugin code within what is left of the event's CPU budget. */
-  #slice(gen: Generation, ev: EventRecord, run: (budgetMs: number) => Promise<number>): void {
-    const budget = Math.max(1, Math.ceil(this.#opts.cpuLimitMs - ev.cpuMs));
-    run(budget).then(
+  /**
+   * Runs one slice of an event's plugin code. The budget is isolate CPU time, counted with cpuTime
+   * after each slice; the wall-clock timeout that interrupts a slice is what is left of the budget
+   * plus as much again, so a busy machine (wall time passing without CPU) does not kill plugins that
+   * are within their budget, and a loop is still stopped within twice its budget.
+   */
+  #slice(gen: Generation, ev: EventRecord, run: (timeoutMs: number) => Promise<number>): void {
+    const left = Math.max(1, this.#opts.cpuLimitMs - ev.cpuMs);
+    run(Math.ceil(left + this.#opts.cpuLimitMs)).then(
       (used) => {
         ev.cpuMs += used;
+        if (ev.cpuMs > this.#opts.cpuLimitMs) this.#fail(gen, `event ${ev.id} used ${ev.cpuMs.toFixed(0)} ms of isolate CPU, over its ${this.#opts.cpuLimitMs} ms CPU budget (--cpu-limit)`, 'cpu');
       },
       (err: unknown) => this.#onIsolateError(gen, ev, err),
     );
@@ -296,7 +302,7 @@ export class LocalInstanceHost implements InstanceHostApi {
 
   #onIsolateError(gen: Generation, ev: EventRecord, err: unknown): void {
     if (err instanceof IsolateFailure && err.reason === 'timeout') {
-      this.#fail(gen, `event ${ev.id} used its ${this.#opts.cpuLimitMs} ms CPU budget (--cpu-limit)`, 'cpu');
+      this.#fail(gen, `event ${ev.id} ran past its ${this.#opts.cpuLimitMs} ms CPU budget (--cpu-limit)`, 'cpu');
     } else if (err instanceof IsolateFailure && err.reason === 'memory') {
       this.#fail(gen, err.message, 'memory');
     } else {
