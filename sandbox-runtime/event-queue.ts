@@ -19,6 +19,7 @@ export class EventQueue {
   readonly id: number;
   readonly #post: Post;
   readonly #maxPending: number;
+  readonly #maxPayload: number;
   #queue: Pending[] = [];
   #breached = false;
   #inFlight: Pending | null = null;
@@ -26,10 +27,11 @@ export class EventQueue {
   /** the host considers the event over: nothing more is posted for it */
   closed = false;
 
-  constructor(id: number, post: Post, maxPending: number) {
+  constructor(id: number, post: Post, limits: { maxPendingCalls: number; maxPayloadBytes: number }) {
     this.id = id;
     this.#post = post;
-    this.#maxPending = maxPending;
+    this.#maxPending = limits.maxPendingCalls;
+    this.#maxPayload = limits.maxPayloadBytes;
   }
 
   call(method: string, args: unknown[]): Promise<unknown> {
@@ -87,6 +89,13 @@ export class EventQueue {
         }
         return;
       }
+      // Refused here, before the copy: a 100 MB argument never costs the host a 100 MB copy.
+      // (The host measures again; this is the cheap first look, never stricter than the host.)
+      if (atLeast(entry.args, this.#maxPayload)) {
+        entry.reject(new PDKError(`PDK method ${entry.method} failed:  arguments larger than ${this.#maxPayload} bytes (--max-payload-size)`));
+        this.#post('breach', this.id, 'payload', `${entry.method}: arguments larger than ${this.#maxPayload} bytes (--max-payload-size)`);
+        continue;
+      }
       try {
         this.#post('call', this.id, entry.method, entry.args);
       } catch (err) {
@@ -111,4 +120,20 @@ export class EventQueue {
       if (!entry.terminal) entry.reject(new PDKError(`PDK method ${entry.method} failed:  event ${this.id} has ended`));
     }
   }
+}
+
+/** True when `value` certainly holds more than `limit` bytes (string lengths are a lower bound). */
+function atLeast(value: unknown, limit: number): boolean {
+  let total = 0;
+  const stack: unknown[] = [value];
+  let visited = 0;
+  while (stack.length > 0 && visited++ < 10_000) {
+    const v = stack.pop();
+    if (typeof v === 'string') total += v.length;
+    else if (v instanceof Uint8Array) total += v.byteLength;
+    else if (Array.isArray(v)) for (const x of v) stack.push(x);
+    else if (typeof v === 'object' && v !== null) for (const k of Object.keys(v)) stack.push((v as Record<string, unknown>)[k]);
+    if (total > limit) return true;
+  }
+  return false;
 }

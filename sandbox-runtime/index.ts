@@ -12,7 +12,7 @@ installConsole(post);
 
 let mod: PluginExports | null = null;
 let instance: Record<string, unknown> | null = null;
-let maxPendingCalls = 100;
+let limits = { maxPendingCalls: 100, maxPayloadBytes: 16 * 1024 * 1024 };
 const events = new Map<number, EventQueue>();
 
 // An event stays known while calls of it may still be settled; the handler may finish first.
@@ -30,14 +30,14 @@ const api = {
     return describePlugin(loaded());
   },
 
-  start(config: unknown, limits: { maxPendingCalls: number }): void {
-    maxPendingCalls = limits.maxPendingCalls;
+  start(config: unknown, given: typeof limits): void {
+    limits = given;
     const Plugin = loaded().Plugin;
     instance = new Plugin(config);
   },
 
   handle(eventId: number, phase: string): void {
-    const ev = new EventQueue(eventId, post, maxPendingCalls);
+    const ev = new EventQueue(eventId, post, limits);
     events.set(eventId, ev);
     const kong = createKong((method, args) => {
       const pending = ev.call(method, args);

@@ -233,6 +233,7 @@ export class LocalInstanceHost implements InstanceHostApi {
     return {
       memoryLimitMb,
       maxPendingCalls: o.maxPendingCalls,
+      maxPayloadBytes: o.maxPayloadBytes,
       startTimeoutMs: o.startTimeoutMs,
       killGraceMs: o.killGraceMs,
       onHung: (why) => this.#onHung(plugin, instanceId, why),
@@ -267,7 +268,7 @@ export class LocalInstanceHost implements InstanceHostApi {
     const ev = this.#events.get(m.eventId);
     if (!ev || this.#eventGen.get(m.eventId) !== gen) return; // ended already, or not this isolate's event
     if (m.kind === 'breach') {
-      if (m.what === 'pending_calls') this.#breach(gen, ev, 'pending_calls', m.detail);
+      if (m.what === 'pending_calls' || m.what === 'payload') this.#breach(gen, ev, m.what, m.detail);
     } else if (m.kind === 'call') {
       this.#onCall(gen, ev, m.method, m.args);
     } else if (m.error === null) {

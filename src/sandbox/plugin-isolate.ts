@@ -22,6 +22,8 @@ export interface IsolateLimits {
   memoryLimitMb: number;
   /** PDK calls one event may have queued inside the isolate */
   maxPendingCalls: number;
+  /** arguments larger than this are refused inside the isolate, before any copy */
+  maxPayloadBytes: number;
   /** ms for the module body and the constructor */
   startTimeoutMs: number;
   /** ms past a timeout after which a call that still runs counts as hung (see onHung) */
@@ -108,7 +110,7 @@ export class PluginIsolate {
 
   async start(config: unknown): Promise<void> {
     const t = this.#limits.startTimeoutMs;
-    const runtimeLimits = { maxPendingCalls: this.#limits.maxPendingCalls };
+    const runtimeLimits = { maxPendingCalls: this.#limits.maxPendingCalls, maxPayloadBytes: this.#limits.maxPayloadBytes };
     await guard(this.#isolate, this.#api.start.apply(undefined, [config, runtimeLimits], { ...COPY, timeout: t }), t, this.#limits);
   }
 

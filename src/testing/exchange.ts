@@ -79,10 +79,16 @@ export class Exchange {
   }
 
   /**
-   * The fake upstream answers. Response headers plugins set before proxying stay on the response
+   * The fake upstream answers (or, in the stream subsystem, the connection is passed on). Response headers plugins set before proxying stay on the response
    * (replacing the upstream's of the same name), as ngx.header set in access does.
    */
   proxy(): void {
+    if (this.request.isStream) {
+      // A TCP/TLS connection is passed on as is; Kong logs it with status 200.
+      this.response.status = 200;
+      this.source = 'service';
+      return;
+    }
     const spec = this.request.upstream;
     const upstream = new Response({
       status: spec.status ?? DEFAULT_UPSTREAM.status,

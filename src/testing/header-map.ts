@@ -84,6 +84,11 @@ export class HeaderMap implements Iterable<[string, string]> {
   [Symbol.iterator](): IterableIterator<[string, string]> {
     return this.entries();
   }
+
+  /** console.log and assertion diffs show the headers, not an empty object */
+  [Symbol.for('nodejs.util.inspect.custom')](): Record<string, string[]> {
+    return this.toMultiMap();
+  }
 }
 
 /** Kong converts scalars with tostring and sends one header line per array element. */
