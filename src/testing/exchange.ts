@@ -53,16 +53,13 @@ export class Exchange {
   readonly startedAt = Date.now();
   readonly kongVersion: KongVersion;
   readonly pluginName: string;
-  /** the plugin has a response handler: Kong buffers the upstream response for it */
-  readonly hasResponsePhase: boolean;
   phase: Phase = 'access';
 
-  constructor(request: Request, opts: { kongVersion: KongVersion; pluginName: string; hasResponsePhase: boolean }) {
+  constructor(request: Request, opts: { kongVersion: KongVersion; pluginName: string }) {
     this.request = new Request(request);
     this.serviceRequest = new Request(request);
     this.kongVersion = opts.kongVersion;
     this.pluginName = opts.pluginName;
-    this.hasResponsePhase = opts.hasResponsePhase;
   }
 
   get exited(): boolean {
@@ -72,10 +69,6 @@ export class Exchange {
   /** Kong 3.x sends raw bodies as MessagePack bin (Uint8Array); Kong 2.x sent str. */
   rawBody(body: Body): Uint8Array | string {
     return this.kongVersion === '3.x' ? bodyBytes(body) : bodyText(body);
-  }
-
-  get bufferedProxying(): boolean {
-    return this.hasResponsePhase || this.service.buffering;
   }
 
   /**

@@ -1,6 +1,6 @@
 // kong.service.* of the fake Kong: how the request goes upstream (kong.service.request.*, which
 // changes the request itself, see exchange.ts), where it goes (kong.service.set_*), and what the
-// upstream answered (kong.service.response.*, readable once proxied; bodies only with buffering).
+// upstream answered (kong.service.response.*, in the response phase).
 import type { Exchange } from './exchange.ts';
 import { LuaError, NilWithError, headerValues, isNil, luaType, requireString, requireTable, type PdkTable } from './lua.ts';
 import { encodeArgs } from './query-string.ts';
@@ -19,11 +19,6 @@ function upstreamAnswer(ex: Exchange) {
   const res = ex.serviceResponse;
   if (res === undefined) throw new LuaError('the request was not proxied: there is no service response');
   return res;
-}
-
-function bufferedBody(ex: Exchange) {
-  if (!ex.bufferedProxying) throw new LuaError('service body is only available with buffered proxying (see: kong.service.request.enable_buffering function)');
-  return upstreamAnswer(ex).body;
 }
 
 export const servicePdk: PdkTable = {
@@ -115,11 +110,13 @@ export const servicePdk: PdkTable = {
   'kong.service.response.get_status': (_a, ex) => upstreamAnswer(ex).status,
   'kong.service.response.get_header': ([name], ex) => headerLookup(upstreamAnswer(ex).headers, requireString(name, 'name')),
   'kong.service.response.get_headers': (_a, ex) => upstreamAnswer(ex).headers.toMultiMap(),
-  'kong.service.response.get_raw_body': (_a, ex) => ex.rawBody(bufferedBody(ex)),
+  // Readable only in the response phase (the log timer has no request), which external plugins get
+  // only with a response handler, and so with buffered proxying: the body is always there.
+  'kong.service.response.get_raw_body': (_a, ex) => ex.rawBody(upstreamAnswer(ex).body),
   'kong.service.response.get_body': ([mimetype], ex) => {
-    const body = bufferedBody(ex);
-    const type = typeof mimetype === 'string' ? mimetype : upstreamAnswer(ex).headers.first('content-type');
-    const result = decodeBody(body, type);
+    const res = upstreamAnswer(ex);
+    const type = typeof mimetype === 'string' ? mimetype : res.headers.first('content-type');
+    const result = decodeBody(res.body, type);
     return 'error' in result ? new NilWithError(result.error) : result.value;
   },
 };

@@ -89,7 +89,7 @@ export class PluginTest {
       shardMemoryLimitMb: undefined,
       metricsListen: undefined,
     });
-    this.#ex = new Exchange(request, { kongVersion: this.#kongVersion, pluginName: '', hasResponsePhase: false });
+    this.#ex = new Exchange(request, { kongVersion: this.#kongVersion, pluginName: '' });
   }
 
   /** the response the client got */
@@ -147,7 +147,7 @@ export class PluginTest {
       compiled = built.ok.compiled;
       const schemaFields = (info.Schema.fields[0] as { config: { fields: unknown[] } }).config.fields;
       const instanceConfig = kongConfig(info.Name, schemaFields, config);
-      const ex = new Exchange(this.request, { kongVersion: this.#kongVersion, pluginName: info.Name, hasResponsePhase: info.Phases.includes('response') });
+      const ex = new Exchange(this.request, { kongVersion: this.#kongVersion, pluginName: info.Name });
       this.#ex = ex;
       const bundle = compiled;
       const start = async (): Promise<number> => {
