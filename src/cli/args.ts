@@ -125,7 +125,8 @@ Process shards (a V8 failure that aborts a process takes only its shard's instan
       --placement spread|dedicated=NAME,...
                                       spread (default): each plugin's instances share one of the N shards;
                                       dedicated: the named plugins get shards of their own
-      --shard-memory-limit <MB>       a shard past this RSS is replaced (default max(1024, 8 x --memory-limit))
+      --shard-memory-limit <MB>       a shard past this RSS (plus 4 MB per instance it holds) is replaced
+                                      (default max(1024, 8 x --memory-limit))
       --kill-grace <ms>               a plugin call still running this long past its limit gets its shard
                                       killed (default 500)
 

@@ -23,6 +23,7 @@ const BACKOFF_MIN_MS = 100;
 const BACKOFF_MAX_MS = 5_000;
 const RSS_POLL_MS = 100;
 const HEARTBEAT_MS = 250;
+const PER_INSTANCE_ALLOWANCE_MB = 4;
 /** a new shard has this long to answer its first ping (Node start-up on a loaded machine) */
 const STARTUP_ALLOWANCE_MS = 15_000;
 
@@ -296,12 +297,16 @@ export class ShardSupervisor implements InstanceHostApi {
     });
   }
 
+  /** The cap grows with the instances a shard holds: each idle instance legitimately costs ~1.3 MB. */
   #watchMemory(): void {
+    const perShard = new Map<ShardSlot, number>();
+    for (const i of this.#instances.values()) perShard.set(i.slot, (perShard.get(i.slot) ?? 0) + 1);
     for (const slot of this.#placement.slots) {
       const rss = slot.proc.rssMb();
-      if (rss > this.#opts.shardMemoryLimitMb) {
-        this.#log.error({ event: 'shard.memory_limit', shard: slot.index, rssMb: Math.round(rss), limitMb: this.#opts.shardMemoryLimitMb }, `shard ${slot.index} passed --shard-memory-limit`);
-        slot.proc.kill(`RSS ${Math.round(rss)} MB passed --shard-memory-limit ${this.#opts.shardMemoryLimitMb} MB`);
+      const limit = this.#opts.shardMemoryLimitMb + PER_INSTANCE_ALLOWANCE_MB * (perShard.get(slot) ?? 0);
+      if (rss > limit) {
+        this.#log.error({ event: 'shard.memory_limit', shard: slot.index, rssMb: Math.round(rss), limitMb: limit }, `shard ${slot.index} passed --shard-memory-limit`);
+        slot.proc.kill(`RSS ${Math.round(rss)} MB passed --shard-memory-limit ${this.#opts.shardMemoryLimitMb} MB + ${PER_INSTANCE_ALLOWANCE_MB} MB per instance = ${limit} MB`);
       }
     }
   }

@@ -52,14 +52,12 @@ export class Exchange {
   readonly serializeExtras: Record<string, unknown> = {};
   readonly startedAt = Date.now();
   readonly kongVersion: KongVersion;
-  readonly pluginName: string;
   phase: Phase = 'access';
 
-  constructor(request: Request, opts: { kongVersion: KongVersion; pluginName: string }) {
+  constructor(request: Request, kongVersion: KongVersion) {
     this.request = new Request(request);
     this.serviceRequest = new Request(request);
-    this.kongVersion = opts.kongVersion;
-    this.pluginName = opts.pluginName;
+    this.kongVersion = kongVersion;
   }
 
   get exited(): boolean {

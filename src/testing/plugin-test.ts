@@ -4,18 +4,17 @@
 // The API is kong-js-pdk's plugin_test (`new PluginTest(request)`, `await t.Run(plugin, config)`,
 // `t.response`, `t.serviceRequest`, `t.serviceResponse`), so its tests run unchanged.
 import type { PluginInfo, Phase } from '../rpc/protocol.ts';
-import type { StepAnswer, StepMsg } from '../sandbox/host-api.ts';
 import { LocalInstanceHost } from '../sandbox/local-host.ts';
 import { LOCAL_HOST_OPTIONS, type LocalHostOptions } from '../sandbox/host-options.ts';
 import { buildOptions, DEFAULTS, type FailurePolicy, type ServerOptions } from '../config/options.ts';
 import { buildPlugin } from '../plugins/loader.ts';
 import type { CompiledPlugin } from '../plugins/compiler.ts';
 import { mapPositions } from '../plugins/source-map.ts';
-import { errorMessage, isNoInstance } from '../errors.ts';
 import { Request } from './request.ts';
 import { Response } from './response.ts';
 import { Exchange, type KongVersion, type LogEntry, type ServiceSettings } from './exchange.ts';
 import { FakeKongPdk } from './fake-kong-pdk.ts';
+import { BridgeLoop, type PdkCallRecord } from './bridge-loop.ts';
 import { kongConfig } from './kong-config.ts';
 import { pluginSource, type PluginRef } from './plugin-source.ts';
 import { captureLogger, type ServerRecord } from './capture-log.ts';
@@ -40,12 +39,6 @@ export interface PluginTestOptions {
   };
 }
 
-export interface PdkCallRecord {
-  phase: Phase;
-  method: string;
-  args: unknown[];
-}
-
 /** A plugin the server would refuse to load (it does not build, or Kong would refuse its metadata). */
 export class PluginLoadFailure extends Error {
   readonly problems: string[];
@@ -56,8 +49,7 @@ export class PluginLoadFailure extends Error {
   }
 }
 
-/** Kong starts a fresh instance when the server says "No plugin instance"; a test stops after a few. */
-const MAX_RESTARTS = 3;
+export type { PdkCallRecord };
 
 export class PluginTest {
   /** the client request, as the test built it */
@@ -89,7 +81,7 @@ export class PluginTest {
       shardMemoryLimitMb: undefined,
       metricsListen: undefined,
     });
-    this.#ex = new Exchange(request, { kongVersion: this.#kongVersion, pluginName: '' });
+    this.#ex = new Exchange(request, this.#kongVersion);
   }
 
   /** the response the client got */
@@ -147,7 +139,7 @@ export class PluginTest {
       compiled = built.ok.compiled;
       const schemaFields = (info.Schema.fields[0] as { config: { fields: unknown[] } }).config.fields;
       const instanceConfig = kongConfig(info.Name, schemaFields, config);
-      const ex = new Exchange(this.request, { kongVersion: this.#kongVersion, pluginName: info.Name });
+      const ex = new Exchange(this.request, this.#kongVersion);
       this.#ex = ex;
       const bundle = compiled;
       const start = async (): Promise<number> => {
@@ -155,7 +147,7 @@ export class PluginTest {
         await host.startInstance({ instanceId, plugin: info.Name, hash: bundle.hash, code: bundle.code, filename: bundle.source.entry, config: instanceConfig, memoryLimitMb });
         return instanceId;
       };
-      const run = new EventRunner(host, new FakeKongPdk(ex), start, this, ex);
+      const loop = new BridgeLoop(host, new FakeKongPdk(ex), start, ex, this);
       for (const phase of this.#phasePlan()) {
         if (phase === 'proxy') {
           if (!ex.exited) ex.proxy();
@@ -164,7 +156,7 @@ export class PluginTest {
         if (ex.exited && phase !== 'log') continue;
         if (phase === 'response' && ex.serviceResponse === undefined) continue;
         if (!info.Phases.includes(phase)) continue;
-        await run.phase(phase);
+        await loop.run(phase);
       }
       return info;
     } finally {
@@ -187,80 +179,5 @@ export class PluginTest {
     const text = compiled ? mapPositions(r.msg, compiled) : r.msg;
     if (r.event === 'plugin.log') this.console.push(text);
     else if (r.level === 'warn' || r.level === 'error' || r.level === 'fatal') this.errors.push(text);
-  }
-}
-
-/** Drives one phase's event like Kong's bridge_loop (protocol.md §3.2). */
-class EventRunner {
-  readonly #host: LocalInstanceHost;
-  readonly #pdk: FakeKongPdk;
-  readonly #start: () => Promise<number>;
-  readonly #test: PluginTest;
-  readonly #ex: Exchange;
-  #instanceId: number | null = null;
-  #nextEventId = 1;
-
-  constructor(host: LocalInstanceHost, pdk: FakeKongPdk, start: () => Promise<number>, test: PluginTest, ex: Exchange) {
-    this.#host = host;
-    this.#pdk = pdk;
-    this.#start = start;
-    this.#test = test;
-    this.#ex = ex;
-  }
-
-  async phase(phase: Phase): Promise<void> {
-    const ex = this.#ex;
-    ex.phase = phase;
-    this.#test.phases.push(phase);
-    const eventId = this.#nextEventId++;
-    let answer = await this.#handleEvent(phase, eventId);
-    while (answer !== null && answer !== 'ret') {
-      const args = Array.isArray(answer.Args) ? answer.Args : answer.Args === undefined ? [] : [answer.Args];
-      this.#test.calls.push({ phase, method: answer.Method, args });
-      const outcome = this.#pdk.call(answer.Method, args);
-      if (outcome.kind === 'terminal') return; // Kong never steps after exit/error
-      if (outcome.kind === 'lua-error') {
-        this.#kongError(phase, outcome.message);
-        return;
-      }
-      const msg: StepMsg = outcome.kind === 'step-error' ? { eventId, error: outcome.error } : outcome.data === undefined ? { eventId } : { eventId, data: outcome.data };
-      try {
-        answer = await this.#host.step(msg);
-      } catch (err) {
-        // Kong logs an RPC error and goes on without the plugin.
-        this.#test.errors.push(`${phase}: plugin.Step failed: ${errorMessage(err)}`);
-        return;
-      }
-    }
-  }
-
-  /** HandleEvent, starting the instance first as Kong's get_instance_id does; null when the phase cannot run. */
-  async #handleEvent(phase: Phase, eventId: number): Promise<StepAnswer | null> {
-    for (let restarts = 0; ; restarts++) {
-      if (this.#instanceId === null) {
-        try {
-          this.#instanceId = await this.#start();
-        } catch (err) {
-          this.#kongError(phase, `starting instance: ${errorMessage(err)}`);
-          return null;
-        }
-      }
-      try {
-        return await this.#host.handleEvent({ instanceId: this.#instanceId, eventId, phase });
-      } catch (err) {
-        if (!isNoInstance(err) || restarts >= MAX_RESTARTS) {
-          this.#test.errors.push(`${phase}: plugin.HandleEvent failed: ${errorMessage(err)}`);
-          return null;
-        }
-        this.#ex.warnings.push(`${errorMessage(err)}: Kong starts a new instance and retries`);
-        this.#instanceId = null;
-      }
-    }
-  }
-
-  /** A Lua error on Kong's side ends the loop; in a request phase Kong answers 500 itself. */
-  #kongError(phase: Phase, message: string): void {
-    this.#test.errors.push(`${phase}: ${message}`);
-    if (phase !== 'log') this.#ex.unexpectedError();
   }
 }

@@ -86,10 +86,10 @@ test('a shard that passes --shard-memory-limit is replaced like a crash; the nei
     ]);
     assert.deepEqual(answer.Data, EXIT_500);
     const capped = await server.waitForLogs('shard.memory_limit');
-    assert.equal(capped[0]!.limitMb, 400);
+    assert.equal(capped[0]!.limitMb, 404); // 400 + 4 MB for the one instance on that shard
     const died = await server.waitForLogs('shard.died');
     assert.equal(died.length, 1);
-    assert.match(died[0]!.msg, /passed --shard-memory-limit 400 MB/);
+    assert.match(died[0]!.msg, /passed --shard-memory-limit 400 MB \+ 4 MB per instance = 404 MB/);
     await assert.rejects(kong.call('plugin.HandleEvent', { InstanceId: hostile.Id, EventName: 'access' }), { message: `No plugin instance ${hostile.Id}` });
     await neighbourBurst(server, neighbour.Id, 'after');
   } finally {
