@@ -65,6 +65,15 @@ describe('PluginTest: the real sandbox', () => {
     assert.ok(t.errors.some((e) => /CPU budget \(--cpu-limit\)/.test(e)), t.errors.join('\n'));
   });
 
+  test('an instance the server stopped is started again, as Kong does on "No plugin instance"', async () => {
+    const t = new PluginTest(new Request(), { limits: { cpuLimitMs: 20 } });
+    await t.Run(path.join(FIXTURES, 'loops-then-logs.js'));
+    assert.equal(t.response.status, 500);
+    assert.deepEqual(t.phases, ['access', 'log']);
+    assert.deepEqual(t.warnings, ['No plugin instance 1: Kong starts a new instance and retries']);
+    assert.deepEqual(t.logs.map((l) => [l.phase, l.message]), [['log', 'log ran']]);
+  });
+
   test('kong.node.getMemoryStats has Kong\'s shape plus the instance\'s sandbox quotas, from the limits given', async () => {
     type Stats = { lua_shared_dicts: object; workers_lua_vms: unknown[]; sandbox: { heap_limit: number; cpu_budget_ms: number } };
     const steps = { access: [['node.getMemoryStats']] as Step[] };
