@@ -32,7 +32,7 @@ async function neighbourBurst(server: ServerProcess, id: number, tag: string): P
 }
 
 test('a plugin that aborts its shard: policy answer within a second, restart, quarantine after three; the neighbour shard never restarts', async () => {
-  const server = await ServerProcess.start({ args: ['--shards', '2', '--memory-limit', '16'] });
+  const server = await ServerProcess.start({ args: ['--shards', '2', '--memory-limit', '16', '--kill-grace', '200'] });
   const kong = server.client();
   try {
     const neighbour = await kong.startInstance('echo-header');
