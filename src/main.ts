@@ -16,6 +16,7 @@ import { VERSION } from './version.ts';
 import { HotReloader } from './plugins/reloader.ts';
 import { runStatus } from './cli/status.ts';
 import { runCheck } from './cli/check.ts';
+import { runTry } from './cli/try.ts';
 import { serveMetrics } from './observability/metrics.ts';
 
 /** Read first thing: the parent may die while plugins are still loading. */
@@ -25,6 +26,7 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'status') return runStatus(argv.slice(1));
   if (argv[0] === 'check') return runCheck(argv.slice(1));
   if (argv[0] === 'kong-conf') return runKongConf(argv.slice(1));
+  if (argv[0] === 'try') return runTry(argv.slice(1));
   const cli = parseCli(argv);
   if (cli.help) {
     process.stdout.write(HELP);

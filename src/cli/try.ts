@@ -1,0 +1,96 @@
+// `kong-sandbox-pluginserver try -d DIR PLUGIN`: one request through a plugin in the real sandbox,
+// against the fake Kong of PluginTest, printing every PDK call the plugin made, phase by phase,
+// and the response Kong would send. What a newcomer runs to see the product work without Kong.
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { PluginTest, Request } from '../testing/index.ts';
+import { discoverPlugins } from '../plugins/discovery.ts';
+import { KpsError, OptionError } from '../errors.ts';
+import { PHASES } from '../rpc/protocol.ts';
+
+export const TRY_HELP = `Usage: kong-sandbox-pluginserver try -d <plugins-directory> <plugin> [options]
+
+Runs one request through <plugin> in the sandbox, with a fake Kong, and prints each PDK call and
+the response Kong would send.
+  --phase <name>         print only this phase (certificate, rewrite, access, response, preread, log)
+  --header <name=value>  a request header (repeatable)
+  --config <json>        the plugin's config (default {})
+  --url <url>            the request URL (default http://localhost/)
+  --method <method>      the request method (default GET)
+  --body <text>          the request body
+`;
+
+export async function runTry(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        'plugins-directory': { type: 'string', short: 'd' },
+        phase: { type: 'string' },
+        header: { type: 'string', multiple: true },
+        config: { type: 'string' },
+        url: { type: 'string' },
+        method: { type: 'string' },
+        body: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new OptionError(`${(err as Error).message}\n${TRY_HELP}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(TRY_HELP);
+    return 0;
+  }
+  const dir = values['plugins-directory'];
+  const name = positionals[0];
+  if (!dir || !name) throw new OptionError(`try needs -d <plugins-directory> and a plugin name\n${TRY_HELP}`);
+  if (values.phase !== undefined && !(PHASES as readonly string[]).includes(values.phase)) throw new OptionError(`--phase must be one of ${PHASES.join(', ')}`);
+  const source = discoverPlugins(path.resolve(dir)).find((s) => s.name === name.toLowerCase());
+  if (!source) throw new OptionError(`no plugin "${name}" in ${dir} (found: ${discoverPlugins(path.resolve(dir)).map((s) => s.name).join(', ') || 'none'})`);
+  let config: Record<string, unknown>;
+  try {
+    config = values.config ? (JSON.parse(values.config) as Record<string, unknown>) : {};
+  } catch (err) {
+    throw new OptionError(`--config is not JSON: ${(err as Error).message}`);
+  }
+  const headers: Record<string, string> = {};
+  for (const h of values.header ?? []) {
+    const i = h.indexOf('=');
+    if (i <= 0) throw new OptionError(`--header expects name=value, got "${h}"`);
+    headers[h.slice(0, i)] = h.slice(i + 1);
+  }
+  const url = new URL(values.url ?? 'http://localhost/');
+  headers.host ??= url.host;
+  const request = new Request().useURL(url).useHeaders(headers).useMethod(values.method ?? 'GET');
+  if (values.body !== undefined) request.useBody(values.body);
+
+  const t = new PluginTest(request);
+  let info;
+  try {
+    info = await t.Run(source.root, config);
+  } catch (err) {
+    // a plugin that does not load, or a config Kong would refuse: say so, no stack trace
+    throw new KpsError('KPS_ERR_TRY', `${name}: ${(err as Error).message}`);
+  }
+  const out: string[] = [];
+  out.push(`plugin ${info.Name} ${info.Version}, phases ${info.Phases.join(', ')}, priority ${info.Priority}`);
+  out.push(`request ${values.method ?? 'GET'} ${url.href}${Object.entries(headers).map(([k, v]) => `\n  ${k}: ${v}`).join('')}`);
+  for (const phase of t.phases) {
+    if (values.phase && phase !== values.phase) continue;
+    out.push('', `${phase}:`);
+    const calls = t.calls.filter((c) => c.phase === phase);
+    if (calls.length === 0) out.push('  (no PDK calls)');
+    calls.forEach((c, i) => out.push(`  ${i + 1}. ${c.method}(${c.args.map((a) => JSON.stringify(a)).join(', ')})`));
+  }
+  for (const e of t.errors) out.push('', `error: ${typeof e === 'string' ? e : JSON.stringify(e)}`);
+  const r = t.response;
+  out.push('', `response ${r.status ?? '(none)'}`);
+  for (const [k, v] of r.headers) out.push(`  ${k}: ${v}`);
+  if (r.text) out.push(`  body: ${r.text.length > 500 ? `${r.text.slice(0, 500)}…` : r.text}`);
+  process.stdout.write(out.join('\n') + '\n');
+  return 0;
+}
