@@ -7,12 +7,12 @@ import ivm from 'isolated-vm';
 import { LocalInstanceHost } from '../src/sandbox/local-host.ts';
 import { compilePlugin } from '../src/plugins/compiler.ts';
 import { discoverPlugins } from '../src/plugins/discovery.ts';
-import { buildOptions, DEFAULTS } from '../src/config/options.ts';
+import { toolOptions } from '../src/config/options.ts';
 import { silentLogger } from '../src/log.ts';
 import { ROOT } from '../test/helpers/server-process.ts';
 
 const EVENTS = 20_000;
-const opts = buildOptions({ ...DEFAULTS, pluginsDir: path.join(ROOT, 'plugins'), pluginMemoryLimit: [], verbose: 0, shardMemoryLimitMb: undefined, metricsListen: undefined });
+const opts = toolOptions({ pluginsDir: path.join(ROOT, 'plugins') });
 const host = new LocalInstanceHost(opts, silentLogger);
 const source = discoverPlugins(opts.pluginsDir).find((s) => s.name === 'js-hello')!;
 const compiled = await compilePlugin(source);

@@ -10,15 +10,10 @@ export interface PluginExports {
   Schema?: unknown;
 }
 
-export interface PluginDescription {
-  name: string | null;
-  version: unknown;
-  priority: unknown;
-  phases: string[];
-  /** filter handlers Kong cannot call on external plugins (header_filter, body_filter) */
-  filters: string[];
-  schemaFields: unknown;
-}
+// The shape the host reads (type only: nothing of the host runs here).
+import type { PluginDescription } from '../src/sandbox/host-api.ts';
+
+export type { PluginDescription };
 
 const EXPORTS_GLOBAL = '__kps_exports';
 

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { discoverPlugins } from '../plugins/discovery.ts';
 import { buildPlugin } from '../plugins/loader.ts';
 import { LocalInstanceHost } from '../sandbox/local-host.ts';
-import { buildOptions, DEFAULTS } from '../config/options.ts';
+import { toolOptions, DEFAULTS } from '../config/options.ts';
 import { silentLogger } from '../log.ts';
 import { OptionError } from '../errors.ts';
 
@@ -38,15 +38,10 @@ export async function runCheck(argv: string[]): Promise<number> {
     return 0;
   }
   if (!values['plugins-directory']) throw new OptionError(`check needs -d <plugins-directory>\n${CHECK_HELP}`);
-  const opts = buildOptions({
-    ...DEFAULTS,
+  const opts = toolOptions({
     pluginsDir: values['plugins-directory'],
     memoryLimitMb: values['memory-limit'] ?? DEFAULTS.memoryLimitMb,
     startTimeoutMs: values['start-timeout'] ?? DEFAULTS.startTimeoutMs,
-    pluginMemoryLimit: [],
-    verbose: 0,
-    shardMemoryLimitMb: undefined,
-    metricsListen: undefined,
   });
   // Plugin code runs in isolates inside this short-lived process: a plugin that crashes it fails the check.
   const host = new LocalInstanceHost(opts, silentLogger);

@@ -3,7 +3,7 @@
 // command prints, one entry per plugin, all sharing one socket and one start command.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildOptions, DEFAULTS } from '../config/options.ts';
+import { toolOptions, DEFAULTS } from '../config/options.ts';
 import { LocalInstanceHost } from '../sandbox/local-host.ts';
 import { PluginRegistry } from '../plugins/registry.ts';
 import { silentLogger } from '../log.ts';
@@ -81,15 +81,10 @@ export async function runKongConf(argv: string[]): Promise<number> {
   }
   if (!values['plugins-directory']) throw new OptionError(`kong-conf needs -d <plugins-directory>\n${KONG_CONF_HELP}`);
   if (values.kong !== undefined && !/^\d+\.\d+(\.\d+)?$/.test(values.kong)) throw new OptionError('--kong expects a version such as 3.8 or 3.9');
-  const opts = buildOptions({
-    ...DEFAULTS,
+  const opts = toolOptions({
     kongPrefix: values['kong-prefix'] ?? DEFAULTS.kongPrefix,
     sockName: values['sock-name'] ?? DEFAULTS.sockName,
     pluginsDir: values['plugins-directory'],
-    pluginMemoryLimit: [],
-    verbose: 0,
-    shardMemoryLimitMb: undefined,
-    metricsListen: undefined,
   });
   const host = new LocalInstanceHost(opts, silentLogger);
   const registry = new PluginRegistry();

@@ -113,6 +113,14 @@ const schema = z.object({
   verbose: z.number().int().min(0),
 });
 
+/**
+ * Options for the tools that run plugins without serving Kong (check, kong-conf, PluginTest,
+ * benchmarks): every default, checked by the same rules, with the given overrides.
+ */
+export function toolOptions(overrides: Partial<RawOptions> & { pluginsDir: string }): ServerOptions {
+  return buildOptions({ ...DEFAULTS, pluginMemoryLimit: [], verbose: 0, shardMemoryLimitMb: undefined, metricsListen: undefined, ...overrides });
+}
+
 export type RawOptions = Omit<z.input<typeof schema>, 'onPluginError'> & { onPluginError: string };
 
 export function buildOptions(raw: RawOptions): ServerOptions {

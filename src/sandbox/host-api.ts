@@ -18,6 +18,7 @@ export interface PluginDescription {
   version: unknown;
   priority: unknown;
   phases: string[];
+  /** filter handlers Kong cannot call on external plugins (header_filter, body_filter) */
   filters: string[];
   schemaFields: unknown;
 }

@@ -1,17 +1,7 @@
 // kong.node.getMemoryStats() answers with Kong's statistics unchanged plus a `sandbox` section for
 // the calling instance (additive: plugins written for Kong's shape keep working).
 import type { InstanceStats } from './host-api.ts';
-
-export interface SandboxMemoryStats {
-  instance_id: number;
-  heap_used: number;
-  heap_total: number;
-  external_memory: number;
-  heap_limit: number;
-  heap_used_ratio: number;
-  cpu_time_ms: number;
-  cpu_budget_ms: number;
-}
+import type { SandboxMemoryStats } from '../sdk/kong.ts';
 
 export function withSandboxStats(kongStats: unknown, s: InstanceStats): unknown {
   // Kong returns a table; anything else (an error in Kong >= 3.0 arrives as nil) passes through.

@@ -6,7 +6,7 @@
 import type { PluginInfo, Phase } from '../rpc/protocol.ts';
 import { LocalInstanceHost } from '../sandbox/local-host.ts';
 import { LOCAL_HOST_OPTIONS, type LocalHostOptions } from '../sandbox/host-options.ts';
-import { buildOptions, DEFAULTS, type FailurePolicy, type ServerOptions } from '../config/options.ts';
+import { toolOptions, DEFAULTS, type FailurePolicy, type ServerOptions } from '../config/options.ts';
 import { buildPlugin } from '../plugins/loader.ts';
 import type { CompiledPlugin } from '../plugins/compiler.ts';
 import { mapPositions } from '../plugins/source-map.ts';
@@ -71,16 +71,7 @@ export class PluginTest {
     this.request = request;
     this.#kongVersion = options.kongVersion ?? '3.x';
     // Checked once, here, by the server's own option rules.
-    this.#opts = buildOptions({
-      ...DEFAULTS,
-      ...options.limits,
-      onPluginError: options.limits?.onPluginError ?? DEFAULTS.onPluginError,
-      pluginsDir: '.',
-      pluginMemoryLimit: [],
-      verbose: 0,
-      shardMemoryLimitMb: undefined,
-      metricsListen: undefined,
-    });
+    this.#opts = toolOptions({ ...options.limits, onPluginError: options.limits?.onPluginError ?? DEFAULTS.onPluginError, pluginsDir: '.' });
     this.#ex = new Exchange(request, this.#kongVersion);
   }
 
