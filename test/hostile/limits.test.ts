@@ -1,0 +1,320 @@
+// Hostile family 2: plugin code trying to escape its limits: memory outside the heap (ArrayBuffers,
+// typed arrays, WebAssembly), floods, recursion, huge strings and arrays, catastrophic regexes,
+// Atomics.wait, loops in every place code can run (module body, constructor, getter, toJSON, after
+// an await, across slices, in tasks V8 runs on its own). Every breach must cost only the attacker's
+// instance (or, for what V8 cannot interrupt, its own shard), Kong must be answered, a neighbour
+// instance keeps answering, and the server's memory comes back.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Family, PLUGINS, EXIT_500, runPhase, headers, reported, type PhaseRun } from './helpers.ts';
+
+const CPU_LIMIT_MS = 200;
+const MEMORY_LIMIT_MB = 32;
+const SHARD_MEMORY_LIMIT_MB = 512;
+
+let f: Family;
+before(async () => {
+  f = await Family.start(path.join(PLUGINS, 'limits'), [
+    '--shards', '2', '--memory-limit', String(MEMORY_LIMIT_MB), '--cpu-limit', String(CPU_LIMIT_MS),
+    '--shard-memory-limit', String(SHARD_MEMORY_LIMIT_MB), '--max-pdk-calls', '300',
+    // what V8 cannot bound inside an isolate takes down a shard: these attackers get shards of their own
+    '--placement', 'dedicated=huge-array-fill,wasm-memory,finalization-loop,flat-string',
+  ]);
+});
+after(async () => {
+  await f.stop();
+});
+
+/** CPU time (user + system) a process used so far, ms. */
+function cpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The promise's value, or 'timeout' after `ms`. */
+function within<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([p, new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)))]).finally(() => clearTimeout(timer));
+}
+
+/** Starts an instance and runs one event of it under attack; also returns how long Kong waited. */
+async function attackOnce(plugin: string, phase = 'access', pdk = headers({})): Promise<{ id: number; run: PhaseRun; ms: number }> {
+  const inst = await f.kong.startInstance(plugin);
+  const t0 = Date.now();
+  const run = await f.attack(() => runPhase(f.kong, inst.Id, phase, pdk));
+  return { id: inst.Id, run, ms: Date.now() - t0 };
+}
+
+/** The attacker was stopped: Kong got the failure policy's 500 at once, the instance is gone, and the log says why. */
+async function stoppedFor(id: number, run: PhaseRun, ms: number, kinds: string[]): Promise<void> {
+  assert.deepEqual(run.exited, EXIT_500);
+  assert.ok(ms < CPU_LIMIT_MS + 1500, `Kong waited ${ms} ms`);
+  const killed = await f.server.waitForLog('instance.killed', (l) => l.instance === id);
+  assert.ok(kinds.includes(killed.kind as string), `stopped for ${killed.kind}: ${killed.msg}`);
+  await f.assertGone(id);
+}
+
+test('ArrayBuffers of 2 GB, 1 GB and 256 MB are refused with a RangeError inside the isolate; the instance lives', async () => {
+  const { id, run } = await attackOnce('arraybuffer-huge');
+  const got = reported(run);
+  for (const size of [2 ** 31, 2 ** 30, 2 ** 28]) assert.equal(got[size], 'RangeError: Array buffer allocation failed', String(size));
+  assert.equal((await f.kong.call('plugin.InstanceStatus', id)).Id, id);
+});
+
+test('16 MB ArrayBuffers kept one after another stop at the instance\'s memory limit', async () => {
+  const { run } = await attackOnce('arraybuffer-many');
+  const got = reported(run);
+  assert.equal(got.error, 'RangeError: Array buffer allocation failed');
+  assert.ok(got.mb <= MEMORY_LIMIT_MB, `held ${got.mb} MB with a ${MEMORY_LIMIT_MB} MB limit`);
+});
+
+test('typed arrays sized by element count (1 GB, 4 GB, 2 GB) and kept 8 MB ones stop at the memory limit', async () => {
+  const { run } = await attackOnce('typed-array-huge');
+  const got = reported(run);
+  for (const k of ['Float64Array(2**27)', 'Uint8Array(2**32)', 'BigInt64Array(2**28)']) assert.match(got[k], /^RangeError: /, k);
+  assert.match(got.keptError, /^RangeError: /);
+  assert.ok(got.keptMb <= MEMORY_LIMIT_MB, `held ${got.keptMb} MB with a ${MEMORY_LIMIT_MB} MB limit`);
+});
+
+test('WebAssembly memory (outside the heap) grown event after event is bounded by --shard-memory-limit: its shard is replaced, the neighbour never notices', async () => {
+  const inst = await f.kong.startInstance('wasm-memory');
+  const shard = await f.shardOf('wasm-memory');
+  const grown: number[] = [];
+  const last = await f.attack(async () => {
+    for (let i = 0; i < 30; i++) {
+      let run: PhaseRun;
+      try {
+        run = await runPhase(f.kong, inst.Id, 'access');
+      } catch (err) {
+        return err as Error;
+      }
+      if (run.exited) return run;
+      const got = reported(run);
+      if (!got.available) return run; // no WebAssembly in this V8: nothing to escape with
+      grown.push(got.grownMb);
+    }
+    return null;
+  });
+  if (grown.length === 0 && last && !(last instanceof Error) && !last.exited) return; // WebAssembly unavailable
+  // The attacker got far past its 32 MB heap limit (WebAssembly memory is not heap), but never past the shard's cap.
+  assert.ok(Math.max(...grown) <= SHARD_MEMORY_LIMIT_MB, `held ${Math.max(...grown)} MB of WebAssembly memory`);
+  assert.ok(last !== null, 'the attacker was never stopped');
+  if (last instanceof Error) assert.equal(last.message, `No plugin instance ${inst.Id}`);
+  else assert.deepEqual(last.exited, EXIT_500);
+  const died = await f.server.waitForLog('shard.died', (l) => l.shard === shard.Shard);
+  assert.match(died.msg, /--shard-memory-limit/);
+  await f.assertGone(inst.Id);
+});
+
+test('an infinite loop inside WebAssembly is interrupted by the CPU limit', async () => {
+  const { id, run, ms } = await attackOnce('wasm-loop');
+  await stoppedFor(id, run, ms, ['cpu']);
+});
+
+test('a promise flood (promises and reactions created in a loop) is stopped by the CPU or memory limit', async () => {
+  const { id, run, ms } = await attackOnce('promise-flood');
+  await stoppedFor(id, run, ms, ['cpu', 'memory']);
+});
+
+test('a microtask that re-queues itself after the handler returned is stopped by the CPU or memory limit', async () => {
+  const { id, run, ms } = await attackOnce('microtask-flood');
+  await stoppedFor(id, run, ms, ['cpu', 'memory']);
+});
+
+test('unbounded recursion (plain, through a getter, through toString) is a RangeError the plugin catches; the instance lives', async () => {
+  const { id, run } = await attackOnce('deep-recursion');
+  assert.deepEqual(reported(run), { plain: 'RangeError: Maximum call stack size exceeded', getter: 'RangeError', toString: 'RangeError' });
+  // and it keeps serving
+  assert.deepEqual(reported(await runPhase(f.kong, id, 'access')).plain, 'RangeError: Maximum call stack size exceeded');
+});
+
+test('strings past V8\'s maximum length, by repeat or by doubling, are a RangeError the plugin catches', async () => {
+  const { id, run } = await attackOnce('huge-string');
+  assert.deepEqual(reported(run), { repeat: 'RangeError: Invalid string length', doubling: 'RangeError: Invalid string length' });
+  assert.equal((await f.kong.call('plugin.InstanceStatus', id)).Id, id);
+});
+
+test(
+  'a flat 128 MB string (4 times the 32 MB heap limit) held across an await: the instance is stopped, or its heap stays within the limit',
+  { todo: 'BUG: --memory-limit is not enforced: the instance keeps a 129 MB heap (only a memory_soft warning, "367 % of its limit") and V8 never collects it while the instance idles; a few such instances pass --shard-memory-limit and take their shard\'s neighbours down' },
+  async () => {
+    const ids = [(await f.kong.startInstance('flat-string')).Id, (await f.kong.startInstance('flat-string')).Id];
+    const memoryStats = (c: { Method: string }) => (c.Method === 'kong.node.get_memory_stats' ? { workers_lua_vms: [] } : undefined);
+    try {
+      const runs = await f.attack(() => Promise.all(ids.map((id) => runPhase(f.kong, id, 'access', memoryStats))));
+      for (const [i, run] of runs.entries()) {
+        if (run.exited) {
+          assert.deepEqual(run.exited, EXIT_500);
+          await f.assertGone(ids[i]!);
+          continue;
+        }
+        const got = reported(run);
+        assert.ok(got.heapMb <= got.limitMb, `the plugin saw its heap at ${got.heapMb} MB with a ${got.limitMb} MB limit, and lived`);
+        const stats = await f.stats(ids[i]!);
+        assert.ok(stats.HeapUsed <= stats.HeapLimit, `HeapUsed ${stats.HeapUsed} > HeapLimit ${stats.HeapLimit} after the event`);
+      }
+    } finally {
+      for (const id of ids) await f.kong.call('plugin.CloseInstance', id).catch(() => {});
+    }
+  },
+);
+
+test('an array grown element by element toward 2**30 entries is stopped by the memory or CPU limit', async () => {
+  const { id, run, ms } = await attackOnce('huge-array-heap');
+  await stoppedFor(id, run, ms, ['cpu', 'memory']);
+});
+
+test('new Array(2**28).fill(), which V8 cannot interrupt or bound, costs only the attacker\'s own shard: answered within 2 s, shard replaced', async () => {
+  const inst = await f.kong.startInstance('huge-array-fill');
+  const shard = await f.shardOf('huge-array-fill');
+  const t0 = Date.now();
+  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+  assert.deepEqual(run.exited, EXIT_500);
+  assert.ok(Date.now() - t0 < 2500, `Kong waited ${Date.now() - t0} ms`);
+  await f.server.waitForLog('shard.died', (l) => l.shard === shard.Shard);
+  await f.assertGone(inst.Id);
+  const now = (await f.status()).Shards.find((s) => s.Shard === shard.Shard)!;
+  assert.equal(now.Restarts, shard.Restarts + 1);
+});
+
+test('catastrophic regex backtracking is interrupted by the CPU limit', async () => {
+  const { id, run, ms } = await attackOnce('regex-backtracking', 'access', headers({ 'x-in': `${'a'.repeat(40)}b` }));
+  await stoppedFor(id, run, ms, ['cpu']);
+});
+
+test('Atomics.wait on a SharedArrayBuffer nobody notifies is interrupted by the CPU limit', async () => {
+  const { id, run, ms } = await attackOnce('atomics-wait');
+  if (!run.exited) return assert.deepEqual(reported(run), { sab: 'unavailable' });
+  await stoppedFor(id, run, ms, ['cpu']);
+});
+
+test('an infinite loop in the constructor: StartInstance fails within --start-timeout (2000 ms), and no instance is left', async () => {
+  const t0 = Date.now();
+  const err = await f.attack(() => f.kong.startInstance('ctor-loop').then(() => null, (e: Error) => e));
+  const ms = Date.now() - t0;
+  assert.ok(err, 'StartInstance succeeded');
+  assert.match(err.message, /^starting ctor-loop: .*2000 ms \(--start-timeout\)/);
+  assert.ok(ms >= 1900 && ms < 3000, `failed after ${ms} ms`);
+  assert.deepEqual((await f.status()).Plugins['ctor-loop'].Instances, []);
+});
+
+test('an infinite loop in the module body: the plugin is refused at load (--start-timeout), the server serves the others', async () => {
+  const load = await f.server.waitForLog('plugin.load_failed', (l) => l.plugin === 'module-body-loop');
+  assert.match(load.msg, /--start-timeout/);
+  await f.attack(async () => {
+    await assert.rejects(f.kong.startInstance('module-body-loop'), /plugin "module-body-loop" is not loaded/);
+    await assert.rejects(f.kong.call('plugin.GetPluginInfo', 'module-body-loop'), /not loaded/);
+  });
+});
+
+test('a handler that is a looping getter is stopped by the CPU limit when the runtime looks it up', async () => {
+  const { id, run, ms } = await attackOnce('getter-loop');
+  await stoppedFor(id, run, ms, ['cpu']);
+});
+
+test('looping toJSON/toString/valueOf/toPrimitive: never called when the value is a PDK argument; stopped by the CPU limit when logged or thrown', async () => {
+  const { id, run } = await attackOnce('tojson-loop');
+  // copying takes own data properties only: Kong gets {a: 1}, none of the methods ran
+  assert.deepEqual(run.calls[0], { Method: 'kong.response.set_header', Args: ['x-arg', { a: 1 }] });
+  assert.deepEqual(reported(run), { sent: true });
+  const t0 = Date.now();
+  const logged = await f.attack(() => runPhase(f.kong, id, 'rewrite'));
+  await stoppedFor(id, logged, Date.now() - t0, ['cpu']);
+  const thrower = await f.kong.startInstance('tojson-loop');
+  const t1 = Date.now();
+  const thrown = await f.attack(() => runPhase(f.kong, thrower.Id, 'response'));
+  await stoppedFor(thrower.Id, thrown, Date.now() - t1, ['cpu']);
+});
+
+test('an infinite loop after an await is stopped by the CPU limit', async () => {
+  const { id, run, ms } = await attackOnce('loop-after-await');
+  assert.deepEqual(run.calls[0], { Method: 'kong.request.get_header', Args: ['x-in'] });
+  await stoppedFor(id, run, ms, ['cpu']);
+});
+
+test('work spread over many slices (60 ms after each of 20 PDK answers) is stopped by the per-event CPU budget', async () => {
+  const { id, run, ms } = await attackOnce('budget-slices');
+  const slices = run.calls.filter((c) => c.Method === 'kong.node.get_id').length;
+  assert.ok(slices <= Math.ceil(CPU_LIMIT_MS / 60) + 1, `ran ${slices} slices of 60 ms on a ${CPU_LIMIT_MS} ms budget`);
+  await stoppedFor(id, run, ms, ['cpu']);
+});
+
+test('an Atomics.waitAsync continuation due after the event has ended never runs outside a time-limited call', async () => {
+  const { id, run } = await attackOnce('wait-async-loop');
+  const got = reported(run);
+  if (got.waitAsync === 'unavailable') return;
+  const { Pid } = await f.shardOf('wait-async-loop');
+  const c0 = cpuMs(Pid!);
+  await sleep(1000);
+  assert.ok(cpuMs(Pid!) - c0 < 300, `the shard burned ${cpuMs(Pid!) - c0} ms of CPU in 1 s with no event running`);
+  assert.notEqual(await within(f.kong.call('plugin.GetStatus'), 2000), 'timeout');
+  // a later event either works or is stopped by the CPU limit; it is answered either way
+  const later = await runPhase(f.kong, id, 'access');
+  assert.ok(later.exited === null || JSON.stringify(later.exited) === JSON.stringify(EXIT_500));
+});
+
+test(
+  'a FinalizationRegistry cleanup callback that loops forever, run by V8 after the event ended, is stopped and costs no CPU',
+  { todo: 'BUG: the callback runs on the isolate thread outside any time-limited call: the shard burns a core until the attacker\'s next event trips --kill-grace, and plugin.GetStatus hangs meanwhile' },
+  async () => {
+    const inst = await f.kong.startInstance('finalization-loop');
+    const { Pid } = await f.shardOf('finalization-loop');
+    try {
+      const run = await f.whileNeighbourServes(() => runPhase(f.kong, inst.Id, 'access'));
+      assert.deepEqual(reported(run), { registered: 20000 });
+      const c0 = cpuMs(Pid!);
+      await sleep(1000);
+      const burned = cpuMs(Pid!) - c0;
+      const status = await within(f.server.client().call('plugin.GetStatus'), 2000);
+      assert.ok(burned < 300, `the attacker's shard burned ${burned} ms of CPU in 1 s after its event ended`);
+      assert.notEqual(status, 'timeout', 'plugin.GetStatus did not answer within 2 s');
+    } finally {
+      // Today only the attacker's next event stops the runaway isolate (its shard is killed after
+      // --kill-grace); do that so the tests after this one run on a quiet server.
+      const client = f.server.client();
+      await within(runPhase(client, inst.Id, 'access').catch(() => null), 5000);
+      client.close();
+      for (let i = 0; i < 50 && (await within(f.server.client().call('plugin.GetStatus'), 200)) === 'timeout'; i++);
+    }
+  },
+);
+
+test('2000 PDK calls at once, then more one by one: refused inside the plugin past --max-pending-calls (100) and --max-pdk-calls (300); Kong sees 300', async () => {
+  const { run } = await attackOnce('pdk-flood');
+  assert.equal(run.exited, null);
+  assert.equal(run.calls.length, 300);
+  const line = await f.server.waitForLog('plugin.log', (l) => l.plugin === 'pdk-flood');
+  const got = JSON.parse(line.msg);
+  assert.equal(got.issued, 2000);
+  assert.equal(got.refused, 1900);
+  assert.match(got.firstRefusal, /--max-pending-calls/);
+  assert.match(got.sequentialError, /--max-pdk-calls/);
+  assert.equal(run.calls.length, 100 + got.sequential);
+});
+
+test(
+  'one console.log call with 500 arguments of 4000 characters writes a bounded log line',
+  { todo: 'BUG: formatValue clips each argument to 4000 characters but the joined line is unbounded: this call writes a 2 MB line to the server log (and one call can write up to about half the heap limit)' },
+  async () => {
+    const inst = await f.kong.startInstance('console-line');
+    const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+    assert.deepEqual(reported(run), { logged: true });
+    const line = await f.server.waitForLog('plugin.log', (l) => l.plugin === 'console-line');
+    assert.ok(line.msg.length <= 64 * 1024, `one plugin log line of ${line.msg.length} characters`);
+  },
+);
+
+test('allocating until the heap limit stops only the attacker (memory); the neighbour\'s heap is untouched', async () => {
+  const inst = await f.kong.startInstance('memory-hog');
+  const stats = await f.stats(inst.Id);
+  assert.ok(Math.abs(stats.HeapLimit / 1048576 - MEMORY_LIMIT_MB) < 8, `heap limit ${stats.HeapLimit}`);
+  const neighbourHeap = (await f.stats(f.neighbourId)).HeapUsed;
+  const t0 = Date.now();
+  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+  await stoppedFor(inst.Id, run, Date.now() - t0, ['memory']);
+  assert.ok((await f.stats(f.neighbourId)).HeapUsed < neighbourHeap + 4 * 1048576);
+});
