@@ -3,11 +3,17 @@
 // an attack plugin reported (every attack plugin reports through a PDK call: set_header('x-got', …)).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
+import { Encoder } from '@msgpack/msgpack';
+import * as unpackModule from 'msgpackr/unpack';
 import { ServerProcess, ROOT } from '../helpers/server-process.ts';
 import { RpcError, stepMethodFor, type KongClient, type PdkCall, type PhaseRun } from '../helpers/fake-kong.ts';
 
 export { RpcError };
+
+const { Unpackr } = unpackModule;
+const rawEncoder = new Encoder({ ignoreUndefined: true });
 export type { PdkCall, PhaseRun, KongClient };
 
 export const EXIT_500 = { Method: 'kong.response.exit', Args: [500, { message: 'An unexpected error occurred' }] };
@@ -219,5 +225,81 @@ export class Family {
   /** Asserts the instance is gone (its next event gets "No plugin instance", so Kong starts a new one). */
   async assertGone(instanceId: number): Promise<void> {
     await assert.rejects(this.kong.call('plugin.HandleEvent', { InstanceId: instanceId, EventName: 'access' }), { message: `No plugin instance ${instanceId}` });
+  }
+}
+
+/**
+ * A Kong that reads answers with maps kept as Maps (msgpackr, mapsAsObjects: false), so keys such as
+ * "__proto__" arrive exactly as sent (@msgpack/msgpack, which the fake Kong uses, refuses them). One
+ * connection, one request at a time, requests encoded with @msgpack/msgpack as Kong's are.
+ */
+export class RawKong {
+  readonly #socket: net.Socket;
+  readonly #unpackr = new Unpackr({ mapsAsObjects: false, useRecords: false, int64AsType: 'number' });
+  #buf = Buffer.alloc(0);
+  #wake: () => void = () => {};
+  #msgid = 0;
+
+  private constructor(socket: net.Socket) {
+    this.#socket = socket;
+    socket.on('data', (c: Buffer) => {
+      this.#buf = Buffer.concat([this.#buf, c]);
+      this.#wake();
+    });
+    socket.on('close', () => this.#wake());
+    socket.on('error', () => {});
+  }
+
+  static async connect(socketPath: string): Promise<RawKong> {
+    const socket = net.connect(socketPath);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    const kong = new RawKong(socket);
+    const note = (await kong.#next()) as unknown[];
+    assert.equal(note[1], 'serverPid');
+    return kong;
+  }
+
+  async #next(): Promise<unknown> {
+    for (;;) {
+      if (this.#buf.length > 0) {
+        let values: unknown[] = [];
+        let end = 0;
+        try {
+          this.#unpackr.unpackMultiple(this.#buf, (v: unknown, _s?: number, e?: number) => {
+            if (values.length === 0) {
+              values = [v];
+              end = e ?? this.#buf.length;
+              return false;
+            }
+            return undefined;
+          });
+        } catch (err) {
+          if (!(err as { incomplete?: boolean }).incomplete) throw err;
+        }
+        if (values.length > 0) {
+          this.#buf = this.#buf.subarray(end);
+          return values[0];
+        }
+      }
+      if (this.#socket.destroyed) throw new RpcError('closed');
+      await new Promise<void>((r) => (this.#wake = r));
+    }
+  }
+
+  /** One call; the result with Maps for maps. */
+  async call(method: string, ...params: unknown[]): Promise<any> {
+    const msgid = ++this.#msgid;
+    this.#socket.write(rawEncoder.encode([0, msgid, method, params]));
+    const res = (await this.#next()) as unknown[];
+    assert.equal(res[1], msgid);
+    if (res[2] !== null && res[2] !== undefined) throw new RpcError(String(res[2]));
+    return res[3];
+  }
+
+  close(): void {
+    this.#socket.destroy();
   }
 }
