@@ -10,7 +10,7 @@ export function toSnakeCase(name: string): string {
 
 export type PdkCaller = (method: string, args: unknown[]) => Promise<unknown>;
 
-const NOT_PATHS = new Set(['then', 'catch', 'finally', 'constructor', 'toJSON', 'inspect', 'valueOf', 'toString']);
+const NOT_PATHS = new Set(['then', 'catch', 'finally', 'constructor', 'toJSON', 'valueOf', 'toString']);
 
 export function createKong(call: PdkCaller): unknown {
   return node('kong', call);

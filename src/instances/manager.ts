@@ -132,11 +132,12 @@ export class InstanceManager {
   /** GetStatus: every loaded plugin with its live instances. */
   async statusReport(): Promise<{ Pid: number; Plugins: Record<string, unknown> } & HostStatus> {
     const stats = new Map((await this.#host.instanceStats()).map((s) => [s.InstanceId, s]));
-    const plugins: Record<string, unknown> = {};
+    // no prototype: a plugin may be named "__proto__"
+    const plugins: Record<string, unknown> = Object.create(null);
     for (const p of this.#registry.all()) {
       const name = p.info.Name;
       const act = this.#activity.get(name);
-      plugins[name] = {
+      const entry = {
         Name: name,
         Version: p.info.Version,
         Modtime: p.modTime,
@@ -148,6 +149,7 @@ export class InstanceManager {
         LastCloseInstance: act?.lastClose ?? 0,
         ...this.breaches.plugin(name),
       };
+      Object.defineProperty(plugins, name, { value: entry, enumerable: true, writable: true, configurable: true });
     }
     return { Pid: process.pid, Plugins: plugins, ...this.#host.status() };
   }

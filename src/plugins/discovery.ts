@@ -13,7 +13,7 @@ export interface PluginSource {
 }
 
 const EXTENSIONS = ['.ts', '.js', '.cjs', '.mjs'];
-const SKIP = /^(\.|node_modules$|__tests__$|tests?$)|\.d\.[cm]?ts$|[.-](test|spec)\.[cm]?[jt]s$/;
+const SKIP = /^(\.|node_modules$|__tests__$|tests?$)|\.d\.[cm]?ts$|\.(test|spec)\.[cm]?[jt]s$/;
 
 export function discoverPlugins(dir: string): PluginSource[] {
   const out: PluginSource[] = [];

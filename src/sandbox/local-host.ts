@@ -12,6 +12,7 @@ import { TERMINAL_METHODS } from '../rpc/protocol.ts';
 import { EventTable, type EventRecord } from './events.ts';
 import { PluginIsolate, IsolateFailure, pluginErrorText, type BridgeMessage, type IsolateLimits } from './plugin-isolate.ts';
 import { payloadSize } from './payload-size.ts';
+import { toKongData } from './kong-data.ts';
 import { withSandboxStats } from './memory-stats.ts';
 import type {
   InstanceHostApi, PluginCode, PluginDescription, StartInstanceMsg, HandleEventMsg, StepMsg, StepAnswer, HostStatus,
@@ -31,6 +32,8 @@ export interface SliceWatch {
 }
 
 const HEAP_SAMPLE_MS = 1000;
+/** one plugin log line, at most (the runtime clips each value; this bounds the whole line) */
+const MAX_LOG_LINE = 8192;
 
 /** One isolate of an instance, and the events running on it. */
 interface Generation {
@@ -262,7 +265,8 @@ export class LocalInstanceHost implements InstanceHostApi {
   #onMessage(gen: Generation, m: BridgeMessage): void {
     if (m.kind === 'log') {
       const level = m.level === 'error' || m.level === 'warn' || m.level === 'debug' ? m.level : 'info';
-      this.#log[level]({ event: 'plugin.log', plugin: gen.plugin, instance: gen.instanceId }, m.text);
+      const text = m.text.length > MAX_LOG_LINE ? `${m.text.slice(0, MAX_LOG_LINE)}… (${m.text.length - MAX_LOG_LINE} more chars)` : m.text;
+      this.#log[level]({ event: 'plugin.log', plugin: gen.plugin, instance: gen.instanceId }, text);
       return;
     }
     const ev = this.#events.get(m.eventId);
@@ -285,20 +289,27 @@ export class LocalInstanceHost implements InstanceHostApi {
     const usage = this.#usage.get(gen.instanceId);
     if (usage) usage.pdkCalls++;
     let refusal: string | null = null;
+    let data: unknown = args;
     // Terminal calls always pass the cap: a plugin can end the request whatever it did before.
     if (ev.pdkCalls > this.#opts.maxPdkCalls && !TERMINAL_METHODS.has(method)) {
       refusal = `more than ${this.#opts.maxPdkCalls} PDK calls in one event (--max-pdk-calls)`;
       if (ev.pdkCalls === this.#opts.maxPdkCalls + 1) this.#breach(gen, ev, 'pdk_calls', refusal);
-    } else if (payloadSize(args, this.#opts.maxPayloadBytes) > this.#opts.maxPayloadBytes) {
-      refusal = `arguments larger than ${this.#opts.maxPayloadBytes} bytes (--max-payload-size)`;
-      this.#breach(gen, ev, 'payload', `${method}: ${refusal}`);
+    } else {
+      const checked = toKongData(args, this.#opts.maxPayloadBytes);
+      if ('problem' in checked) {
+        refusal = checked.problem;
+        if (refusal.includes('--max-payload-size')) this.#breach(gen, ev, 'payload', `${method}: ${refusal}`);
+      } else {
+        data = checked.ok;
+      }
     }
     if (refusal !== null) {
-      this.#slice(gen, ev, (budget) => gen.isolate.settle(ev.id, false, refusal, budget));
+      const message = refusal;
+      this.#slice(gen, ev, (budget) => gen.isolate.settle(ev.id, false, message, budget));
       return;
     }
     ev.pendingMethod = method;
-    this.#events.answer(ev, { Method: method, Args: args });
+    this.#events.answer(ev, { Method: method, Args: data as unknown[] });
   }
 
   #onIsolateError(gen: Generation, ev: EventRecord, err: unknown): void {
@@ -378,6 +389,12 @@ export class LocalInstanceHost implements InstanceHostApi {
       if (!usage || gen.isolate.disposed) continue;
       const heap = await gen.isolate.heap().catch(() => null);
       if (!heap || heap.limit === 0) continue;
+      // V8 enforces the limit when it collects during plugin code; a heap that got past it and then
+      // sits idle is never collected, so the instance is stopped here.
+      if (heap.used > heap.limit) {
+        this.#fail(gen, `heap ${(heap.used / 1048576).toFixed(1)} MB is over its ${(heap.limit / 1048576).toFixed(0)} MB limit (--memory-limit)`, 'memory');
+        continue;
+      }
       const over = heap.used / heap.limit >= this.#opts.memoryWarnRatio;
       if (over && !usage.overSoftLimit) {
         this.#breach(gen, null, 'memory_soft', `heap ${(heap.used / 1048576).toFixed(1)} MB is ${Math.round((100 * heap.used) / heap.limit)} % of its ${(heap.limit / 1048576).toFixed(0)} MB limit (--memory-warn-ratio ${this.#opts.memoryWarnRatio})`);

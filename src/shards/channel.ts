@@ -106,7 +106,8 @@ export class Channel {
     try {
       bytes = encode(msg);
     } catch (err) {
-      bytes = encode([1, msg[1], { code: 'KPS_ERR_CHANNEL', message: `could not encode: ${errorMessage(err)}` }, null]);
+      // not KPS_ERR_CHANNEL: the channel is fine, only this answer could not be written
+      bytes = encode([1, msg[1], { code: 'KPS_ERR_ENCODE', message: `could not encode: ${errorMessage(err)}` }, null]);
     }
     this.#send(bytes);
   }
