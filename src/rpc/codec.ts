@@ -19,7 +19,8 @@ const packr = new Packr({
 
 // mapsAsObjects:false keeps every key exactly ("__proto__" included); toPlain() then builds
 // null-prototype objects so no key can reach a prototype.
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: false, int64AsType: 'number' });
+// copyBuffers: bin values are copies, never views into a receive buffer that is reused later.
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: false, int64AsType: 'number', copyBuffers: true });
 
 export function encode(value: unknown): Buffer {
   return packr.pack(value);

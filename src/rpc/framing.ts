@@ -1,7 +1,8 @@
 // Bytes of one connection → complete MessagePack-RPC requests. Frames may be split at any byte
-// or arrive several to a chunk; Kong has no length prefix, so "complete" means "decodes".
-import { decodeAvailable } from './codec.ts';
-import { FrameTooLargeError, MalformedFrameError, errorMessage } from '../errors.ts';
+// or arrive several to a chunk; Kong has no length prefix, so where a frame ends is read from its
+// MessagePack headers (src/rpc/frame-scanner.ts).
+import { MessageStream } from './message-stream.ts';
+import { FrameTooLargeError, MalformedFrameError } from '../errors.ts';
 import { REQUEST } from './protocol.ts';
 
 export interface RpcRequest {
@@ -10,39 +11,30 @@ export interface RpcRequest {
   params: unknown[];
 }
 
-/** A frame that decoded but is not a request we can answer: close the connection. */
+/** Requests out of one connection's bytes; throws on a frame that can't be served (close the connection). */
 export class FrameReader {
-  #pending: Buffer | null = null;
+  readonly #stream = new MessageStream();
   readonly #maxFrameSize: number;
 
   constructor(maxFrameSize: number) {
     this.#maxFrameSize = maxFrameSize;
   }
 
-  /** Feeds one chunk; returns the complete requests it finished. Throws on a frame that can't be served. */
+  /** Feeds one chunk; returns the complete requests it finished. */
   push(chunk: Buffer): RpcRequest[] {
-    const buf = this.#pending ? Buffer.concat([this.#pending, chunk]) : chunk;
-    let decoded;
-    try {
-      decoded = decodeAvailable(buf);
-    } catch (err) {
-      throw new MalformedFrameError(errorMessage(err));
+    const requests: RpcRequest[] = [];
+    this.#stream.push(chunk, (value, size, bytes) => {
+      if (size > this.#maxFrameSize) throw new FrameTooLargeError(size, this.#maxFrameSize, peekMsgid(bytes));
+      requests.push(toRequest(value));
+    });
+    if (this.#stream.pending > this.#maxFrameSize) {
+      throw new FrameTooLargeError(this.#stream.pending, this.#maxFrameSize, peekMsgid(this.#stream.pendingBytes()));
     }
-    const tooLarge = decoded.sizes.findIndex((size) => size > this.#maxFrameSize);
-    if (tooLarge >= 0) {
-      const start = decoded.sizes.slice(0, tooLarge).reduce((a, b) => a + b, 0);
-      throw new FrameTooLargeError(decoded.sizes[tooLarge]!, this.#maxFrameSize, peekMsgid(buf.subarray(start)));
-    }
-    const rest = buf.length - decoded.consumed;
-    if (rest > this.#maxFrameSize) {
-      throw new FrameTooLargeError(rest, this.#maxFrameSize, peekMsgid(buf.subarray(decoded.consumed)));
-    }
-    this.#pending = rest > 0 ? buf.subarray(decoded.consumed) : null;
-    return decoded.values.map(toRequest);
+    return requests;
   }
 
   get bufferedBytes(): number {
-    return this.#pending?.length ?? 0;
+    return this.#stream.pending;
   }
 }
 

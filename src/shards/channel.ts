@@ -2,7 +2,8 @@
 // (an inherited file descriptor, nothing on the filesystem). Requests [0, id, method, params],
 // responses [1, id, error, result], notifications [2, kind, args]. Errors keep their stable code.
 import type net from 'node:net';
-import { encode, decodeAvailable } from '../rpc/codec.ts';
+import { encode } from '../rpc/codec.ts';
+import { MessageStream } from '../rpc/message-stream.ts';
 import { KpsError, errorMessage } from '../errors.ts';
 
 export type RequestHandler = (method: string, params: unknown) => Promise<unknown>;
@@ -17,7 +18,7 @@ export class Channel {
   readonly #socket: net.Socket;
   readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   #nextId = 1;
-  #buffer: Buffer | null = null;
+  readonly #stream = new MessageStream();
   #closed = false;
   /** frames written this turn of the event loop, sent with one syscall (measured: writes dominate) */
   #outbox: Buffer[] = [];
@@ -68,17 +69,15 @@ export class Channel {
   }
 
   #onData(chunk: Buffer): void {
-    const buf = this.#buffer ? Buffer.concat([this.#buffer, chunk]) : chunk;
-    let decoded;
+    const messages: unknown[][] = [];
     try {
-      decoded = decodeAvailable(buf);
+      this.#stream.push(chunk, (value) => messages.push(value as unknown[]));
     } catch (err) {
       this.#socket.destroy();
       this.#close(`undecodable channel data: ${errorMessage(err)}`);
       return;
     }
-    this.#buffer = decoded.consumed < buf.length ? buf.subarray(decoded.consumed) : null;
-    for (const msg of decoded.values) this.#onMessage(msg as unknown[]);
+    for (const msg of messages) this.#onMessage(msg);
   }
 
   #onMessage(msg: unknown[]): void {
