@@ -242,7 +242,8 @@ describe('PluginTest: the log phase', () => {
       ],
     });
     assert.deepEqual(results(seen.filter((r) => r.phase === 'log')), ['r', '1', 200, 'service', { id: 7 }, 'v']);
-    assert.deepEqual(t.ctx.shared.get('user'), { id: 7 });
+    // the stored value is what crossed the boundary: plain data, without a prototype
+    assert.deepEqual({ ...(t.ctx.shared.get('user') as object) }, { id: 7 });
   });
 
   test('kong.log.serialize is JSON text, with what set_serialize_value added', async () => {
