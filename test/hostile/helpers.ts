@@ -87,6 +87,13 @@ export interface ShardInfo {
   Restarts: number;
 }
 
+/** Maps (from RawKong) as objects with own keys, "__proto__" included. */
+export function ownKeys(v: unknown): any {
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), ownKeys(x)]));
+  if (Array.isArray(v)) return v.map(ownKeys);
+  return v;
+}
+
 function procRssMb(pid: number): number {
   try {
     const kb = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -154,7 +161,7 @@ export class Family {
    */
   async whileNeighbourServes<T>(attack: () => Promise<T>): Promise<T> {
     // A neighbour lost with its shard to an earlier attack is started again, as Kong would.
-    await this.kong.call('plugin.InstanceStatus', this.neighbourId).catch(() => this.#startNeighbour());
+    await this.stats(this.neighbourId).catch(() => this.#startNeighbour());
     let over = false;
     const attacking = attack().finally(() => {
       over = true;
@@ -175,8 +182,17 @@ export class Family {
     return a.value;
   }
 
+  /**
+   * plugin.GetStatus, read with maps kept exactly (Config maps may hold a "__proto__" key, which
+   * the fake Kong's decoder refuses) and turned into objects with own keys.
+   */
   async status(): Promise<{ Pid: number; Shards: ShardInfo[]; Plugins: Record<string, any>; Quarantined: string[] }> {
-    return this.kong.call('plugin.GetStatus');
+    const raw = await RawKong.connect(this.server.socketPath);
+    try {
+      return ownKeys(await raw.call('plugin.GetStatus'));
+    } finally {
+      raw.close();
+    }
   }
 
   /** RSS of the supervisor and every shard, MB, from /proc. */
@@ -198,8 +214,13 @@ export class Family {
   }
 
   /** Per-instance figures from plugin.InstanceStatus. */
-  async stats(instanceId: number): Promise<{ HeapUsed: number; HeapLimit: number; EventsServed: number }> {
-    return (await this.kong.call('plugin.InstanceStatus', instanceId)).Stats;
+  async stats(instanceId: number): Promise<{ HeapUsed: number; HeapLimit: number; EventsServed: number; EventsInFlight: number }> {
+    const raw = await RawKong.connect(this.server.socketPath);
+    try {
+      return ownKeys(await raw.call('plugin.InstanceStatus', instanceId)).Stats;
+    } finally {
+      raw.close();
+    }
   }
 
   /**
@@ -297,6 +318,20 @@ export class RawKong {
     assert.equal(res[1], msgid);
     if (res[2] !== null && res[2] !== undefined) throw new RpcError(String(res[2]));
     return res[3];
+  }
+
+  /** Sends a frame built by hand for the next msgid; the result with Maps for maps. */
+  async callRaw(build: (msgid: number) => Buffer): Promise<any> {
+    const msgid = ++this.#msgid;
+    this.#socket.write(build(msgid));
+    const res = (await this.#next()) as unknown[];
+    assert.equal(res[1], msgid);
+    if (res[2] !== null && res[2] !== undefined) throw new RpcError(String(res[2]));
+    return res[3];
+  }
+
+  get closed(): boolean {
+    return this.#socket.destroyed || this.#socket.readableEnded;
   }
 
   close(): void {
