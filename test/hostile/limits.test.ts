@@ -138,29 +138,30 @@ test('strings past V8\'s maximum length, by repeat or by doubling, are a RangeEr
   assert.equal((await f.kong.call('plugin.InstanceStatus', id)).Id, id);
 });
 
-test(
-  'a flat 128 MB string (4 times the 32 MB heap limit) held across an await: the instance is stopped, or its heap stays within the limit',
-  async () => {
-    const ids = [(await f.kong.startInstance('flat-string')).Id, (await f.kong.startInstance('flat-string')).Id];
-    const memoryStats = (c: { Method: string }) => (c.Method === 'kong.node.get_memory_stats' ? { workers_lua_vms: [] } : undefined);
-    try {
-      const runs = await f.attack(() => Promise.all(ids.map((id) => runPhase(f.kong, id, 'access', memoryStats))));
-      for (const [i, run] of runs.entries()) {
-        if (run.exited) {
-          assert.deepEqual(run.exited, EXIT_500);
-          await f.assertGone(ids[i]!);
-          continue;
-        }
-        const got = reported(run);
-        assert.ok(got.heapMb <= got.limitMb, `the plugin saw its heap at ${got.heapMb} MB with a ${got.limitMb} MB limit, and lived`);
-        const stats = await f.stats(ids[i]!);
-        assert.ok(stats.HeapUsed <= stats.HeapLimit, `HeapUsed ${stats.HeapUsed} > HeapLimit ${stats.HeapLimit} after the event`);
+test('a flat 128 MB string (4 times the 32 MB heap limit) held across an await: the instance is stopped (at once or when its idle heap is next sampled) and the memory comes back', async () => {
+  const ids = [(await f.kong.startInstance('flat-string')).Id, (await f.kong.startInstance('flat-string')).Id];
+  const memoryStats = (c: { Method: string }) => (c.Method === 'kong.node.get_memory_stats' ? { workers_lua_vms: [] } : undefined);
+  try {
+    // f.attack also requires the server's RSS back within 150 MB: 2 × 128 MB must have been freed.
+    const runs = await f.attack(async () => {
+      const done = await Promise.all(ids.map((id) => runPhase(f.kong, id, 'access', memoryStats)));
+      // V8 may let the allocation through; the instance over its limit must then be stopped within
+      // about a second (the heap sampler), not live on holding 4 times its quota.
+      for (const id of ids) {
+        const killed = await f.server.waitForLog('instance.killed', (l) => l.instance === id, 3000);
+        assert.equal(killed.kind, 'memory');
       }
-    } finally {
-      for (const id of ids) await f.kong.call('plugin.CloseInstance', id).catch(() => {});
+      return done;
+    });
+    for (const [i, run] of runs.entries()) {
+      if (run.exited) assert.deepEqual(run.exited, EXIT_500);
+      else assert.ok(reported(run).heapMb > 0);
+      await f.assertGone(ids[i]!);
     }
-  },
-);
+  } finally {
+    for (const id of ids) await f.kong.call('plugin.CloseInstance', id).catch(() => {});
+  }
+});
 
 test('an array grown element by element toward 2**30 entries is stopped by the memory or CPU limit', async () => {
   const { id, run, ms } = await attackOnce('huge-array-heap');
