@@ -214,7 +214,7 @@ export class Family {
   }
 
   /** Per-instance figures from plugin.InstanceStatus. */
-  async stats(instanceId: number): Promise<{ HeapUsed: number; HeapLimit: number; EventsServed: number; EventsInFlight: number }> {
+  async stats(instanceId: number): Promise<{ HeapUsed: number; HeapLimit: number; EventsServed: number; EventsInFlight: number; Generation: number }> {
     const raw = await RawKong.connect(this.server.socketPath);
     try {
       return ownKeys(await raw.call('plugin.InstanceStatus', instanceId)).Stats;
