@@ -70,6 +70,11 @@ export function decodeAvailable(buf: Buffer): DecodeResult {
   return { values, consumed, sizes };
 }
 
+/** Decodes one value keeping Maps (for repairs before toPlain). */
+export function decodeRaw(buf: Buffer): unknown {
+  return unpackr.unpack(buf);
+}
+
 /** Decodes exactly one value (tests, dumps). */
 export function decodeOne(buf: Buffer): unknown {
   return toPlain(unpackr.unpack(buf));

@@ -12,11 +12,19 @@ export class FrameScanner {
   /** items still expected at each open container; empty until the root header is read */
   #open: number[] = [];
   #end = -1;
+  /** [start, length] of every str payload of the frame, in the order they appear */
+  #strings: number[] = [];
 
   reset(): void {
     this.#offset = 0;
     this.#open = [];
     this.#end = -1;
+    this.#strings = [];
+  }
+
+  /** Flat [start, length, start, length, …] of the frame's strings (valid after scan() returned a length). */
+  get strings(): readonly number[] {
+    return this.#strings;
   }
 
   /** The frame's length once `buf` (the frame's bytes so far) holds all of it, else null. */
@@ -31,7 +39,10 @@ export class FrameScanner {
         // fixint, nil, bool
       } else if (t <= 0x8f) items = (t & 0x0f) * 2;
       else if (t <= 0x9f) items = t & 0x0f;
-      else if (t <= 0xbf) payload = t & 0x1f;
+      else if (t <= 0xbf) {
+        payload = t & 0x1f;
+        this.#strings.push(at + 1, payload);
+      }
       else {
         const sized = SIZED[t];
         if (sized === undefined) throw new MalformedFrameError(`byte 0x${t.toString(16)} is not a MessagePack type`);
@@ -40,7 +51,10 @@ export class FrameScanner {
         if (at + header > buf.length) return null; // the header itself is not all here yet
         const n = lengthBytes === 0 ? 0 : readUint(buf, at + 1, lengthBytes);
         if (kind === 'fixed') payload = FIXED[t]!;
-        else if (kind === 'bytes') payload = n;
+        else if (kind === 'bytes') {
+          payload = n;
+          if (t >= 0xd9 && t <= 0xdb) this.#strings.push(at + header, n);
+        }
         else items = kind === 'map' ? n * 2 : n;
       }
       this.#offset = at + header + payload;

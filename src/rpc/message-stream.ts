@@ -1,7 +1,8 @@
 // Bytes of one stream → complete MessagePack values. Bytes are appended to one growing buffer
 // (amortised linear copying) and the scanner resumes where it stopped, so a large frame in many
 // chunks costs one pass; a frame is decoded once, when all of it is here.
-import { decodeOne } from './codec.ts';
+import { isUtf8 } from 'node:buffer';
+import { decodeOne, decodeRaw, toPlain } from './codec.ts';
 import { FrameScanner } from './frame-scanner.ts';
 import { MalformedFrameError, errorMessage } from '../errors.ts';
 
@@ -32,7 +33,7 @@ export class MessageStream {
       const bytes = this.#buf.subarray(this.#start, this.#start + length);
       let value: unknown;
       try {
-        value = decodeOne(bytes);
+        value = decodeFrame(bytes, this.#scanner.strings);
       } catch (err) {
         throw new MalformedFrameError(errorMessage(err));
       }
@@ -56,4 +57,44 @@ export class MessageStream {
     chunk.copy(this.#buf, this.#end);
     this.#end += chunk.length;
   }
+}
+
+const utf8 = new TextDecoder();
+
+/**
+ * Kong's strings may hold any bytes. msgpackr reads short strings with a lenient UTF-8 reader that
+ * takes the byte after a bad lead byte as its continuation ("/\xc3../" becomes "/î./"), so a plugin
+ * filtering "../" would miss it. Frames with such strings are decoded with each bad string replaced
+ * by what a standard decoder gives (U+FFFD for each bad byte), as Kong's upstream would read it.
+ */
+function decodeFrame(bytes: Buffer, strings: readonly number[]): unknown {
+  const bad = new Map<number, string>();
+  for (let i = 0; i < strings.length; i += 2) {
+    const text = bytes.subarray(strings[i]!, strings[i]! + strings[i + 1]!);
+    if (!isUtf8(text)) bad.set(i / 2, utf8.decode(text));
+  }
+  if (bad.size === 0) return decodeOne(bytes);
+  let index = 0;
+  // Strings come out of the decoder in the order the scanner met them: depth first, map keys first.
+  const repair = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      const fixed = bad.get(index++);
+      return fixed ?? v;
+    }
+    if (Array.isArray(v)) return v.map(repair);
+    if (v instanceof Map) {
+      const out = new Map<unknown, unknown>();
+      for (const [k, item] of v) {
+        const key = repair(k);
+        out.set(key, repair(item));
+      }
+      return out;
+    }
+    return v;
+  };
+  const repaired = repair(decodeRaw(bytes));
+  // A map with a repeated key holds fewer strings than the frame: the order no longer tells which
+  // string is which, and guessing could put one value in another's place. Refuse the frame.
+  if (index !== strings.length / 2) throw new Error('a map with repeated keys holds a string that is not UTF-8');
+  return toPlain(repaired);
 }

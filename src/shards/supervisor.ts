@@ -5,7 +5,7 @@
 // that was running when its shard died three times within a minute is quarantined on a shard alone.
 import type { Logger } from '../log.ts';
 import type { ServerOptions } from '../config/options.ts';
-import { KpsError, NoPluginInstanceError, NoRunningEventError, ShuttingDownError, isNoInstance } from '../errors.ts';
+import { KpsError, NO_INSTANCE, NoPluginInstanceError, NoRunningEventError, ShuttingDownError, isNoInstance } from '../errors.ts';
 import { failureAnswer } from '../instances/failure-policy.ts';
 import { Tombstones } from '../instances/tombstones.ts';
 import { TERMINAL_METHODS, type Phase } from '../rpc/protocol.ts';
@@ -195,7 +195,9 @@ export class ShardSupervisor implements InstanceHostApi {
         route.proc.runningAtDeath.add(route.plugin);
         return this.#final(eventId, failureAnswer(this.#opts.onPluginError, route.phase));
       }
-      this.#events.delete(eventId);
+      // Only an event the shard no longer knows is forgotten here; a refused Step (the plugin is
+      // still running: EventBusyError) leaves the event to finish with its real Steps.
+      if (err instanceof KpsError && (err.code === 'KPS_ERR_NO_EVENT' || err.code === NO_INSTANCE)) this.#events.delete(eventId);
       throw err;
     }
     route.pending = false;
