@@ -24,7 +24,8 @@ export function toKongData(value: unknown, limitBytes: number): KongData {
       case 'string':
         // at least as many UTF-8 bytes as UTF-16 units: a long string is refused unscanned
         count(v.length > limitBytes - size ? v.length : Buffer.byteLength(v));
-        return v;
+        // a lone surrogate has no UTF-8 form: U+FFFD, as TextEncoder writes it
+        return v.isWellFormed() ? v : v.toWellFormed();
       case 'number':
       case 'boolean':
         count(9);
@@ -79,7 +80,7 @@ export function toKongData(value: unknown, limitBytes: number): KongData {
       count(5);
       const out: Record<string, unknown> = Object.create(null);
       for (const [k, item] of entries) {
-        const key = String(k);
+        const key = String(k).toWellFormed();
         count(key.length + 1);
         Object.defineProperty(out, key, { value: walk(item, depth + 1), enumerable: true, writable: true, configurable: true });
       }

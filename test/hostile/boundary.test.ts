@@ -195,7 +195,9 @@ test('a sparse array of length 2**32-1 as the whole argument costs only the atta
   const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
   if (run.exited) {
     assert.deepEqual(run.exited, EXIT_500);
-    assert.equal((await f.server.waitForLog('instance.killed', (l) => l.instance === inst.Id)).kind, 'memory');
+    // stopped by its heap limit, or by its CPU budget on a busy machine: either way only it pays
+    const kind = (await f.server.waitForLog('instance.killed', (l) => l.instance === inst.Id)).kind as string;
+    assert.ok(kind === 'memory' || kind === 'cpu', kind);
   } else {
     assert.match(reported(run).outcome, /^PDKError: /);
   }
