@@ -111,7 +111,7 @@ async function openLoop(until: number, record: boolean): Promise<void> {
   while (Date.now() < until) {
     const due = start + (n * 1000) / o.rate;
     const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     n++;
     const idx = free.pop();
     if (idx === undefined) {
