@@ -247,16 +247,19 @@ export class LocalInstanceHost implements InstanceHostApi {
 
   /**
    * Runs one slice of an event's plugin code. The budget is isolate CPU time, counted with cpuTime
-   * after each slice; the wall-clock timeout that interrupts a slice is what is left of the budget
-   * plus as much again, so a busy machine (wall time passing without CPU) does not kill plugins that
-   * are within their budget, and a loop is still stopped within twice its budget.
+   * after each slice. The wall-clock timeout that interrupts a slice is looser, because wall time
+   * passes without CPU on a busy machine and, for async slices, while other events' slices queue
+   * on the same isolate: what is left of the budget, plus twice the budget (sync), or plus the
+   * budget once per event sharing the isolate (async). A loop is still stopped within a few budgets.
    */
   #slice(gen: Generation, ev: EventRecord, run: (timeoutMs: number) => Promise<number>): void {
-    const left = Math.max(1, this.#opts.cpuLimitMs - ev.cpuMs);
-    run(Math.ceil(left + this.#opts.cpuLimitMs)).then(
+    const limit = this.#opts.cpuLimitMs;
+    const left = Math.max(1, limit - ev.cpuMs);
+    const slack = this.#syncSlices ? 2 * limit : limit * Math.max(1, gen.events.size);
+    run(Math.ceil(left + slack)).then(
       (used) => {
         ev.cpuMs += used;
-        if (ev.cpuMs > this.#opts.cpuLimitMs) this.#fail(gen, `event ${ev.id} used ${ev.cpuMs.toFixed(0)} ms of isolate CPU, over its ${this.#opts.cpuLimitMs} ms CPU budget (--cpu-limit)`, 'cpu');
+        if (ev.cpuMs > limit) this.#fail(gen, `event ${ev.id} used ${ev.cpuMs.toFixed(0)} ms of isolate CPU, over its ${limit} ms CPU budget (--cpu-limit)`, 'cpu');
       },
       (err: unknown) => this.#onIsolateError(gen, ev, err),
     );
