@@ -19,8 +19,8 @@ import { runCheck } from './cli/check.ts';
 import { runTry } from './cli/try.ts';
 import { serveMetrics } from './observability/metrics.ts';
 
-/** Read first thing: the parent may die while plugins are still loading. */
-const PARENT_PID = process.ppid;
+/** The process that started us: bin/ reads it before node starts (the parent may die meanwhile). */
+const PARENT_PID = Number(process.env.KPS_PARENT_PID) || process.ppid;
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'status') return runStatus(argv.slice(1));
