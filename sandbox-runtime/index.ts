@@ -9,6 +9,9 @@ import { collectExports, describePlugin, type PluginExports, type PluginDescript
 
 const post = takeBridge();
 installConsole(post);
+// V8 runs FinalizationRegistry callbacks on its own, outside any time-limited call into the isolate:
+// a callback that loops would burn its shard's core with nothing to stop it. Plugins do without.
+delete (globalThis as Record<string, unknown>).FinalizationRegistry;
 
 let mod: PluginExports | null = null;
 let instance: Record<string, unknown> | null = null;
