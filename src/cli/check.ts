@@ -2,7 +2,7 @@
 // plugin, what Kong or the server would refuse, with file and line. Exit status 1 on any problem,
 // so operators can run it in CI before a deploy.
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommand } from './command-args.ts';
 import { discoverPlugins } from '../plugins/discovery.ts';
 import { buildPlugin } from '../plugins/loader.ts';
 import { LocalInstanceHost } from '../sandbox/local-host.ts';
@@ -19,24 +19,13 @@ Exits 1 when any plugin fails, 0 otherwise.
 `;
 
 export async function runCheck(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv.map((a) => (a === '-plugins-directory' ? '--plugins-directory' : a)),
-      options: {
-        'plugins-directory': { type: 'string', short: 'd' },
-        'memory-limit': { type: 'string' },
-        'start-timeout': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    throw new OptionError(`${(err as Error).message}\n${CHECK_HELP}`);
-  }
-  if (values.help) {
-    process.stdout.write(CHECK_HELP);
-    return 0;
-  }
+  const parsed = parseCommand(
+    argv.map((a) => (a === '-plugins-directory' ? '--plugins-directory' : a)),
+    { 'plugins-directory': { type: 'string', short: 'd' }, 'memory-limit': { type: 'string' }, 'start-timeout': { type: 'string' } },
+    CHECK_HELP,
+  );
+  if (!parsed) return 0;
+  const { values } = parsed;
   if (!values['plugins-directory']) throw new OptionError(`check needs -d <plugins-directory>\n${CHECK_HELP}`);
   const opts = toolOptions({
     pluginsDir: values['plugins-directory'],

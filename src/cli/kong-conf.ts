@@ -2,7 +2,7 @@
 // one server entry for Kong 2.3–3.8; for Kong >= 3.9, which registers only the first plugin a query
 // command prints, one entry per plugin, all sharing one socket and one start command.
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommand } from './command-args.ts';
 import { toolOptions, DEFAULTS } from '../config/options.ts';
 import { LocalInstanceHost } from '../sandbox/local-host.ts';
 import { PluginRegistry } from '../plugins/registry.ts';
@@ -59,26 +59,15 @@ entry per plugin sharing one socket, each with a query command that prints just 
 `;
 
 export async function runKongConf(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        'plugins-directory': { type: 'string', short: 'd' },
-        'kong-prefix': { type: 'string', short: 'p' },
-        'sock-name': { type: 'string' },
-        kong: { type: 'string' },
-        env: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    throw new OptionError(`${(err as Error).message}\n${KONG_CONF_HELP}`);
-  }
-  if (values.help) {
-    process.stdout.write(KONG_CONF_HELP);
-    return 0;
-  }
+  const parsed = parseCommand(argv, {
+      'plugins-directory': { type: 'string', short: 'd' },
+      'kong-prefix': { type: 'string', short: 'p' },
+      'sock-name': { type: 'string' },
+      kong: { type: 'string' },
+      env: { type: 'boolean' },
+    }, KONG_CONF_HELP);
+  if (!parsed) return 0;
+  const { values } = parsed;
   if (!values['plugins-directory']) throw new OptionError(`kong-conf needs -d <plugins-directory>\n${KONG_CONF_HELP}`);
   if (values.kong !== undefined && !/^\d+\.\d+(\.\d+)?$/.test(values.kong)) throw new OptionError('--kong expects a version such as 3.8 or 3.9');
   const opts = toolOptions({

@@ -1,7 +1,7 @@
 // `kong-sandbox-pluginserver status`: asks a running server (plugin.GetStatus over its socket) and
 // prints its plugins and instances: heap used against quota as a bar, CPU, events, breaches.
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommand } from './command-args.ts';
 import { callServer } from '../rpc/client.ts';
 import { DEFAULTS } from '../config/options.ts';
 import { OptionError } from '../errors.ts';
@@ -29,26 +29,15 @@ Prints the plugins, instances (heap used / quota, CPU, events, breaches) and sha
 `;
 
 export async function runStatus(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv.map((a) => (a === '-kong-prefix' ? '--kong-prefix' : a)),
-      options: {
-        'kong-prefix': { type: 'string', short: 'p' },
-        'sock-name': { type: 'string' },
-        'socket-name': { type: 'string' },
-        socket: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    throw new OptionError(`${(err as Error).message}\n${STATUS_HELP}`);
-  }
-  if (values.help) {
-    process.stdout.write(STATUS_HELP);
-    return 0;
-  }
+  const parsed = parseCommand(argv.map((a) => (a === '-kong-prefix' ? '--kong-prefix' : a)), {
+      'kong-prefix': { type: 'string', short: 'p' },
+      'sock-name': { type: 'string' },
+      'socket-name': { type: 'string' },
+      socket: { type: 'string' },
+      json: { type: 'boolean' },
+    }, STATUS_HELP);
+  if (!parsed) return 0;
+  const { values } = parsed;
   const socketPath = values.socket ?? path.resolve(values['kong-prefix'] ?? DEFAULTS.kongPrefix, values['sock-name'] ?? values['socket-name'] ?? DEFAULTS.sockName);
   const report = (await callServer(socketPath, 'plugin.GetStatus', [])) as StatusReport;
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report, socketPath));

@@ -2,7 +2,7 @@
 // against the fake Kong of PluginTest, printing every PDK call the plugin made, phase by phase,
 // and the response Kong would send. What a newcomer runs to see the product work without Kong.
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommand } from './command-args.ts';
 import { PluginTest, Request } from '../testing/index.ts';
 import { discoverPlugins } from '../plugins/discovery.ts';
 import { KpsError, OptionError } from '../errors.ts';
@@ -21,30 +21,17 @@ the response Kong would send.
 `;
 
 export async function runTry(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        'plugins-directory': { type: 'string', short: 'd' },
-        phase: { type: 'string' },
-        header: { type: 'string', multiple: true },
-        config: { type: 'string' },
-        url: { type: 'string' },
-        method: { type: 'string' },
-        body: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new OptionError(`${(err as Error).message}\n${TRY_HELP}`);
-  }
+  const parsed = parseCommand(argv, {
+      'plugins-directory': { type: 'string', short: 'd' },
+      phase: { type: 'string' },
+      header: { type: 'string', multiple: true },
+      config: { type: 'string' },
+      url: { type: 'string' },
+      method: { type: 'string' },
+      body: { type: 'string' },
+    }, TRY_HELP, true);
+  if (!parsed) return 0;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(TRY_HELP);
-    return 0;
-  }
   const dir = values['plugins-directory'];
   const name = positionals[0];
   if (!dir || !name) throw new OptionError(`try needs -d <plugins-directory> and a plugin name\n${TRY_HELP}`);

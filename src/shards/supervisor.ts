@@ -178,11 +178,8 @@ export class ShardSupervisor implements InstanceHostApi {
 
   /** Sends a plugin's code to a shard once; later messages name it by hash. */
   async #withCode<M extends PluginCode, R>(proc: ShardProcess, msg: M, send: (m: Omit<M, 'code'> & { code?: string }) => Promise<R>): Promise<R> {
-    const known = proc.sentCode.has(msg.hash);
-    const { code, ...rest } = msg;
-    const result = await send(known ? rest : msg);
+    const result = await send(proc.sentCode.has(msg.hash) ? withoutCode(msg) : msg);
     proc.sentCode.add(msg.hash);
-    void code;
     return result;
   }
 
@@ -348,4 +345,10 @@ export class ShardSupervisor implements InstanceHostApi {
     const horizon = Date.now() - this.#opts.eventTimeoutMs - 1000;
     for (const [id, route] of this.#events) if (!route.pending && route.touched < horizon) this.#events.delete(id);
   }
+}
+
+function withoutCode<M extends PluginCode>(msg: M): Omit<M, 'code'> {
+  const rest: Partial<M> = { ...msg };
+  delete rest.code;
+  return rest as Omit<M, 'code'>;
 }
