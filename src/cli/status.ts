@@ -4,7 +4,6 @@ import path from 'node:path';
 import { parseCommand } from './command-args.ts';
 import { callServer } from '../rpc/client.ts';
 import { DEFAULTS } from '../config/options.ts';
-import { OptionError } from '../errors.ts';
 import type { InstanceStats } from '../sandbox/host-api.ts';
 
 interface StatusPlugin {
