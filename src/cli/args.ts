@@ -26,6 +26,7 @@ const OPTIONS = {
   'kill-grace': { type: 'string' },
   shards: { type: 'string' },
   placement: { type: 'string' },
+  'isolate-pool': { type: 'string' },
   'shard-memory-limit': { type: 'string' },
   watch: { type: 'boolean' },
   'memory-warn-ratio': { type: 'string' },
@@ -78,6 +79,7 @@ export function rawOptionsFrom(cli: CliValues): RawOptions {
     killGraceMs: cli['kill-grace'] ?? DEFAULTS.killGraceMs,
     shards: cli.shards ?? DEFAULTS.shards,
     placement: cli.placement ?? DEFAULTS.placement,
+    isolatePool: cli['isolate-pool'] ?? DEFAULTS.isolatePool,
     shardMemoryLimitMb: cli['shard-memory-limit'],
     memoryWarnRatio: cli['memory-warn-ratio'] ?? DEFAULTS.memoryWarnRatio,
     maxPdkCalls: cli['max-pdk-calls'] ?? DEFAULTS.maxPdkCalls,
@@ -129,6 +131,8 @@ Process shards (a V8 failure that aborts a process takes only its shard's instan
                                       (default max(1024, 8 x --memory-limit))
       --kill-grace <ms>               a plugin call still running this long past its limit gets its shard
                                       killed (default 500)
+      --isolate-pool <N>              blank isolates each shard keeps ready, so StartInstance only runs the
+                                      plugin (default 2; 0 builds every isolate on demand)
 
 Hot reload:
       --watch / --no-watch            rebuild plugins when their files change and swap live instances to the

@@ -28,6 +28,8 @@ export interface ServerOptions {
   readonly shards: number;
   /** plugins that get shards of their own */
   readonly dedicatedPlugins: readonly string[];
+  /** blank isolates each shard keeps built ahead of StartInstance; 0 = none */
+  readonly isolatePool: number;
   /** MB of RSS past which a shard is replaced */
   readonly shardMemoryLimitMb: number;
   /** heap used / quota at which an instance logs a warning (once per crossing) */
@@ -62,6 +64,7 @@ export const DEFAULTS = {
   killGraceMs: 500,
   shards: Math.max(2, os.availableParallelism()),
   placement: 'spread',
+  isolatePool: 2,
   watch: false,
   watchDebounceMs: 50,
   memoryWarnRatio: 0.8,
@@ -97,6 +100,7 @@ const schema = z.object({
   shutdownTimeoutMs: positiveInt('--shutdown-timeout', 0, 3_600_000),
   killGraceMs: positiveInt('--kill-grace', 10, 600_000),
   shards: positiveInt('--shards', 0, 256),
+  isolatePool: positiveInt('--isolate-pool', 0, 1000),
   placement: z.string().regex(/^(spread|dedicated=[A-Za-z0-9_,-]+)$/, '--placement must be "spread" or "dedicated=NAME,..."'),
   watch: z.boolean(),
   memoryWarnRatio: z.coerce.number({ error: '--memory-warn-ratio must be a number' }).gt(0, '--memory-warn-ratio must be above 0').max(1, '--memory-warn-ratio must be at most 1'),
@@ -118,7 +122,8 @@ const schema = z.object({
  * benchmarks): every default, checked by the same rules, with the given overrides.
  */
 export function toolOptions(overrides: Partial<RawOptions> & { pluginsDir: string }): ServerOptions {
-  return buildOptions({ ...DEFAULTS, pluginMemoryLimit: [], verbose: 0, shardMemoryLimitMb: undefined, metricsListen: undefined, ...overrides });
+  // isolatePool 0: a tool starts a few instances once; isolates built ahead would only cost time
+  return buildOptions({ ...DEFAULTS, isolatePool: 0, pluginMemoryLimit: [], verbose: 0, shardMemoryLimitMb: undefined, metricsListen: undefined, ...overrides });
 }
 
 export type RawOptions = Omit<z.input<typeof schema>, 'onPluginError'> & { onPluginError: string };
@@ -152,6 +157,7 @@ export function buildOptions(raw: RawOptions): ServerOptions {
     killGraceMs: o.killGraceMs,
     shards: o.shards,
     dedicatedPlugins: Object.freeze(o.placement.startsWith('dedicated=') ? o.placement.slice(10).split(',').filter(Boolean).map((n) => n.toLowerCase()) : []),
+    isolatePool: o.isolatePool,
     shardMemoryLimitMb: o.shardMemoryLimitMb ?? defaultShardMemoryLimitMb(o.memoryLimitMb),
     memoryWarnRatio: o.memoryWarnRatio,
     maxPdkCalls: o.maxPdkCalls,

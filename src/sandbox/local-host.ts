@@ -10,7 +10,9 @@ import { NoPluginInstanceError, NoRunningEventError, EventBusyError, InstanceSta
 import { failureAnswer } from '../instances/failure-policy.ts';
 import { TERMINAL_METHODS } from '../rpc/protocol.ts';
 import { EventTable, type EventRecord } from './events.ts';
-import { PluginIsolate, IsolateFailure, pluginErrorText, type BridgeMessage, type IsolateLimits } from './plugin-isolate.ts';
+import { PluginIsolate, IsolateFailure, pluginErrorText, type IsolateLimits } from './plugin-isolate.ts';
+import type { BridgeMessage } from './isolate-bridge.ts';
+import { IsolatePool } from './isolate-pool.ts';
 import { payloadSize } from './payload-size.ts';
 import { toKongData } from './kong-data.ts';
 import { withSandboxStats } from './memory-stats.ts';
@@ -69,6 +71,7 @@ export class LocalInstanceHost implements InstanceHostApi {
   readonly #syncSlices: boolean;
   readonly #watchdog: SliceWatch | null;
   readonly #sampler: NodeJS.Timeout;
+  readonly #pool: IsolatePool;
   #stopped = false;
   #goneListener: (instanceId: number, reason: string) => void = () => {};
   #breachListener: (breach: Breach) => void = () => {};
@@ -95,12 +98,14 @@ export class LocalInstanceHost implements InstanceHostApi {
     });
     this.#sampler = setInterval(() => void this.#sampleHeaps(), HEAP_SAMPLE_MS);
     this.#sampler.unref();
+    const pool = { size: opts.isolatePool, memoryLimitMb: opts.memoryLimitMb, sync: this.#syncSlices, timeoutMs: opts.startTimeoutMs };
+    this.#pool = new IsolatePool(pool, log);
   }
 
   async describePlugin(msg: PluginCode & { memoryLimitMb: number }): Promise<PluginDescription> {
     let isolate: PluginIsolate | undefined;
     try {
-      isolate = await PluginIsolate.create(msg, this.#limits(msg.plugin, null, msg.memoryLimitMb), () => {});
+      isolate = await PluginIsolate.create(msg, this.#limits(msg.plugin, null, msg.memoryLimitMb), () => {}, this.#pool.take(msg.memoryLimitMb));
       return await isolate.describe();
     } catch (err) {
       throw new PluginLoadError(msg.plugin, msg.filename, pluginErrorText(err, msg.filename));
@@ -211,6 +216,7 @@ export class LocalInstanceHost implements InstanceHostApi {
   async shutdown(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#sampler);
+    this.#pool.close();
     const gens = new Set([...this.#instances.values(), ...this.#eventGen.values()]);
     for (const gen of gens) this.#fail(gen, 'server shutdown', 'isolate');
   }
@@ -219,9 +225,10 @@ export class LocalInstanceHost implements InstanceHostApi {
     let isolate: PluginIsolate | undefined;
     try {
       const gen: { current?: Generation } = {};
-      isolate = await PluginIsolate.create(msg, this.#limits(msg.plugin, msg.instanceId, msg.memoryLimitMb), (m) => {
+      const limits = this.#limits(msg.plugin, msg.instanceId, msg.memoryLimitMb);
+      isolate = await PluginIsolate.create(msg, limits, (m) => {
         if (gen.current) this.#onMessage(gen.current, m);
-      });
+      }, this.#pool.take(msg.memoryLimitMb));
       await isolate.start(msg.config);
       gen.current = { instanceId: msg.instanceId, plugin: msg.plugin, isolate, events: new Set(), retired: false };
       return gen.current;

@@ -1,16 +1,10 @@
 // One V8 isolate (isolated-vm) with the sandbox runtime and one plugin bundle loaded. The host keeps
 // References to the runtime's API; plugin code gets nothing but copies through the one bridge.
 import ivm from 'isolated-vm';
-import { sandboxRuntimeSource } from './runtime-source.ts';
 import { compileCached } from './code-cache.ts';
-import { createHash } from 'node:crypto';
+import { createBlankIsolate, type BlankIsolate, type RuntimeApi } from './blank-isolate.ts';
+import type { BridgeMessage, Inbox } from './isolate-bridge.ts';
 import type { PluginCode, PluginDescription } from './host-api.ts';
-
-export type BridgeMessage =
-  | { kind: 'call'; eventId: number; method: string; args: unknown[] }
-  | { kind: 'done'; eventId: number; error: string | null }
-  | { kind: 'log'; eventId: number; level: string; text: string }
-  | { kind: 'breach'; eventId: number; what: string; detail: string };
 
 export interface HeapFigures {
   used: number;
@@ -55,66 +49,50 @@ export class IsolateFailure extends Error {
   }
 }
 
-const RUNTIME_KEY = createHash('sha256').update(sandboxRuntimeSource()).digest('hex');
-
-type RuntimeApi = Record<'describe' | 'start' | 'handle' | 'settle' | 'abandon', ivm.Reference>;
-
 export class PluginIsolate {
   readonly #isolate: ivm.Isolate;
   readonly #context: ivm.Context;
   readonly #api: RuntimeApi;
   readonly #limits: IsolateLimits;
+  readonly #inbox: Inbox;
   /** cpuTime when the last async slice finished: queued slices run one after another */
   #lastSliceDone = 0n;
 
-  private constructor(isolate: ivm.Isolate, context: ivm.Context, api: RuntimeApi, limits: IsolateLimits) {
+  private constructor(isolate: ivm.Isolate, context: ivm.Context, api: RuntimeApi, limits: IsolateLimits, inbox: Inbox) {
+    this.#inbox = inbox;
     this.#isolate = isolate;
     this.#context = context;
     this.#api = api;
     this.#limits = limits;
   }
 
-  static async create(code: PluginCode, limits: IsolateLimits, onMessage: (m: BridgeMessage) => void): Promise<PluginIsolate> {
-    const isolate = new ivm.Isolate({ memoryLimit: limits.memoryLimitMb });
+  /** `blank`: a pooled isolate built with this memory limit and slice mode; else one is built here. */
+  static async create(code: PluginCode, limits: IsolateLimits, onMessage: (m: BridgeMessage) => void, blank?: BlankIsolate | null): Promise<PluginIsolate> {
+    const t = limits.startTimeoutMs;
     // In a shard every step runs on this thread (see syncSlices): a dozen hops saved per instance.
     const sync = limits.syncSlices;
-    const step = <T>(syncStep: () => T, asyncStep: () => Promise<T>): T | Promise<T> => (sync ? syncStep() : asyncStep());
+    const base = blank ?? (await createBlankIsolate(limits.memoryLimitMb, sync, t));
+    const { isolate, context, api, inbox } = base;
+    inbox.onMessage = onMessage;
     try {
-      const context = await step(() => isolate.createContextSync(), () => isolate.createContext());
-      const post = (kind: string, eventId: unknown, a: unknown, b: unknown) => {
-        const msg = toMessage(kind, eventId, a, b);
-        if (msg) onMessage(msg);
-      };
-      const bridge = new ivm.Callback(post, { ignored: true });
-      await step(() => context.global.setSync('__kps_bridge', bridge), () => context.global.set('__kps_bridge', bridge));
-      const runtime = await compileCached(isolate, sandboxRuntimeSource(), 'kps:sandbox-runtime.js', RUNTIME_KEY, sync);
-      const t = limits.startTimeoutMs;
-      await step(() => runtime.runSync(context, { timeout: t }), () => runtime.run(context, { timeout: t }));
-      runtime.release();
-      const apiRef = (await step(
-        () => context.global.getSync('__kps_runtime', { reference: true }),
-        () => context.global.get('__kps_runtime', { reference: true }),
-      )) as ivm.Reference;
-      await step(() => context.global.deleteSync('__kps_runtime'), () => context.global.delete('__kps_runtime'));
-      const names = ['describe', 'start', 'handle', 'settle', 'abandon'] as const;
-      const refs = await Promise.all(names.map((n) => step(() => apiRef.getSync(n, { reference: true }), () => apiRef.get(n, { reference: true }))));
-      const api = Object.fromEntries(names.map((n, i) => [n, refs[i]!])) as RuntimeApi;
-      apiRef.release();
       const script = await compileCached(isolate, code.code, code.filename, code.hash, sync);
       if (sync) {
         limits.watch?.arm(t);
+        let ok = false;
         try {
           script.runSync(context, { timeout: t });
+          ok = true;
         } catch (err) {
           throw failureOf(isolate, err, t, true);
         } finally {
           limits.watch?.disarm();
+          inbox.deliver(!ok);
         }
       } else {
         await guard(isolate, script.run(context, { timeout: t }), t, limits);
       }
       script.release();
-      return new PluginIsolate(isolate, context, api, limits);
+      return new PluginIsolate(isolate, context, api, limits, inbox);
     } catch (err) {
       if (!isolate.isDisposed) isolate.dispose();
       throw err;
@@ -134,12 +112,15 @@ export class PluginIsolate {
       return;
     }
     this.#limits.watch?.arm(t);
+    let ok = false;
     try {
       this.#api.start.applySync(undefined, [config, runtimeLimits], { ...COPY, timeout: t });
+      ok = true;
     } catch (err) {
       throw failureOf(this.#isolate, err, t, true);
     } finally {
       this.#limits.watch?.disarm();
+      this.#inbox.deliver(!ok);
     }
   }
 
@@ -176,12 +157,15 @@ export class PluginIsolate {
     const options = copy ? { ...COPY, timeout: budgetMs } : { timeout: budgetMs };
     if (this.#limits.syncSlices) {
       this.#limits.watch?.arm(budgetMs);
+      let ok = false;
       try {
         fn.applySync(undefined, args, options);
+        ok = true;
       } catch (err) {
         throw failureOf(this.#isolate, err, budgetMs);
       } finally {
         this.#limits.watch?.disarm();
+        this.#inbox.deliver(!ok);
       }
     } else {
       await guard(this.#isolate, fn.apply(undefined, args, options), budgetMs, this.#limits, false);
@@ -233,15 +217,6 @@ function failureOf(isolate: ivm.Isolate, err: unknown, timeoutMs: number, start 
   }
   if (isolate.isDisposed) return new IsolateFailure('disposed', 'the isolate was disposed');
   return err;
-}
-
-function toMessage(kind: string, eventId: unknown, a: unknown, b: unknown): BridgeMessage | null {
-  if (typeof eventId !== 'number') return null;
-  if (kind === 'call' && typeof a === 'string' && Array.isArray(b)) return { kind, eventId, method: a, args: b };
-  if (kind === 'done') return { kind, eventId, error: typeof a === 'string' ? a : null };
-  if (kind === 'log' && typeof a === 'string' && typeof b === 'string') return { kind, eventId, level: a, text: b };
-  if (kind === 'breach' && typeof a === 'string' && typeof b === 'string') return { kind, eventId, what: a, detail: b };
-  return null;
 }
 
 /**

@@ -5,7 +5,7 @@
 // that was running when its shard died three times within a minute is quarantined on a shard alone.
 import type { Logger } from '../log.ts';
 import type { ServerOptions } from '../config/options.ts';
-import { KpsError, NO_INSTANCE, NoPluginInstanceError, NoRunningEventError, ShuttingDownError, isNoInstance } from '../errors.ts';
+import { EventBusyError, KpsError, NO_INSTANCE, NoPluginInstanceError, NoRunningEventError, ShuttingDownError, isNoInstance } from '../errors.ts';
 import { failureAnswer } from '../instances/failure-policy.ts';
 import { Tombstones } from '../instances/tombstones.ts';
 import { TERMINAL_METHODS, type Phase } from '../rpc/protocol.ts';
@@ -111,6 +111,8 @@ export class ShardSupervisor implements InstanceHostApi {
       throw new NoRunningEventError(msg.eventId);
     }
     if (route.lost) return this.#final(msg.eventId, failureAnswer(this.#opts.onPluginError, route.phase));
+    // Kong has not had the answer to the event's previous RPC: this Step is not for that event.
+    if (route.pending) throw new EventBusyError(msg.eventId);
     route.pending = true;
     route.touched = Date.now();
     return this.#answer(msg.eventId, route, route.proc.channel.request<StepAnswer>('step', msg));
@@ -192,6 +194,7 @@ export class ShardSupervisor implements InstanceHostApi {
         route.proc.runningAtDeath.add(route.plugin);
         return this.#final(eventId, failureAnswer(this.#opts.onPluginError, route.phase));
       }
+      route.pending = false;
       // Only an event the shard no longer knows is forgotten here; a refused Step (the plugin is
       // still running: EventBusyError) leaves the event to finish with its real Steps.
       if (err instanceof KpsError && (err.code === 'KPS_ERR_NO_EVENT' || err.code === NO_INSTANCE)) this.#events.delete(eventId);
@@ -236,7 +239,10 @@ export class ShardSupervisor implements InstanceHostApi {
       }
     });
     // The channel closing means the process is gone or going: answer its events now, not at exit.
-    proc.channel.onClose(() => proc.kill('its channel closed'));
+    // At shutdown the shard exits by itself when its channel closes (and writes a --cpu-prof profile).
+    proc.channel.onClose(() => {
+      if (!this.#stopping) proc.kill('its channel closed');
+    });
     void proc.exited.then((exit) => this.#onDeath(slot, proc, exit));
   }
 

@@ -95,6 +95,11 @@ describe('buildOptions: errors name the flag', () => {
   test('--plugin-memory-limit foo=', () => throwsNaming(raw({ pluginMemoryLimit: ['foo='] }), '--plugin-memory-limit'));
   test('--max-frame-size 10', () => throwsNaming(raw({ maxFrameSize: '10' }), '--max-frame-size'));
   test('--cpu-limit 0', () => throwsNaming(raw({ cpuLimitMs: '0' }), '--cpu-limit'));
+  test('--isolate-pool -1', () => throwsNaming(raw({ isolatePool: '-1' }), '--isolate-pool'));
+  test('--isolate-pool 3 from the command line, 2 by default', () => {
+    assert.equal(buildOptions(fromArgv(['-d', 'plugins', '--isolate-pool', '3'])).isolatePool, 3);
+    assert.equal(buildOptions(fromArgv(['-d', 'plugins'])).isolatePool, 2);
+  });
   test('--event-timeout -1', () => throwsNaming(raw({ eventTimeoutMs: '-1' }), '--event-timeout'));
 });
 

@@ -1,0 +1,50 @@
+// An isolate with the sandbox runtime loaded and no plugin code yet: what every instance starts
+// from, built ahead of time by the isolate pool or on demand.
+import ivm from 'isolated-vm';
+import { createHash } from 'node:crypto';
+import { sandboxRuntimeSource } from './runtime-source.ts';
+import { compileCached } from './code-cache.ts';
+import { Inbox, bridgeCallback } from './isolate-bridge.ts';
+
+export type RuntimeApi = Record<'describe' | 'start' | 'handle' | 'settle' | 'abandon', ivm.Reference>;
+
+export interface BlankIsolate {
+  isolate: ivm.Isolate;
+  context: ivm.Context;
+  api: RuntimeApi;
+  inbox: Inbox;
+  memoryLimitMb: number;
+  /** built for synchronous slices (its bridge callback is a sync one) */
+  sync: boolean;
+}
+
+const RUNTIME_KEY = createHash('sha256').update(sandboxRuntimeSource()).digest('hex');
+const API_NAMES = ['describe', 'start', 'handle', 'settle', 'abandon'] as const;
+
+/** `sync`: every step on this thread (a shard); otherwise on isolated-vm's threads. */
+export async function createBlankIsolate(memoryLimitMb: number, sync: boolean, timeoutMs: number): Promise<BlankIsolate> {
+  const isolate = new ivm.Isolate({ memoryLimit: memoryLimitMb });
+  const step = <T>(syncStep: () => T, asyncStep: () => Promise<T>): T | Promise<T> => (sync ? syncStep() : asyncStep());
+  try {
+    const context = await step(() => isolate.createContextSync(), () => isolate.createContext());
+    const inbox = new Inbox();
+    const bridge = bridgeCallback(inbox, sync);
+    await step(() => context.global.setSync('__kps_bridge', bridge), () => context.global.set('__kps_bridge', bridge));
+    const runtime = await compileCached(isolate, sandboxRuntimeSource(), 'kps:sandbox-runtime.js', RUNTIME_KEY, sync);
+    await step(() => runtime.runSync(context, { timeout: timeoutMs }), () => runtime.run(context, { timeout: timeoutMs }));
+    runtime.release();
+    const apiRef = (await step(
+      () => context.global.getSync('__kps_runtime', { reference: true }),
+      () => context.global.get('__kps_runtime', { reference: true }),
+    )) as ivm.Reference;
+    // The runtime's API is the host's alone: plugin code, which runs later, never sees it.
+    await step(() => context.global.deleteSync('__kps_runtime'), () => context.global.delete('__kps_runtime'));
+    const refs = await Promise.all(API_NAMES.map((n) => step(() => apiRef.getSync(n, { reference: true }), () => apiRef.get(n, { reference: true }))));
+    apiRef.release();
+    const api = Object.fromEntries(API_NAMES.map((n, i) => [n, refs[i]!])) as RuntimeApi;
+    return { isolate, context, api, inbox, memoryLimitMb, sync };
+  } catch (err) {
+    if (!isolate.isDisposed) isolate.dispose();
+    throw err;
+  }
+}
