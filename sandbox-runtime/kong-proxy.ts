@@ -8,6 +8,20 @@ export function toSnakeCase(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 }
 
+/** PDK paths by parent path and property, computed once per isolate (a handful in practice). */
+const childPaths = new Map<string, string>();
+const MAX_CHILD_PATHS = 10_000;
+
+function childPath(path: string, prop: string): string {
+  const key = `${path}\u0000${prop}`;
+  let child = childPaths.get(key);
+  if (child === undefined) {
+    child = `${path}.${toSnakeCase(prop)}`;
+    if (childPaths.size < MAX_CHILD_PATHS) childPaths.set(key, child);
+  }
+  return child;
+}
+
 export type PdkCaller = (method: string, args: unknown[]) => Promise<unknown>;
 
 const NOT_PATHS = new Set(['then', 'catch', 'finally', 'constructor', 'toJSON', 'valueOf', 'toString']);
@@ -20,6 +34,8 @@ function node(path: string, call: PdkCaller): unknown {
   // An arrow function: callable, and without the non-configurable `prototype` that would make
   // some Proxy traps throw.
   const target = () => {};
+  // `kong.request` is one object for the whole event, as in kong-js-pdk (and built once, not per call)
+  let children: Map<string, unknown> | null = null;
   return new Proxy(target, {
     get(_t, prop) {
       if (typeof prop === 'symbol') {
@@ -29,7 +45,13 @@ function node(path: string, call: PdkCaller): unknown {
       if (prop === 'toString' || prop === 'toJSON' || prop === 'valueOf') return () => `[PDK ${path}]`;
       if (NOT_PATHS.has(prop)) return undefined;
       if (path === 'kong' && prop === 'Error') return PDKError;
-      return node(`${path}.${toSnakeCase(prop)}`, call);
+      children ??= new Map();
+      let child = children.get(prop);
+      if (child === undefined) {
+        child = node(childPath(path, prop), call);
+        children.set(prop, child);
+      }
+      return child;
     },
     apply(_t, _this, args: unknown[]) {
       return call(path, args);

@@ -156,3 +156,18 @@ describe('createKong', () => {
     assert.throws(() => Object.defineProperty(kong.request, 'getHeader', { value: 1 }), TypeError);
   });
 });
+
+describe('one event\'s kong object', () => {
+  test('kong.request is one object for the event, and another event has its own calling its own caller', async () => {
+    const a = setup();
+    const b = setup();
+    assert.equal(a.kong.request, a.kong.request);
+    assert.equal(a.kong.request.getHeader, a.kong.request.getHeader);
+    assert.notEqual(a.kong.request, b.kong.request);
+    await a.kong.request.getHeader('x');
+    await b.kong.request.getHeader('y');
+    await a.kong.response.setHeader('k', 'v');
+    assert.deepEqual(a.calls, [['kong.request.get_header', ['x']], ['kong.response.set_header', ['k', 'v']]]);
+    assert.deepEqual(b.calls, [['kong.request.get_header', ['y']]]);
+  });
+});
