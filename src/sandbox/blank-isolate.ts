@@ -21,7 +21,7 @@ export interface BlankIsolate {
 const RUNTIME_KEY = createHash('sha256').update(sandboxRuntimeSource()).digest('hex');
 const API_NAMES = ['describe', 'start', 'handle', 'settle', 'abandon'] as const;
 
-/** `sync`: every step on this thread (a shard); otherwise on isolated-vm's threads. */
+/** `sync`: every step on this thread, for synchronous slices (a shard); otherwise on isolated-vm's threads. */
 export async function createBlankIsolate(memoryLimitMb: number, sync: boolean, timeoutMs: number): Promise<BlankIsolate> {
   const isolate = new ivm.Isolate({ memoryLimit: memoryLimitMb });
   const step = <T>(syncStep: () => T, asyncStep: () => Promise<T>): T | Promise<T> => (sync ? syncStep() : asyncStep());
