@@ -70,6 +70,7 @@ export class PluginIsolate {
   static async create(code: PluginCode, limits: IsolateLimits, onMessage: (m: BridgeMessage) => void, blank?: BlankIsolate | null): Promise<PluginIsolate> {
     const t = limits.startTimeoutMs;
     // In a shard every step runs on this thread (see syncSlices): a dozen hops saved per instance.
+    // A pooled isolate was built by this host, so with the same slice mode and bridge.
     const sync = limits.syncSlices;
     const base = blank ?? (await createBlankIsolate(limits.memoryLimitMb, sync, t));
     const { isolate, context, api, inbox } = base;
