@@ -1,6 +1,7 @@
 // The load driver: plays Kong in its own process. Each simulated Kong worker has its instance and a
 // pool of connections, one call in flight per connection (as mp_rpc.lua); events run closed-loop
-// (`inFlight` at once) or open-loop at a fixed rate. Prints one JSON result on stdout.
+// (`inFlight` at once) or open-loop at a fixed rate. Prints "measuring" when warm-up ends, "measured"
+// when the measured events are done, then one JSON result, each on a line of stdout.
 // Usage: node bench/driver.ts '<json options>'
 import net from 'node:net';
 import { encode, decodeAvailable } from '../src/rpc/codec.ts';
@@ -95,7 +96,7 @@ async function closedLoop(until: number, record: boolean): Promise<void> {
           await runEvent(c, id);
           if (record) latencies.push(performance.now() - t0);
         } catch {
-          errors++;
+          if (record) errors++;
         }
       }
     }),
@@ -115,7 +116,7 @@ async function openLoop(until: number, record: boolean): Promise<void> {
     n++;
     const idx = free.pop();
     if (idx === undefined) {
-      errors++; // more than inFlight events outstanding: counted as a miss
+      if (record) errors++; // more than inFlight events outstanding: counted as a miss
       continue;
     }
     const t0 = due;
@@ -123,7 +124,9 @@ async function openLoop(until: number, record: boolean): Promise<void> {
       runEvent(conns[idx]!, instances[idx % instances.length]!)
         .then(() => {
           if (record) latencies.push(performance.now() - t0);
-        }, () => void errors++)
+        }, () => {
+          if (record) errors++;
+        })
         .finally(() => free.push(idx)),
     );
   }
@@ -132,9 +135,12 @@ async function openLoop(until: number, record: boolean): Promise<void> {
 
 const loop = o.rate > 0 ? openLoop : closedLoop;
 await loop(Date.now() + o.warmupSeconds * 1000, false);
+// The caller samples the server's CPU from here: warm-up is not part of the figures.
+process.stdout.write('measuring\n');
 const t0 = Date.now();
 await loop(t0 + o.seconds * 1000, true);
 const elapsed = (Date.now() - t0) / 1000;
+process.stdout.write('measured\n');
 for (const c of conns) c.close();
 latencies.sort((a, b) => a - b);
 const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
