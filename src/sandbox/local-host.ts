@@ -226,10 +226,14 @@ export class LocalInstanceHost implements InstanceHostApi {
     try {
       const gen: { current?: Generation } = {};
       const limits = this.#limits(msg.plugin, msg.instanceId, msg.memoryLimitMb);
+      const t0 = performance.now();
+      const blank = this.#pool.take(msg.memoryLimitMb);
       isolate = await PluginIsolate.create(msg, limits, (m) => {
         if (gen.current) this.#onMessage(gen.current, m);
-      }, this.#pool.take(msg.memoryLimitMb));
+      }, blank);
       await isolate.start(msg.config);
+      const ms = +(performance.now() - t0).toFixed(2);
+      this.#log.debug({ event: 'isolate.built', plugin: msg.plugin, instance: msg.instanceId, pooled: blank !== null, ms }, `isolate ready in ${ms} ms${blank ? ' (from the pool)' : ''}`);
       gen.current = { instanceId: msg.instanceId, plugin: msg.plugin, isolate, events: new Set(), retired: false };
       return gen.current;
     } catch (err) {

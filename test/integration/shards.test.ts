@@ -161,3 +161,29 @@ test('--shards 0 runs isolates in the supervisor (measurement mode) and says it 
     await server.stop();
   }
 });
+
+test('--isolate-pool: instances start from isolates a shard built ahead, one each; 0 builds every isolate on demand', async () => {
+  for (const [pool, expectPooled] of [['2', true], ['0', false]] as const) {
+    const server = await ServerProcess.start({ args: ['--shards', '1', '--isolate-pool', pool, '-vv'] });
+    const kong = server.client();
+    try {
+      // Time for the shard to fill its pool after start-up and after each start.
+      const started: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        await new Promise((r) => setTimeout(r, 300));
+        started.push((await kong.startInstance('config-echo', { n: i })).Id);
+      }
+      const built = await server.waitForLogs('isolate.built', 3);
+      assert.deepEqual(built.map((l) => l.pooled), [expectPooled, expectPooled, expectPooled]);
+      // each instance runs its own constructor's state
+      for (const [i, id] of started.entries()) {
+        const run = await kong.runPhase(id, 'access', () => undefined);
+        assert.equal(run.calls[0]?.Method, 'kong.response.set_header');
+        assert.equal(JSON.parse(String(run.calls[0]?.Args[1])).n, i);
+      }
+    } finally {
+      kong.close();
+      await server.stop();
+    }
+  }
+});
