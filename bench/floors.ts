@@ -1,8 +1,9 @@
-// What one event costs at each layer of the sandbox, in this process, with no socket: the floor no
-// server built on isolated-vm can go under, then what our runtime and our event bookkeeping add.
-// Each event is the benchmark plugin's (2 PDK calls and a setHeader: 4 entries into the isolate,
-// as Kong's Step protocol requires one per answer). Put these next to bench:compare's figures:
-// a sandboxed server pays at least the echo floor (socket I/O) plus the first line below.
+// What one event costs at each layer of the sandbox, in-process with no socket: the floor no server
+// built on isolated-vm can go under (with either bridge pattern), then what our runtime and our
+// event bookkeeping add. Each event is the benchmark plugin's (2 PDK calls and a setHeader: 4
+// entries into the isolate, as Kong's Step protocol requires one per answer). Put these next to
+// bench:compare's figures: a sandboxed server pays at least the echo floor (socket I/O) plus the
+// sync-callback line.
 // Usage: npm run bench:floors
 import os from 'node:os';
 import path from 'node:path';
