@@ -42,11 +42,14 @@ export type CliValues = ReturnType<typeof parse>['values'];
 
 const LONG_NAMES = new Set(Object.keys(OPTIONS));
 
-/** `-kong-prefix x` → `--kong-prefix x` for our long option names only; `-vv`, `-vh`, `-p x` stay. */
-export function normalizeArgv(argv: readonly string[]): string[] {
+/**
+ * `-kong-prefix x` → `--kong-prefix x` for the given long option names only (by default the
+ * server's own); `-vv`, `-vh`, `-p x` stay.
+ */
+export function normalizeArgv(argv: readonly string[], longNames: ReadonlySet<string> = LONG_NAMES): string[] {
   return argv.map((a) => {
     const m = /^-([a-z][a-z-]+)(=.*)?$/.exec(a);
-    return m && LONG_NAMES.has(m[1]!) ? `-${a}` : a;
+    return m && longNames.has(m[1]!) ? `-${a}` : a;
   });
 }
 
@@ -87,7 +90,7 @@ export function rawOptionsFrom(cli: CliValues): RawOptions {
     maxEventsPerInstance: cli['max-events-per-instance'] ?? DEFAULTS.maxEventsPerInstance,
     maxPayloadBytes: cli['max-payload-size'] ?? DEFAULTS.maxPayloadBytes,
     metricsListen: cli['metrics-listen'],
-    watch: cli.watch ?? false,
+    watch: cli.watch ?? DEFAULTS.watch,
     watchDebounceMs: cli['watch-debounce'] ?? DEFAULTS.watchDebounceMs,
     verbose: cli.verbose?.length ?? 0,
   };

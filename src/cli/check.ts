@@ -20,7 +20,7 @@ Exits 1 when any plugin fails, 0 otherwise.
 
 export async function runCheck(argv: string[]): Promise<number> {
   const parsed = parseCommand(
-    argv.map((a) => (a === '-plugins-directory' ? '--plugins-directory' : a)),
+    argv,
     { 'plugins-directory': { type: 'string', short: 'd' }, 'memory-limit': { type: 'string' }, 'start-timeout': { type: 'string' } },
     CHECK_HELP,
   );
@@ -40,7 +40,6 @@ export async function runCheck(argv: string[]): Promise<number> {
   for (const source of sources) {
     const rel = path.relative(process.cwd(), source.entry) || source.entry;
     const result = await buildPlugin(source, host, opts.memoryLimitMb);
-    if (result === 'unchanged') continue;
     if ('problems' in result) {
       failures++;
       for (const p of result.problems) process.stdout.write(`FAIL ${p.startsWith(source.entry) ? p.replace(source.entry, rel) : `${rel}: ${p}`}\n`);

@@ -28,7 +28,7 @@ Prints the plugins, instances (heap used / quota, CPU, events, breaches) and sha
 `;
 
 export async function runStatus(argv: string[]): Promise<number> {
-  const parsed = parseCommand(argv.map((a) => (a === '-kong-prefix' ? '--kong-prefix' : a)), {
+  const parsed = parseCommand(argv, {
       'kong-prefix': { type: 'string', short: 'p' },
       'sock-name': { type: 'string' },
       'socket-name': { type: 'string' },
@@ -45,12 +45,12 @@ export async function runStatus(argv: string[]): Promise<number> {
 
 const MB = 1024 * 1024;
 
-export function bar(fraction: number, width = 20): string {
+function bar(fraction: number, width = 20): string {
   const filled = Math.max(0, Math.min(width, Math.round(fraction * width)));
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
 }
 
-export function renderStatus(r: StatusReport, socketPath: string): string {
+function renderStatus(r: StatusReport, socketPath: string): string {
   const rows: string[][] = [['PLUGIN', 'INSTANCE', 'HEAP USED / QUOTA', '', 'CPU', 'EVENTS', 'PDK CALLS', 'BREACHES']];
   for (const p of Object.values(r.Plugins)) {
     const breaches = Object.entries(p.Breaches ?? {}).map(([k, n]) => `${k}:${n}`).join(' ') || '-';

@@ -11,7 +11,7 @@ export interface MetricsSources {
   host: InstanceHostApi;
 }
 
-export function buildRegistry(src: MetricsSources): Registry {
+function buildRegistry(src: MetricsSources): Registry {
   const registry = new Registry();
   // One round trip to the shards per scrape, shared by every per-instance gauge.
   let cached: { at: number; stats: ReturnType<InstanceHostApi['instanceStats']> } | null = null;
@@ -54,7 +54,8 @@ export function buildRegistry(src: MetricsSources): Registry {
     registers: [registry],
     collect() {
       this.reset();
-      for (const [plugin, , ] of src.manager.breaches.counts()) this.set({ plugin }, src.manager.breaches.plugin(plugin).Restarts);
+      const plugins = new Set(src.manager.breaches.counts().map(([plugin]) => plugin));
+      for (const plugin of plugins) this.set({ plugin }, src.manager.breaches.plugin(plugin).Restarts);
     },
   });
   new Gauge({

@@ -41,6 +41,7 @@ const refuseHostModules: EsbuildPlugin = {
 export const EXPORTS_GLOBAL = '__kps_exports';
 
 export async function compilePlugin(source: PluginSource): Promise<CompiledPlugin> {
+  const cwd = path.dirname(source.entry);
   let result;
   try {
     result = await build({
@@ -58,17 +59,16 @@ export async function compilePlugin(source: PluginSource): Promise<CompiledPlugi
       outfile: 'plugin.js', // not written: it names the map for esbuild
       logLevel: 'silent',
       plugins: [refuseHostModules],
-      absWorkingDir: path.dirname(source.entry),
+      absWorkingDir: cwd,
     });
   } catch (err) {
     const errors = (err as { errors?: Message[] }).errors;
-    const cwd = path.dirname(source.entry);
     const detail = errors?.length ? errors.map((m) => formatMessage(m, cwd)).join('; ') : String(err);
     throw new PluginLoadError(source.name, source.entry, detail);
   }
-  const code = result.outputFiles.find((f) => f.path.endsWith('.js'))!.text.replace(/\n\/\/# sourceMappingURL=.*\n?$/, '\n');
+  // sourcemap 'external': the map is its own output file and the bundle has no sourceMappingURL comment
+  const code = result.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
   const map = result.outputFiles.find((f) => f.path.endsWith('.map'))!.text;
-  const cwd = path.dirname(source.entry);
   return {
     source,
     code,

@@ -19,7 +19,9 @@ export interface LoadedPlugin {
 
 export type BuildResult = { ok: LoadedPlugin } | { problems: string[] };
 
+export function buildPlugin(source: PluginSource, host: InstanceHostApi, memoryLimitMb: number): Promise<BuildResult>;
 /** `previousHash`: when the new bundle is byte-identical, stop before the isolate and say so. */
+export function buildPlugin(source: PluginSource, host: InstanceHostApi, memoryLimitMb: number, previousHash: string): Promise<BuildResult | 'unchanged'>;
 export async function buildPlugin(source: PluginSource, host: InstanceHostApi, memoryLimitMb: number, previousHash?: string): Promise<BuildResult | 'unchanged'> {
   let compiled: CompiledPlugin;
   try {

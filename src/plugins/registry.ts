@@ -6,8 +6,6 @@ import { discoverPlugins } from './discovery.ts';
 import { buildPlugin, type LoadedPlugin } from './loader.ts';
 import { KpsError, UnknownPluginError } from '../errors.ts';
 
-export type { LoadedPlugin };
-
 export interface LoadProblem {
   name: string;
   file: string;
@@ -55,7 +53,6 @@ export class PluginRegistry {
     const next = new Map<string, LoadedPlugin>();
     for (const source of discoverPlugins(dir)) {
       const result = await buildPlugin(source, host, memoryLimitMb);
-      if (result === 'unchanged') continue;
       if ('problems' in result) {
         problems.push(...result.problems.map((message) => ({ name: source.name, file: source.entry, message })));
         continue;

@@ -58,13 +58,6 @@ export class HotReloader {
     this.stats.Watching = false;
   }
 
-  /** Resolves when no reload is scheduled or running (tests, benchmarks). */
-  async idle(): Promise<void> {
-    while (this.#timers.size > 0 || this.#running.size > 0) {
-      await Promise.all([...this.#running.values(), new Promise((r) => setTimeout(r, this.#d.debounceMs))]);
-    }
-  }
-
   #onPath(changed: string): void {
     const names = this.#d.registry.all().filter((p) => concerns(p.compiled.source, p.compiled.inputs, changed)).map((p) => p.info.Name);
     // A path no plugin was built from: a new plugin, or a swap (ConfigMap ..data) that renamed what
@@ -142,7 +135,6 @@ export class HotReloader {
 
   async #add(source: PluginSource): Promise<void> {
     const result = await buildPlugin(source, this.#d.host, this.#d.memoryLimitMb);
-    if (result === 'unchanged') return;
     if ('problems' in result) return this.#failed(source.name, result.problems.join('; '));
     if (this.#d.registry.find(result.ok.info.Name)) {
       return this.#failed(source.name, `${source.entry}: duplicate plugin name "${result.ok.info.Name}"; the existing one is kept`);

@@ -47,27 +47,22 @@ export interface DecodeResult {
   values: unknown[];
   /** bytes consumed by complete values; the rest is an incomplete frame */
   consumed: number;
-  /** the encoded size of each value */
-  sizes: number[];
 }
 
 /** Decodes every complete value in `buf`. Throws (not incomplete) on bytes that are not MessagePack. */
 export function decodeAvailable(buf: Buffer): DecodeResult {
   const values: unknown[] = [];
-  const sizes: number[] = [];
   let consumed = 0;
-  if (buf.length === 0) return { values, consumed, sizes };
+  if (buf.length === 0) return { values, consumed };
   try {
-    unpackr.unpackMultiple(buf, (value: unknown, start?: number, end?: number) => {
+    unpackr.unpackMultiple(buf, (value: unknown, _start?: number, end?: number) => {
       values.push(toPlain(value));
-      const stop = end ?? buf.length;
-      sizes.push(stop - (start ?? consumed));
-      consumed = stop;
+      consumed = end ?? buf.length;
     });
   } catch (err) {
     if (!(err as { incomplete?: boolean }).incomplete) throw err;
   }
-  return { values, consumed, sizes };
+  return { values, consumed };
 }
 
 /** Decodes one value keeping Maps (for repairs before toPlain). */

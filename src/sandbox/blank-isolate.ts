@@ -1,8 +1,7 @@
 // An isolate with the sandbox runtime loaded and no plugin code yet: what every instance starts
 // from, built ahead of time by the isolate pool or on demand.
 import ivm from 'isolated-vm';
-import { createHash } from 'node:crypto';
-import { sandboxRuntimeSource } from './runtime-source.ts';
+import { sandboxRuntimeHash, sandboxRuntimeSource } from './runtime-source.ts';
 import { compileCached } from './code-cache.ts';
 import { Inbox, bridgeCallback } from './isolate-bridge.ts';
 
@@ -13,12 +12,8 @@ export interface BlankIsolate {
   context: ivm.Context;
   api: RuntimeApi;
   inbox: Inbox;
-  memoryLimitMb: number;
-  /** built for synchronous slices (its bridge callback is a sync one) */
-  sync: boolean;
 }
 
-const RUNTIME_KEY = createHash('sha256').update(sandboxRuntimeSource()).digest('hex');
 const API_NAMES = ['describe', 'start', 'handle', 'settle', 'abandon'] as const;
 
 /** `sync`: every step on this thread, for synchronous slices (a shard); otherwise on isolated-vm's threads. */
@@ -30,7 +25,7 @@ export async function createBlankIsolate(memoryLimitMb: number, sync: boolean, t
     const inbox = new Inbox();
     const bridge = bridgeCallback(inbox, sync);
     await step(() => context.global.setSync('__kps_bridge', bridge), () => context.global.set('__kps_bridge', bridge));
-    const runtime = await compileCached(isolate, sandboxRuntimeSource(), 'kps:sandbox-runtime.js', RUNTIME_KEY, sync);
+    const runtime = await compileCached(isolate, sandboxRuntimeSource(), 'kps:sandbox-runtime.js', sandboxRuntimeHash(), sync);
     await step(() => runtime.runSync(context, { timeout: timeoutMs }), () => runtime.run(context, { timeout: timeoutMs }));
     runtime.release();
     const apiRef = (await step(
@@ -42,7 +37,7 @@ export async function createBlankIsolate(memoryLimitMb: number, sync: boolean, t
     const refs = await Promise.all(API_NAMES.map((n) => step(() => apiRef.getSync(n, { reference: true }), () => apiRef.get(n, { reference: true }))));
     apiRef.release();
     const api = Object.fromEntries(API_NAMES.map((n, i) => [n, refs[i]!])) as RuntimeApi;
-    return { isolate, context, api, inbox, memoryLimitMb, sync };
+    return { isolate, context, api, inbox };
   } catch (err) {
     if (!isolate.isDisposed) isolate.dispose();
     throw err;

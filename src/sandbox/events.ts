@@ -43,20 +43,12 @@ export class EventTable {
     this.#hooks = hooks;
   }
 
-  get size(): number {
-    return this.#events.size;
-  }
-
   get(id: number): EventRecord | undefined {
     return this.#events.get(id);
   }
 
   wasEnded(id: number): boolean {
     return this.#tombstones.has(id);
-  }
-
-  ofInstance(instanceId: number): EventRecord[] {
-    return [...this.#events.values()].filter((e) => e.instanceId === instanceId);
   }
 
   /** Starts an event; the returned promise is the answer to the Kong RPC that started it. */

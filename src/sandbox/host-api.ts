@@ -93,8 +93,6 @@ export interface InstanceHostApi {
   onBreach(listener: (breach: Breach) => void): void;
   /** Figures of live instances (all, or the one asked for). */
   instanceStats(instanceId?: number): Promise<InstanceStats[]>;
-  /** events not yet answered with "ret" or a terminal call */
-  eventsInFlight(): number;
   /** what GetStatus shows about where isolates live */
   status(): HostStatus;
   shutdown(): Promise<void>;

@@ -204,15 +204,6 @@ export class LocalInstanceHost implements InstanceHostApi {
     return { Shards: [], Quarantined: [] };
   }
 
-  /** live instances (shards report this to the supervisor) */
-  get instanceCount(): number {
-    return this.#instances.size;
-  }
-
-  eventsInFlight(): number {
-    return this.#events.size;
-  }
-
   async shutdown(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#sampler);

@@ -78,17 +78,7 @@ export class PluginIsolate {
     try {
       const script = await compileCached(isolate, code.code, code.filename, code.hash, sync);
       if (sync) {
-        limits.watch?.arm(t);
-        let ok = false;
-        try {
-          script.runSync(context, { timeout: t });
-          ok = true;
-        } catch (err) {
-          throw failureOf(isolate, err, t, true);
-        } finally {
-          limits.watch?.disarm();
-          inbox.deliver(!ok);
-        }
+        runSyncSlice(isolate, inbox, limits, t, true, () => script.runSync(context, { timeout: t }));
       } else {
         await guard(isolate, script.run(context, { timeout: t }), t, limits);
       }
@@ -112,17 +102,7 @@ export class PluginIsolate {
       await guard(this.#isolate, this.#api.start.apply(undefined, [config, runtimeLimits], { ...COPY, timeout: t }), t, this.#limits);
       return;
     }
-    this.#limits.watch?.arm(t);
-    let ok = false;
-    try {
-      this.#api.start.applySync(undefined, [config, runtimeLimits], { ...COPY, timeout: t });
-      ok = true;
-    } catch (err) {
-      throw failureOf(this.#isolate, err, t, true);
-    } finally {
-      this.#limits.watch?.disarm();
-      this.#inbox.deliver(!ok);
-    }
+    runSyncSlice(this.#isolate, this.#inbox, this.#limits, t, true, () => this.#api.start.applySync(undefined, [config, runtimeLimits], { ...COPY, timeout: t }));
   }
 
   /** Starts an event's handler; resolves with the isolate CPU ms its first slice took. */
@@ -157,17 +137,7 @@ export class PluginIsolate {
     const before = this.#isolate.cpuTime;
     const options = copy ? { ...COPY, timeout: budgetMs } : { timeout: budgetMs };
     if (this.#limits.syncSlices) {
-      this.#limits.watch?.arm(budgetMs);
-      let ok = false;
-      try {
-        fn.applySync(undefined, args, options);
-        ok = true;
-      } catch (err) {
-        throw failureOf(this.#isolate, err, budgetMs);
-      } finally {
-        this.#limits.watch?.disarm();
-        this.#inbox.deliver(!ok);
-      }
+      runSyncSlice(this.#isolate, this.#inbox, this.#limits, budgetMs, false, () => fn.applySync(undefined, args, options));
     } else {
       await guard(this.#isolate, fn.apply(undefined, args, options), budgetMs, this.#limits, false);
       if (this.#isolate.isDisposed) return 0;
@@ -205,6 +175,25 @@ async function guard<T>(isolate: ivm.Isolate, work: Promise<T>, timeoutMs: numbe
     throw failureOf(isolate, err, timeoutMs, start);
   } finally {
     clearTimeout(watchdog);
+  }
+}
+
+/**
+ * Runs one synchronous slice on this thread: the watchdog armed for `timeoutMs` meanwhile, a
+ * failure mapped by failureOf (`start`: the module body or constructor), and the inbox settled
+ * whatever happens (the messages the slice queued handed on, or dropped if it threw).
+ */
+function runSyncSlice(isolate: ivm.Isolate, inbox: Inbox, limits: IsolateLimits, timeoutMs: number, start: boolean, run: () => unknown): void {
+  limits.watch?.arm(timeoutMs);
+  let ok = false;
+  try {
+    run();
+    ok = true;
+  } catch (err) {
+    throw failureOf(isolate, err, timeoutMs, start);
+  } finally {
+    limits.watch?.disarm();
+    inbox.deliver(!ok);
   }
 }
 

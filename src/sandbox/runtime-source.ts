@@ -1,12 +1,14 @@
-// The sandbox runtime (sandbox-runtime/) bundled into one classic script, built once per process.
+// The sandbox runtime (sandbox-runtime/) bundled into one classic script, built once per process,
+// on first use (importing this module builds nothing).
 import { buildSync } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
 const ENTRY = fileURLToPath(new URL('../../sandbox-runtime/index.ts', import.meta.url));
 
-let cached: string | null = null;
+let cached: { source: string; hash: string } | null = null;
 
-export function sandboxRuntimeSource(): string {
+function runtime(): { source: string; hash: string } {
   if (cached === null) {
     const out = buildSync({
       entryPoints: [ENTRY],
@@ -17,7 +19,17 @@ export function sandboxRuntimeSource(): string {
       target: 'es2024',
       logLevel: 'silent',
     });
-    cached = out.outputFiles[0]!.text;
+    const source = out.outputFiles[0]!.text;
+    cached = { source, hash: createHash('sha256').update(source).digest('hex') };
   }
   return cached;
+}
+
+export function sandboxRuntimeSource(): string {
+  return runtime().source;
+}
+
+/** sha256 of sandboxRuntimeSource(), hex (the code cache's key for it) */
+export function sandboxRuntimeHash(): string {
+  return runtime().hash;
 }

@@ -27,7 +27,6 @@ export class ShardProcess {
   /** heartbeat: when the unanswered ping was sent, and whether the shard ever answered one */
   pingSentAt: number | null = null;
   answeredPing = false;
-  readonly spawnedAt = Date.now();
   #dead = false;
 
   constructor(config: ShardConfig) {

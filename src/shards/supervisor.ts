@@ -145,10 +145,6 @@ export class ShardSupervisor implements InstanceHostApi {
     return answers.flat();
   }
 
-  eventsInFlight(): number {
-    return this.#events.size;
-  }
-
   status(): HostStatus {
     return {
       Shards: this.#placement.slots.map((s) => ({

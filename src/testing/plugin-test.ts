@@ -5,7 +5,6 @@
 // `t.response`, `t.serviceRequest`, `t.serviceResponse`), so its tests run unchanged.
 import type { PluginInfo, Phase } from '../rpc/protocol.ts';
 import { LocalInstanceHost } from '../sandbox/local-host.ts';
-import { LOCAL_HOST_OPTIONS, type LocalHostOptions } from '../sandbox/host-options.ts';
 import { toolOptions, DEFAULTS, type FailurePolicy, type ServerOptions } from '../config/options.ts';
 import { buildPlugin } from '../plugins/loader.ts';
 import type { CompiledPlugin } from '../plugins/compiler.ts';
@@ -120,11 +119,10 @@ export class PluginTest {
   async Run(plugin: PluginRef, config: Readonly<Record<string, unknown>> = {}): Promise<PluginInfo> {
     const source = pluginSource(plugin);
     let compiled: CompiledPlugin | null = null;
-    const host = new LocalInstanceHost(this.#hostOptions(), captureLogger((r) => this.#onServerLog(r, compiled)));
+    const host = new LocalInstanceHost(this.#opts, captureLogger((r) => this.#onServerLog(r, compiled)));
     try {
       const memoryLimitMb = this.#opts.pluginMemoryLimitMb[source.name] ?? this.#opts.memoryLimitMb;
       const built = await buildPlugin(source, host, memoryLimitMb);
-      if (built === 'unchanged') throw new Error('unreachable: no previous build to compare with');
       if ('problems' in built) throw new PluginLoadFailure(source.entry, built.problems);
       const { info } = built.ok;
       compiled = built.ok.compiled;
@@ -160,10 +158,6 @@ export class PluginTest {
     const r = this.request;
     const tls: Array<Phase | 'proxy'> = r.isHttps || r.isTLS ? ['certificate'] : [];
     return r.isStream ? [...tls, 'preread', 'proxy', 'log'] : [...tls, 'rewrite', 'access', 'proxy', 'response', 'log'];
-  }
-
-  #hostOptions(): LocalHostOptions {
-    return Object.fromEntries(LOCAL_HOST_OPTIONS.map((k) => [k, this.#opts[k]])) as unknown as LocalHostOptions;
   }
 
   #onServerLog(r: ServerRecord, compiled: CompiledPlugin | null): void {

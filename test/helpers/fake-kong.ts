@@ -14,6 +14,10 @@ export interface PdkCall {
   Method: string;
   Args: unknown[];
 }
+
+/** The server's answer for an event whose plugin failed (what Kong turns into a 500 response). */
+export const EXIT_500: PdkCall = { Method: 'kong.response.exit', Args: [500, { message: 'An unexpected error occurred' }] };
+
 export interface StepData {
   EventId: number;
   Data: 'ret' | PdkCall;

@@ -90,14 +90,19 @@ export class ServerProcess {
     }
   }
 
-  /** Waits until `count` log lines of `event` were written (logs arrive after the answers they explain). */
-  async waitForLogs(event: string, count = 1, timeoutMs = 10_000): Promise<LogLine[]> {
+  /**
+   * Waits until `count` log lines of `event` (only those that match `pred`, when given) were written,
+   * and returns all such lines (logs arrive after the answers they explain).
+   */
+  async waitForLogs(event: string, count = 1, timeoutMs = 10_000, pred?: (l: LogLine) => boolean): Promise<LogLine[]> {
     const deadline = Date.now() + timeoutMs;
-    while (this.logsOf(event).length < count) {
-      if (Date.now() > deadline) throw new Error(`expected ${count} "${event}" log lines, got ${this.logsOf(event).length}`);
+    const lines = () => (pred ? this.logsOf(event).filter(pred) : this.logsOf(event));
+    for (;;) {
+      const hits = lines();
+      if (hits.length >= count) return hits;
+      if (Date.now() > deadline) throw new Error(`expected ${count} ${pred ? 'matching ' : ''}"${event}" log lines within ${timeoutMs} ms, got ${hits.length}`);
       await new Promise((r) => setTimeout(r, 20));
     }
-    return this.logsOf(event);
   }
 
   async stop(): Promise<number | null> {

@@ -8,15 +8,14 @@ import path from 'node:path';
 import { Encoder } from '@msgpack/msgpack';
 import * as unpackModule from 'msgpackr/unpack';
 import { ServerProcess, ROOT } from '../helpers/server-process.ts';
-import { RpcError, stepMethodFor, type KongClient, type PdkCall, type PhaseRun } from '../helpers/fake-kong.ts';
+import { EXIT_500, RpcError, stepMethodFor, type KongClient, type PdkCall, type PhaseRun } from '../helpers/fake-kong.ts';
 
-export { RpcError };
+export { EXIT_500, RpcError };
 
 const { Unpackr } = unpackModule;
 const rawEncoder = new Encoder({ ignoreUndefined: true });
 export type { PdkCall, PhaseRun, KongClient };
 
-export const EXIT_500 = { Method: 'kong.response.exit', Args: [500, { message: 'An unexpected error occurred' }] };
 export const PLUGINS = path.join(ROOT, 'test/hostile/plugins');
 const MB = 1024 * 1024;
 
@@ -32,6 +31,16 @@ const HOST_TEXT = new RegExp(
 export function namesNoHost(text: string, ownFile?: string): boolean {
   const rest = ownFile ? text.split(ownFile).join('<own file>') : text;
   return !HOST_TEXT.test(rest);
+}
+
+/**
+ * `body`'s value and how long it took, ms. Called inside Family.attack, it times only what Kong
+ * waited for, not the harness's own work around it (RSS reads, neighbour events, memory polling).
+ */
+export async function timed<T>(body: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const t0 = Date.now();
+  const value = await body();
+  return { value, ms: Date.now() - t0 };
 }
 
 /** A StepError answer: the PDK call failed on Kong's side (Kong 2.x). */

@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Family, PLUGINS, EXIT_500, runPhase, headers, reported, type PhaseRun } from './helpers.ts';
+import { Family, PLUGINS, EXIT_500, runPhase, headers, reported, timed, type PhaseRun } from './helpers.ts';
 import type { LogLine } from '../helpers/server-process.ts';
 
 const CPU_LIMIT_MS = 200;
@@ -42,12 +42,11 @@ function within<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
   return Promise.race([p, new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)))]).finally(() => clearTimeout(timer));
 }
 
-/** Starts an instance and runs one event of it under attack; also returns how long Kong waited. */
+/** Starts an instance and runs one event of it under attack; also returns how long Kong waited (that event only). */
 async function attackOnce(plugin: string, phase = 'access', pdk = headers({})): Promise<{ id: number; run: PhaseRun; ms: number }> {
   const inst = await f.kong.startInstance(plugin);
-  const t0 = Date.now();
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, phase, pdk));
-  return { id: inst.Id, run, ms: Date.now() - t0 };
+  const { value: run, ms } = await f.attack(() => timed(() => runPhase(f.kong, inst.Id, phase, pdk)));
+  return { id: inst.Id, run, ms };
 }
 
 /** The attacker was stopped: Kong got the failure policy's 500 at once, the instance is gone, and the log says why. */
@@ -181,10 +180,9 @@ test('an array grown element by element toward 2**30 entries is stopped by the m
 test('new Array(2**28).fill(), which V8 cannot interrupt or bound, costs only the attacker\'s own shard: answered within 2 s, shard replaced', async () => {
   const inst = await f.kong.startInstance('huge-array-fill');
   const shard = await f.shardOf('huge-array-fill');
-  const t0 = Date.now();
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+  const { value: run, ms } = await f.attack(() => timed(() => runPhase(f.kong, inst.Id, 'access')));
   assert.deepEqual(run.exited, EXIT_500);
-  assert.ok(Date.now() - t0 < 2500, `Kong waited ${Date.now() - t0} ms`);
+  assert.ok(ms < 2500, `Kong waited ${ms} ms`);
   await f.server.waitForLog('shard.died', (l) => l.shard === shard.Shard);
   await f.assertGone(inst.Id);
   const now = (await f.status()).Shards.find((s) => s.Shard === shard.Shard)!;
@@ -203,9 +201,7 @@ test('Atomics.wait on a SharedArrayBuffer nobody notifies is interrupted by the 
 });
 
 test('an infinite loop in the constructor: StartInstance fails within --start-timeout (2000 ms), and no instance is left', async () => {
-  const t0 = Date.now();
-  const err = await f.attack(() => f.kong.startInstance('ctor-loop').then(() => null, (e: Error) => e));
-  const ms = Date.now() - t0;
+  const { value: err, ms } = await f.attack(() => timed(() => f.kong.startInstance('ctor-loop').then(() => null, (e: Error) => e)));
   assert.ok(err, 'StartInstance succeeded');
   assert.match(err.message, /^starting ctor-loop: .*2000 ms \(--start-timeout\)/);
   assert.ok(ms >= 1900 && ms < 3000, `failed after ${ms} ms`);
@@ -231,13 +227,11 @@ test('looping toJSON/toString/valueOf/toPrimitive: never called when the value i
   // copying takes own data properties only: Kong gets {a: 1}, none of the methods ran
   assert.deepEqual(run.calls[0], { Method: 'kong.response.set_header', Args: ['x-arg', { a: 1 }] });
   assert.deepEqual(reported(run), { sent: true });
-  const t0 = Date.now();
-  const logged = await f.attack(() => runPhase(f.kong, id, 'rewrite'));
-  await stoppedFor(id, logged, Date.now() - t0, ['cpu']);
+  const logged = await f.attack(() => timed(() => runPhase(f.kong, id, 'rewrite')));
+  await stoppedFor(id, logged.value, logged.ms, ['cpu']);
   const thrower = await f.kong.startInstance('tojson-loop');
-  const t1 = Date.now();
-  const thrown = await f.attack(() => runPhase(f.kong, thrower.Id, 'response'));
-  await stoppedFor(thrower.Id, thrown, Date.now() - t1, ['cpu']);
+  const thrown = await f.attack(() => timed(() => runPhase(f.kong, thrower.Id, 'response')));
+  await stoppedFor(thrower.Id, thrown.value, thrown.ms, ['cpu']);
 });
 
 test('an infinite loop after an await is stopped by the CPU limit', async () => {
@@ -302,8 +296,7 @@ test('allocating until the heap limit stops only the attacker (memory); the neig
   const stats = await f.stats(inst.Id);
   assert.ok(Math.abs(stats.HeapLimit / 1048576 - MEMORY_LIMIT_MB) < 8, `heap limit ${stats.HeapLimit}`);
   const neighbourHeap = (await f.stats(f.neighbourId)).HeapUsed;
-  const t0 = Date.now();
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
-  await stoppedFor(inst.Id, run, Date.now() - t0, ['memory']);
+  const { value: run, ms } = await f.attack(() => timed(() => runPhase(f.kong, inst.Id, 'access')));
+  await stoppedFor(inst.Id, run, ms, ['memory']);
   assert.ok((await f.stats(f.neighbourId)).HeapUsed < neighbourHeap + 4 * 1048576);
 });

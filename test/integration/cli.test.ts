@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BIN, FIXTURE_PLUGINS, ROOT, ServerProcess } from '../helpers/server-process.ts';
+import { EXIT_500 } from '../helpers/fake-kong.ts';
 
 const SYSTEM_PATH = '/usr/local/bin:/usr/bin:/bin';
 
@@ -118,7 +119,7 @@ test('SIGTERM: events in flight are answered, the socket file is removed, exit 0
   await new Promise((r) => setTimeout(r, 100));
   server.child.kill('SIGTERM');
   const answer = await pending;
-  assert.deepEqual(answer.Data, { Method: 'kong.response.exit', Args: [500, { message: 'An unexpected error occurred' }] });
+  assert.deepEqual(answer.Data, EXIT_500);
   assert.equal(await server.exited, 0);
   assert.ok(!fs.existsSync(server.socketPath));
   assert.ok(server.logsOf('server.stopped').length === 1);

@@ -3,9 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ServerProcess } from '../helpers/server-process.ts';
-import type { KongClient } from '../helpers/fake-kong.ts';
-
-const EXIT_500 = { Method: 'kong.response.exit', Args: [500, { message: 'An unexpected error occurred' }] };
+import { EXIT_500, type KongClient } from '../helpers/fake-kong.ts';
 
 interface ShardInfo {
   Shard: number;

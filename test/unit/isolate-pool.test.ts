@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { IsolatePool } from '../../src/sandbox/isolate-pool.ts';
 import { PluginIsolate } from '../../src/sandbox/plugin-isolate.ts';
 import { silentLogger } from '../../src/log.ts';
-import type { BlankIsolate } from '../../src/sandbox/blank-isolate.ts';
 
 const LIMITS = { memoryLimitMb: 32, maxPendingCalls: 100, maxPayloadBytes: 1 << 20, startTimeoutMs: 2000, killGraceMs: 500, onHung: () => {}, syncSlices: true, watch: null };
 
@@ -63,9 +62,7 @@ test('an instance with another heap limit builds its own isolate; a pool of 0 bu
 test('close disposes the isolates still pooled', async () => {
   const pool = new IsolatePool({ size: 2, memoryLimitMb: 32, sync: true, timeoutMs: 2000 }, silentLogger);
   await until(() => pool.size === 2);
-  const held: BlankIsolate[] = [];
   const probe = pool.take(32)!;
-  held.push(probe);
   await until(() => pool.size === 2);
   pool.close();
   assert.equal(pool.size, 0);

@@ -3,6 +3,7 @@
 // integers in the smallest width, float64 for every non-integral number, arrays and maps in the
 // smallest header. It is independent of both codecs under test, so unit tests can feed the server
 // exactly what Kong writes.
+import fc from 'fast-check';
 
 /** Raw bytes Kong sends as bin (raw bodies in Kong >= 3.0). */
 export class Bin {
@@ -174,4 +175,36 @@ export function hex(s: string): Buffer {
 
 export function ascii(s: string): string {
   return Buffer.from(s, 'latin1').toString('hex');
+}
+
+export interface LuaValueArbitraryOptions {
+  /** longest string, and longest bin, generated */
+  maxString: number;
+  /** most items in one array, and most entries in one map */
+  maxItems: number;
+  /** map keys generated alongside arbitrary strings (e.g. '__proto__'); none: arbitrary strings only */
+  keys?: readonly string[];
+}
+
+/**
+ * Random values of the shapes Kong sends: null, booleans, safe integers, finite doubles, binary
+ * strings, Bin, and nested arrays and maps (maps built with objectFrom, so '__proto__' stays data).
+ */
+export function luaValueArbitrary({ maxString, maxItems, keys = [] }: LuaValueArbitraryOptions): fc.Arbitrary<LuaValue> {
+  const key = keys.length > 0 ? fc.oneof(fc.string(), fc.constantFrom(...keys)) : fc.string();
+  return fc.letrec<{ v: LuaValue; a: LuaValue[]; o: LuaValue }>((tie) => ({
+    v: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      fc.constant(null),
+      fc.boolean(),
+      fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.string({ unit: 'binary', maxLength: maxString }),
+      fc.uint8Array({ maxLength: maxString }).map((b) => new Bin(b)),
+      tie('a'),
+      tie('o'),
+    ),
+    a: fc.array(tie('v'), { maxLength: maxItems }),
+    o: fc.array(fc.tuple(key, tie('v')), { maxLength: maxItems }).map((e) => objectFrom(e) as LuaValue),
+  })).v;
 }
