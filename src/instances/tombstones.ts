@@ -1,14 +1,15 @@
 // Events that ended with a terminal call (kong.response.exit/error) or a failure answer: Kong may
 // still Step them (protocol.md §13), and must then get "ret", not an error. Kept for a while, bounded.
 const TTL_MS = 120_000;
-const SWEEP_AT = 1024;
 
 export class Tombstones {
+  /** in insertion order, which is expiry order: every entry lives TTL_MS */
   readonly #until = new Map<number, number>();
 
   add(eventId: number): void {
+    this.#sweep();
+    this.#until.delete(eventId); // a re-added id moves to the end, keeping the order
     this.#until.set(eventId, Date.now() + TTL_MS);
-    if (this.#until.size >= SWEEP_AT) this.#sweep();
   }
 
   has(eventId: number): boolean {
@@ -21,8 +22,12 @@ export class Tombstones {
     return true;
   }
 
+  /** Drops expired entries from the front; stops at the first live one (amortised O(1) per add). */
   #sweep(): void {
     const now = Date.now();
-    for (const [id, until] of this.#until) if (until < now) this.#until.delete(id);
+    for (const [id, until] of this.#until) {
+      if (until >= now) break;
+      this.#until.delete(id);
+    }
   }
 }
