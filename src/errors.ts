@@ -11,6 +11,8 @@ export class KpsError extends Error {
 }
 
 export const NO_INSTANCE = 'KPS_ERR_NO_INSTANCE';
+/** a shard was named a plugin bundle by hash that it no longer keeps (the supervisor sends it again) */
+export const CODE_UNKNOWN = 'KPS_ERR_CODE_UNKNOWN';
 
 /** Kong string-matches "no plugin instance" (case-sensitive in 2.0-2.2) and then restarts the instance. */
 export class NoPluginInstanceError extends KpsError {

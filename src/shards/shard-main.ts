@@ -5,7 +5,7 @@ import { Channel } from './channel.ts';
 import { SliceWatchdog } from './slice-watchdog.ts';
 import { LocalInstanceHost, type LocalHostOptions } from '../sandbox/local-host.ts';
 import { createLogger } from '../log.ts';
-import { KpsError } from '../errors.ts';
+import { CODE_UNKNOWN, KpsError } from '../errors.ts';
 import type { StartInstanceMsg, HandleEventMsg, StepMsg, PluginCode } from '../sandbox/host-api.ts';
 
 export interface ShardConfig extends LocalHostOptions {
@@ -39,7 +39,7 @@ function withCode<T extends CodeRef>(msg: T): T & { code: string } {
     return msg as T & { code: string };
   }
   const code = codeByHash.get(msg.hash);
-  if (code === undefined) throw new KpsError('KPS_ERR_CODE_UNKNOWN', `shard ${config.shard} has no code for ${msg.plugin} (${msg.hash})`);
+  if (code === undefined) throw new KpsError(CODE_UNKNOWN, `shard ${config.shard} has no code for ${msg.plugin} (${msg.hash})`);
   return { ...msg, code };
 }
 

@@ -5,7 +5,7 @@
 // that was running when its shard died three times within a minute is quarantined on a shard alone.
 import type { Logger } from '../log.ts';
 import type { ServerOptions } from '../config/options.ts';
-import { EventBusyError, KpsError, NO_INSTANCE, NoPluginInstanceError, NoRunningEventError, ShuttingDownError, isNoInstance } from '../errors.ts';
+import { CODE_UNKNOWN, EventBusyError, KpsError, NO_INSTANCE, NoPluginInstanceError, NoRunningEventError, ShuttingDownError, isNoInstance } from '../errors.ts';
 import { failureAnswer } from '../instances/failure-policy.ts';
 import { Tombstones } from '../instances/tombstones.ts';
 import { TERMINAL_METHODS, type Phase } from '../rpc/protocol.ts';
@@ -174,11 +174,22 @@ export class ShardSupervisor implements InstanceHostApi {
     for (const p of procs) p.kill('server shutdown');
   }
 
-  /** Sends a plugin's code to a shard once; later messages name it by hash. */
+  /**
+   * Sends a plugin's code to a shard once; later messages name it by hash (marked at once: the
+   * channel is ordered, so StartInstances sent together carry the bundle once). A shard keeps only
+   * its newest bundles: one it let go is sent again.
+   */
   async #withCode<M extends PluginCode, R>(proc: ShardProcess, msg: M, send: (m: Omit<M, 'code'> & { code?: string }) => Promise<R>): Promise<R> {
-    const result = await send(proc.sentCode.has(msg.hash) ? withoutCode(msg) : msg);
-    proc.sentCode.add(msg.hash);
-    return result;
+    if (!proc.sentCode.has(msg.hash)) {
+      proc.sentCode.add(msg.hash);
+      return send(msg);
+    }
+    try {
+      return await send(withoutCode(msg));
+    } catch (err) {
+      if (!(err instanceof KpsError && err.code === CODE_UNKNOWN)) throw err;
+      return send(msg);
+    }
   }
 
   async #answer(eventId: number, route: EventRoute, request: Promise<StepAnswer>): Promise<StepAnswer> {
@@ -317,7 +328,10 @@ export class ShardSupervisor implements InstanceHostApi {
    * budget + --kill-grace + 5 s of slack for queued work is stuck, and is killed like a crash.
    */
   #heartbeat(): void {
-    const limit = this.#opts.cpuLimitMs + this.#opts.killGraceMs + 5000;
+    // the longest a shard's thread may legitimately be busy in one call: a module body and
+    // constructor (--start-timeout), or a slice (its budget plus twice --cpu-limit of slack)
+    const longestCall = Math.max(this.#opts.startTimeoutMs, 3 * this.#opts.cpuLimitMs);
+    const limit = longestCall + this.#opts.killGraceMs + 5000;
     for (const slot of this.#placement.slots) {
       const proc = slot.proc;
       if (proc.dead) continue;

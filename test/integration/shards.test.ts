@@ -2,6 +2,9 @@
 // shard; the neighbour on another shard never notices.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ServerProcess } from '../helpers/server-process.ts';
 import { EXIT_500, type KongClient } from '../helpers/fake-kong.ts';
 
@@ -183,5 +186,44 @@ test('--isolate-pool: instances start from isolates a shard built ahead, one eac
       kong.close();
       await server.stop();
     }
+  }
+});
+
+test('a shard keeps the newest 64 plugin bundles; an instance of an older one still starts (its bundle is sent again)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kps-many-'));
+  for (let i = 0; i < 70; i++) {
+    fs.writeFileSync(
+      path.join(dir, `p${String(i).padStart(2, '0')}.js`),
+      `class Plugin { async access(kong) { await kong.response.setHeader('x-plugin', '${i}'); } }\nmodule.exports = { Plugin, Version: '1.0.0', Priority: 1 };\n`,
+    );
+  }
+  const server = await ServerProcess.start({ pluginsDir: dir, args: ['--shards', '1'] });
+  const kong = server.client();
+  try {
+    // Loading described all 70 on the one shard: p00's bundle is no longer there.
+    for (const i of [0, 1, 69]) {
+      const inst = await kong.startInstance(`p${String(i).padStart(2, '0')}`);
+      const run = await kong.runPhase(inst.Id, 'access', () => undefined);
+      assert.deepEqual(run.calls[0], { Method: 'kong.response.set_header', Args: ['x-plugin', String(i)] });
+    }
+  } finally {
+    kong.close();
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a constructor that works 6.5 s within --start-timeout 10000 does not get its shard killed as hung', async () => {
+  const server = await ServerProcess.start({ args: ['--shards', '1', '--start-timeout', '10000'] });
+  const kong = server.client();
+  try {
+    const inst = await kong.startInstance('slow-start', { ms: 6500 });
+    const run = await kong.runPhase(inst.Id, 'access', () => undefined);
+    assert.deepEqual(run.calls[0], { Method: 'kong.response.set_header', Args: ['x-ready', 'yes'] });
+    assert.equal((await shards(kong))[0]!.Restarts, 0);
+    assert.equal(server.logsOf('shard.hung').length, 0);
+  } finally {
+    kong.close();
+    await server.stop();
   }
 });
