@@ -24,6 +24,8 @@ export class EventQueue {
   #breached = false;
   #inFlight: Pending | null = null;
   #handlerDone = false;
+  /** a terminal call is queued: the event ends with it */
+  #ending = false;
   /** the host considers the event over: nothing more is posted for it */
   closed = false;
 
@@ -35,17 +37,20 @@ export class EventQueue {
   }
 
   call(method: string, args: unknown[]): Promise<unknown> {
-    if (this.closed) {
+    if (this.closed || this.#ending) {
       return Promise.reject(new PDKError(`PDK method ${method} failed:  event ${this.id} has already ended`));
     }
-    if (this.#queue.length + (this.#inFlight ? 1 : 0) >= this.#maxPending) {
+    const terminal = TERMINAL.has(method);
+    // One terminal call passes the cap (as --max-pdk-calls on the host): a plugin can always end the
+    // request; every call after it is refused above, so the queue still cannot grow past the cap + 1.
+    if (!terminal && this.#queue.length + (this.#inFlight ? 1 : 0) >= this.#maxPending) {
       const detail = `more than ${this.#maxPending} PDK calls queued at once (--max-pending-calls)`;
       if (!this.#breached) this.#post('breach', this.id, 'pending_calls', detail);
       this.#breached = true;
       return Promise.reject(new PDKError(`PDK method ${method} failed:  ${detail}`));
     }
+    if (terminal) this.#ending = true;
     return new Promise((resolve, reject) => {
-      const terminal = TERMINAL.has(method);
       this.#queue.push({ method, args, resolve, reject, terminal });
       if (terminal) resolve(undefined);
       this.#pump();
@@ -92,15 +97,16 @@ export class EventQueue {
       // Refused here, before the copy: a 100 MB argument never costs the host a 100 MB copy.
       // (The host measures again; this is the cheap first look, never stricter than the host.)
       if (atLeast(entry.args, this.#maxPayload)) {
-        entry.reject(new PDKError(`PDK method ${entry.method} failed:  arguments larger than ${this.#maxPayload} bytes (--max-payload-size)`));
-        this.#post('breach', this.id, 'payload', `${entry.method}: arguments larger than ${this.#maxPayload} bytes (--max-payload-size)`);
+        const detail = `arguments larger than ${this.#maxPayload} bytes (--max-payload-size)`;
+        this.#post('breach', this.id, 'payload', `${entry.method}: ${detail}`);
+        this.#refuse(entry, detail);
         continue;
       }
       try {
         this.#post('call', this.id, entry.method, entry.args);
       } catch (err) {
         // Arguments that cannot be copied out (functions, symbols, proxies, …) fail this call only.
-        entry.reject(new PDKError(`PDK method ${entry.method} failed:  arguments cannot be sent to Kong: ${describeError(err)}`));
+        this.#refuse(entry, `arguments cannot be sent to Kong: ${describeError(err)}`);
         continue;
       }
       if (entry.terminal) {
@@ -109,6 +115,20 @@ export class EventQueue {
       }
       this.#inFlight = entry;
     }
+  }
+
+  /**
+   * A call that cannot be sent fails in the plugin. A terminal one has already resolved (the plugin
+   * went on as if the request had ended), so the event ends as a failed handler instead: the host
+   * answers Kong by the failure policy, never as if the plugin had let the request through.
+   */
+  #refuse(entry: Pending, detail: string): void {
+    if (!entry.terminal) {
+      entry.reject(new PDKError(`PDK method ${entry.method} failed:  ${detail}`));
+      return;
+    }
+    this.#close();
+    this.#post('done', this.id, `${entry.method} could not be sent to Kong: ${detail}`);
   }
 
   #close(): void {

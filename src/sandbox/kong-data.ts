@@ -4,19 +4,26 @@
 // any length, BigInt, and typed arrays (which msgpackr would write with bytes that are not theirs).
 // So each value is walked once, rebuilt, and counted every time it appears.
 
-export type KongData = { ok: unknown } | { problem: string };
+/** `tooLarge`: refused for --max-payload-size (a breach of a limit), not for its shape. */
+export type KongData = { ok: unknown } | { problem: string; tooLarge: boolean };
 
 /** Deeper than this is refused: the encoder and Kong's decoder both recurse. */
 export const MAX_DEPTH = 1024;
 
-class Refusal extends Error {}
+class Refusal extends Error {
+  readonly tooLarge: boolean;
+  constructor(message: string, tooLarge = false) {
+    super(message);
+    this.tooLarge = tooLarge;
+  }
+}
 
 export function toKongData(value: unknown, limitBytes: number): KongData {
   let size = 0;
   const ancestors = new Set<object>();
   const count = (n: number) => {
     size += n;
-    if (size > limitBytes) throw new Refusal(`arguments larger than ${limitBytes} bytes (--max-payload-size)`);
+    if (size > limitBytes) throw new Refusal(`arguments larger than ${limitBytes} bytes (--max-payload-size)`, true);
   };
   const walk = (v: unknown, depth: number): unknown => {
     if (depth > MAX_DEPTH) throw new Refusal(`arguments nested deeper than ${MAX_DEPTH} levels`);
@@ -92,8 +99,8 @@ export function toKongData(value: unknown, limitBytes: number): KongData {
   try {
     return { ok: walk(value, 0) };
   } catch (err) {
-    if (err instanceof Refusal) return { problem: err.message };
-    if (err instanceof RangeError) return { problem: `arguments cannot be sent to Kong: ${err.message}` };
+    if (err instanceof Refusal) return { problem: err.message, tooLarge: err.tooLarge };
+    if (err instanceof RangeError) return { problem: `arguments cannot be sent to Kong: ${err.message}`, tooLarge: false };
     throw err;
   }
 }

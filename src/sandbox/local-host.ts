@@ -303,10 +303,17 @@ export class LocalInstanceHost implements InstanceHostApi {
       const checked = toKongData(args, this.#opts.maxPayloadBytes);
       if ('problem' in checked) {
         refusal = checked.problem;
-        if (refusal.includes('--max-payload-size')) this.#breach(gen, ev, 'payload', `${method}: ${refusal}`);
+        if (checked.tooLarge) this.#breach(gen, ev, 'payload', `${method}: ${refusal}`);
       } else {
         data = checked.ok;
       }
+    }
+    if (refusal !== null && TERMINAL_METHODS.has(method)) {
+      // The runtime resolved the terminal call and closed the event when it sent it: nothing in the
+      // isolate waits for an answer. Kong gets the failure policy's, never a silent "ret".
+      this.#log.warn({ event: 'plugin.error', plugin: gen.plugin, instance: gen.instanceId, eventId: ev.id, phase: ev.phase, policy: this.#opts.onPluginError }, `${method} could not be sent to Kong: ${refusal}`);
+      this.#events.answer(ev, failureAnswer(this.#opts.onPluginError, ev.phase), true);
+      return;
     }
     if (refusal !== null) {
       const message = refusal;

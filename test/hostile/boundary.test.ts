@@ -349,3 +349,22 @@ test('a handler returning a thenable whose then getter throws, or that resolves 
   assert.deepEqual(loop.exited, EXIT_500);
   assert.ok(ms < 2500, `Kong waited ${ms} ms`);
 });
+
+test('kong.response.exit with arguments that cannot reach Kong (cyclic, over --max-payload-size, uncopyable) ends the request by the failure policy at once, never as if the plugin had let it through', async () => {
+  const inst = await f.kong.startInstance('exit-refused');
+  for (const [i, which] of ['cyclic', 'huge', 'uncopyable'].entries()) {
+    const { value: run, ms } = await f.attack(() => timed(() => runPhase(f.kong, inst.Id, 'access', (c) => (c.Args[0] === 'case' ? which : undefined))));
+    assert.deepEqual(run.exited, EXIT_500, `${which}: Kong was answered ${JSON.stringify(run.calls.at(-1))}`);
+    assert.ok(ms < 2000, `${which}: Kong waited ${ms} ms`);
+    const errors = await f.server.waitForLogs('plugin.error', i + 1, 10_000, (l) => l.instance === inst.Id);
+    assert.match(String(errors[i]!.msg), /kong\.response\.exit could not be sent to Kong/);
+  }
+});
+
+test('kong.response.exit after the pending-call cap is full still ends the request, after the queued calls', async () => {
+  const inst = await f.kong.startInstance('exit-refused');
+  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access', (c) => (c.Args[0] === 'case' ? 'after-flood' : 'v')));
+  assert.deepEqual(run.exited, { Method: 'kong.response.exit', Args: [403, 'stop'] });
+  // the case header, then the 100 getHeaders that fit under --max-pending-calls, then the exit
+  assert.equal(run.calls.filter((c) => c.Method === 'kong.request.get_header').length, 101);
+});
