@@ -13,7 +13,8 @@ import { ROOT } from '../test/helpers/server-process.ts';
 
 const EVENTS = 20_000;
 const opts = toolOptions({ pluginsDir: path.join(ROOT, 'plugins') });
-const host = new LocalInstanceHost(opts, silentLogger);
+// slices as a shard runs them (applySync on this thread)
+const host = new LocalInstanceHost(opts, silentLogger, { syncSlices: true });
 const source = discoverPlugins(opts.pluginsDir).find((s) => s.name === 'js-hello')!;
 const compiled = await compilePlugin(source);
 await host.startInstance({ instanceId: 1, plugin: 'js-hello', hash: compiled.hash, code: compiled.code, filename: source.entry, config: { message: 'm' }, memoryLimitMb: 64 });

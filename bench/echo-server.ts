@@ -8,7 +8,7 @@ import { encode, decodeAvailable } from '../src/rpc/codec.ts';
 const socketPath = process.argv[2]!;
 fs.rmSync(socketPath, { force: true });
 const calls = new Map<number, number>(); // instance → PDK calls per event
-const remaining = new Map<number, number>(); // event → calls left
+const remaining = new Map<number, number>(); // event → answers left before "ret"
 let nextId = 1;
 
 function answer(method: string, p: any): unknown {
@@ -20,7 +20,9 @@ function answer(method: string, p: any): unknown {
     }
     case 'plugin.HandleEvent': {
       const eventId = nextId++;
-      remaining.set(eventId, calls.get(p.InstanceId) ?? 0);
+      // as bench-calls.js: `calls` getHeaders, then one setHeader when it made any
+      const n = calls.get(p.InstanceId) ?? 0;
+      remaining.set(eventId, n > 0 ? n + 1 : 0);
       return next(eventId);
     }
     default:
@@ -35,6 +37,7 @@ function next(eventId: number): unknown {
     return { EventId: eventId, Data: 'ret' };
   }
   remaining.set(eventId, left - 1);
+  if (left === 1) return { EventId: eventId, Data: { Method: 'kong.response.set_header', Args: ['x-bench-bytes', '0'] } };
   return { EventId: eventId, Data: { Method: 'kong.request.get_header', Args: ['x-bench'] } };
 }
 
