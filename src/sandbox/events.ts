@@ -22,7 +22,10 @@ export interface EventRecord {
   pdkCalls: number;
   /** the PDK call Kong is running for this event */
   pendingMethod: string | null;
-  deadline: NodeJS.Timeout | null;
+  /** Date.now() past which the sweep ends the event; 0 once it has ended */
+  deadline: number;
+  /** whose turn it is at the deadline: the plugin's (a Kong RPC waits) or Kong's (a Step is due) */
+  waitingOnPlugin: boolean;
 }
 
 export interface EventTableHooks {
@@ -32,14 +35,22 @@ export interface EventTableHooks {
   onEnded(ev: EventRecord): void;
 }
 
+/**
+ * Deadlines are checked by one sweep while events exist, not by a timer per turn: an event changes
+ * turns four times or more, and arming and clearing a Node timer each time was measurable on the
+ * event path. An event therefore ends between its deadline and one sweep interval after it.
+ */
 export class EventTable {
   readonly #events = new Map<number, EventRecord>();
   readonly #tombstones = new Tombstones();
   readonly #deadlineMs: number;
+  readonly #sweepMs: number;
   readonly #hooks: EventTableHooks;
+  #sweeper: NodeJS.Timeout | null = null;
 
   constructor(deadlineMs: number, hooks: EventTableHooks) {
     this.#deadlineMs = deadlineMs;
+    this.#sweepMs = Math.max(10, Math.min(1000, Math.floor(deadlineMs / 10)));
     this.#hooks = hooks;
   }
 
@@ -53,8 +64,12 @@ export class EventTable {
 
   /** Starts an event; the returned promise is the answer to the Kong RPC that started it. */
   begin(id: number, instanceId: number, phase: Phase): { ev: EventRecord; answer: Promise<StepAnswer> } {
-    const ev: EventRecord = { id, instanceId, phase, waiter: null, buffered: null, final: false, deadline: null, cpuMs: 0, pdkCalls: 0, pendingMethod: null };
+    const ev: EventRecord = { id, instanceId, phase, waiter: null, buffered: null, final: false, deadline: 0, waitingOnPlugin: true, cpuMs: 0, pdkCalls: 0, pendingMethod: null };
     this.#events.set(id, ev);
+    if (this.#sweeper === null) {
+      this.#sweeper = setInterval(() => this.#sweep(), this.#sweepMs);
+      this.#sweeper.unref();
+    }
     const answer = this.wait(ev);
     return { ev, answer };
   }
@@ -103,19 +118,29 @@ export class EventTable {
   }
 
   #end(ev: EventRecord): void {
-    if (ev.deadline) clearTimeout(ev.deadline);
-    ev.deadline = null;
+    ev.deadline = 0;
     ev.waiter = null;
     if (!this.#events.delete(ev.id)) return;
+    if (this.#events.size === 0 && this.#sweeper !== null) {
+      clearInterval(this.#sweeper);
+      this.#sweeper = null;
+    }
     this.#hooks.onEnded(ev);
   }
 
   #arm(ev: EventRecord, waitingOnPlugin: boolean): void {
-    if (ev.deadline) clearTimeout(ev.deadline);
-    ev.deadline = setTimeout(() => {
-      ev.deadline = null;
-      this.#hooks.onDeadline(ev, waitingOnPlugin);
-    }, this.#deadlineMs);
-    ev.deadline.unref();
+    ev.deadline = Date.now() + this.#deadlineMs;
+    ev.waitingOnPlugin = waitingOnPlugin;
+  }
+
+  #sweep(): void {
+    const now = Date.now();
+    const due: EventRecord[] = [];
+    for (const ev of this.#events.values()) if (ev.deadline !== 0 && ev.deadline <= now) due.push(ev);
+    for (const ev of due) {
+      if (ev.deadline === 0 || !this.#events.has(ev.id)) continue; // ended by an earlier one's hook
+      ev.deadline = 0;
+      this.#hooks.onDeadline(ev, ev.waitingOnPlugin);
+    }
   }
 }
