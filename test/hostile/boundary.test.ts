@@ -148,7 +148,7 @@ test('functions, symbols, WeakMaps, promises and the kong object itself as argum
   const hostError = run.calls.find((c) => c.Args[0] === 'x-host-error')!.Args[1];
   // an Error crosses as plain data: { name, message }
   const hostErrorData = hostError as unknown as { name: string; message: string };
-  assert.equal(hostErrorData.name, 'Error');
+  assert.equal(hostErrorData.name, 'PDKError'); // the runtime copies an error as its own name and message
   assert.match(hostErrorData.message, /^PDK method kong\.request\.get_header failed: /);
   assert.ok(namesNoHost(JSON.stringify(hostError), f.fileOf('uncopyable-args')), JSON.stringify(hostError));
   assert.deepEqual(run.calls.find((c) => c.Args[0] === 'x-private')!.Args[1], { shown: 'public' });
