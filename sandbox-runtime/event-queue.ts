@@ -3,9 +3,15 @@
 // the event again, and any later call is refused.
 import { PDKError } from './pdk-error.ts';
 import { describeError } from './format.ts';
+import { boundedCopy, CopyRefusal } from './bounded-copy.ts';
+import { $Promise, $String, SafeSet, arrayPush, newArray } from './intrinsics.ts';
 import type { Post } from './bridge.ts';
 
-const TERMINAL = new Set(['kong.response.exit', 'kong.response.error']);
+const TERMINAL = new SafeSet(['kong.response.exit', 'kong.response.error']);
+
+function rejected(err: unknown): Promise<never> {
+  return new $Promise<never>((_resolve, reject) => reject(err));
+}
 
 interface Pending {
   method: string;
@@ -20,7 +26,9 @@ export class EventQueue {
   readonly #post: Post;
   readonly #maxPending: number;
   readonly #maxPayload: number;
-  #queue: Pending[] = [];
+  /** waiting calls from #head on (a runtime array: never Array.prototype methods a plugin may replace) */
+  #queue: Pending[] = newArray();
+  #head = 0;
   #breached = false;
   #inFlight: Pending | null = null;
   #handlerDone = false;
@@ -38,20 +46,20 @@ export class EventQueue {
 
   call(method: string, args: unknown[]): Promise<unknown> {
     if (this.closed || this.#ending) {
-      return Promise.reject(new PDKError(`PDK method ${method} failed:  event ${this.id} has already ended`));
+      return rejected(new PDKError(`PDK method ${method} failed:  event ${this.id} has already ended`));
     }
     const terminal = TERMINAL.has(method);
     // One terminal call passes the cap (as --max-pdk-calls on the host): a plugin can always end the
     // request; every call after it is refused above, so the queue still cannot grow past the cap + 1.
-    if (!terminal && this.#queue.length + (this.#inFlight ? 1 : 0) >= this.#maxPending) {
+    if (!terminal && this.#queue.length - this.#head + (this.#inFlight ? 1 : 0) >= this.#maxPending) {
       const detail = `more than ${this.#maxPending} PDK calls queued at once (--max-pending-calls)`;
       if (!this.#breached) this.#post('breach', this.id, 'pending_calls', detail);
       this.#breached = true;
-      return Promise.reject(new PDKError(`PDK method ${method} failed:  ${detail}`));
+      return rejected(new PDKError(`PDK method ${method} failed:  ${detail}`));
     }
     if (terminal) this.#ending = true;
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ method, args, resolve, reject, terminal });
+    return new $Promise((resolve, reject) => {
+      arrayPush(this.#queue, { method, args, resolve, reject, terminal });
       if (terminal) resolve(undefined);
       this.#pump();
     });
@@ -63,7 +71,7 @@ export class EventQueue {
     if (!entry) return;
     this.#inFlight = null;
     if (ok) entry.resolve(value);
-    else entry.reject(new PDKError(`PDK method ${entry.method} failed:  ${String(value)}`));
+    else entry.reject(new PDKError(`PDK method ${entry.method} failed:  ${$String(value)}`));
     this.#pump();
   }
 
@@ -86,7 +94,11 @@ export class EventQueue {
 
   #pump(): void {
     while (!this.closed && !this.#inFlight) {
-      const entry = this.#queue.shift();
+      const entry = this.#queue.length > this.#head ? this.#queue[this.#head++] : undefined;
+      if (this.#head > 0 && this.#head === this.#queue.length) {
+        this.#queue = newArray();
+        this.#head = 0;
+      }
       if (!entry) {
         if (this.#handlerDone) {
           this.closed = true;
@@ -94,16 +106,24 @@ export class EventQueue {
         }
         return;
       }
-      // Refused here, before the copy: a 100 MB argument never costs the host a 100 MB copy.
-      // (The host measures again; this is the cheap first look, never stricter than the host.)
-      if (atLeast(entry.args, this.#maxPayload)) {
-        const detail = `arguments larger than ${this.#maxPayload} bytes (--max-payload-size)`;
-        this.#post('breach', this.id, 'payload', `${entry.method}: ${detail}`);
-        this.#refuse(entry, detail);
+      // Measured and copied here, before isolated-vm's copy: a 100 MB argument (or a 1 MB one that
+      // is 100 MB as a tree) never costs the host a copy. The host measures again.
+      let args: unknown;
+      try {
+        args = boundedCopy(entry.args, { limit: this.#maxPayload, what: 'arguments', flag: '--max-payload-size', mode: 'args' });
+      } catch (err) {
+        if (err instanceof CopyRefusal) {
+          if (err.tooLarge) this.#post('breach', this.id, 'payload', `${entry.method}: ${err.message}`);
+          this.#refuse(entry, err.message);
+        } else if (!entry.terminal) {
+          entry.reject(err); // a getter of the argument threw: the plugin gets its own error
+        } else {
+          this.#refuse(entry, `a getter of the arguments threw: ${describeError(err)}`);
+        }
         continue;
       }
       try {
-        this.#post('call', this.id, entry.method, entry.args);
+        this.#post('call', this.id, entry.method, args as unknown[]);
       } catch (err) {
         // Arguments that cannot be copied out (functions, symbols, proxies, …) fail this call only.
         this.#refuse(entry, `arguments cannot be sent to Kong: ${describeError(err)}`);
@@ -133,27 +153,15 @@ export class EventQueue {
 
   #close(): void {
     this.closed = true;
-    const waiting = this.#inFlight ? [this.#inFlight, ...this.#queue] : this.#queue;
+    const waiting = newArray<Pending>();
+    if (this.#inFlight) arrayPush(waiting, this.#inFlight);
+    for (let i = this.#head; i < this.#queue.length; i++) arrayPush(waiting, this.#queue[i]!);
     this.#inFlight = null;
-    this.#queue = [];
-    for (const entry of waiting) {
+    this.#queue = newArray();
+    this.#head = 0;
+    for (let i = 0; i < waiting.length; i++) {
+      const entry = waiting[i]!;
       if (!entry.terminal) entry.reject(new PDKError(`PDK method ${entry.method} failed:  event ${this.id} has ended`));
     }
   }
-}
-
-/** True when `value` certainly holds more than `limit` bytes (string lengths are a lower bound). */
-function atLeast(value: unknown, limit: number): boolean {
-  let total = 0;
-  const stack: unknown[] = [value];
-  let visited = 0;
-  while (stack.length > 0 && visited++ < 10_000) {
-    const v = stack.pop();
-    if (typeof v === 'string') total += v.length;
-    else if (v instanceof Uint8Array) total += v.byteLength;
-    else if (Array.isArray(v)) for (const x of v) stack.push(x);
-    else if (typeof v === 'object' && v !== null) for (const k of Object.keys(v)) stack.push((v as Record<string, unknown>)[k]);
-    if (total > limit) return true;
-  }
-  return false;
 }

@@ -1,10 +1,13 @@
 // The sandbox runtime: runs first in every isolate, before any plugin code. It takes the host bridge,
 // installs console, and leaves the host one API object (which the host removes from the global
-// before the plugin bundle runs).
+// before the plugin bundle runs). Everything it calls later is its own copy of the builtins
+// (./intrinsics.ts): plugin code that replaces Promise.prototype.then, Map or JSON changes nothing here.
 import { takeBridge } from './bridge.ts';
 import { installConsole } from './console.ts';
 import { createKong } from './kong-proxy.ts';
 import { EventQueue } from './event-queue.ts';
+import { withholdUncountedMemory } from './uncounted-memory.ts';
+import { SafeMap, apply, whenSettled } from './intrinsics.ts';
 import { collectExports, describePlugin, type PluginExports, type PluginDescription } from './plugin-module.ts';
 
 const post = takeBridge();
@@ -12,11 +15,12 @@ installConsole(post);
 // V8 runs FinalizationRegistry callbacks on its own, outside any time-limited call into the isolate:
 // a callback that loops would burn its shard's core with nothing to stop it. Plugins do without.
 delete (globalThis as Record<string, unknown>).FinalizationRegistry;
+withholdUncountedMemory();
 
 let mod: PluginExports | null = null;
 let instance: Record<string, unknown> | null = null;
 let limits = { maxPendingCalls: 100, maxPayloadBytes: 16 * 1024 * 1024 };
-const events = new Map<number, EventQueue>();
+const events = new SafeMap<number, EventQueue>();
 
 // An event stays known while calls of it may still be settled; the handler may finish first.
 function forgetIfClosed(ev: EventQueue): void {
@@ -29,8 +33,8 @@ function loaded(): PluginExports {
 }
 
 const api = {
-  describe(): PluginDescription {
-    return describePlugin(loaded());
+  describe(maxMetadataBytes: number): PluginDescription {
+    return describePlugin(loaded(), maxMetadataBytes);
   },
 
   start(config: unknown, given: typeof limits): void {
@@ -55,13 +59,14 @@ const api = {
         forgetIfClosed(ev);
         return;
       }
-      result = (handler as (k: unknown) => unknown).call(instance, kong);
+      result = apply(handler as (k: unknown) => unknown, instance, [kong]);
     } catch (err) {
       ev.handlerFailed(err);
       forgetIfClosed(ev);
       return;
     }
-    Promise.resolve(result).then(
+    whenSettled(
+      result,
       () => {
         ev.handlerFinished();
         forgetIfClosed(ev);

@@ -1,7 +1,9 @@
 // The error class kong-js-pdk plugins catch: same name and message format.
-export class PDKError extends Error {
+import { $Error, defineProperty } from './intrinsics.ts';
+
+export class PDKError extends $Error {
   constructor(message: string) {
     super(message);
-    this.name = 'PDKError';
+    defineProperty(this, 'name', { value: 'PDKError', writable: true, enumerable: false, configurable: true });
   }
 }

@@ -34,6 +34,7 @@ const OPTIONS = {
   'max-pending-calls': { type: 'string' },
   'max-events-per-instance': { type: 'string' },
   'max-payload-size': { type: 'string' },
+  'max-metadata-size': { type: 'string' },
   'metrics-listen': { type: 'string' },
   'watch-debounce': { type: 'string' },
 } as const;
@@ -89,6 +90,7 @@ export function rawOptionsFrom(cli: CliValues): RawOptions {
     maxPendingCalls: cli['max-pending-calls'] ?? DEFAULTS.maxPendingCalls,
     maxEventsPerInstance: cli['max-events-per-instance'] ?? DEFAULTS.maxEventsPerInstance,
     maxPayloadBytes: cli['max-payload-size'] ?? DEFAULTS.maxPayloadBytes,
+    maxMetadataBytes: cli['max-metadata-size'] ?? DEFAULTS.maxMetadataBytes,
     metricsListen: cli['metrics-listen'],
     watch: cli.watch ?? DEFAULTS.watch,
     watchDebounceMs: cli['watch-debounce'] ?? DEFAULTS.watchDebounceMs,
@@ -121,6 +123,7 @@ Limits (each instance is an isolate):
       --max-pending-calls <n>         PDK calls one event may have queued at once (default 100)
       --max-events-per-instance <n>   events one instance may run at once (default 1000)
       --max-payload-size <bytes>      PDK arguments or result crossing the isolate boundary (default 16777216)
+      --max-metadata-size <bytes>     a plugin's exported metadata (Schema, Version, …) as Kong will read it (default 1048576)
       --on-plugin-error closed|open   closed: a failing plugin answers 500 in request phases (default); open: the request goes on
       --shutdown-timeout <ms>         on SIGTERM, how long requests in flight may finish (default 10000)
 

@@ -42,6 +42,8 @@ export interface ServerOptions {
   readonly maxEventsPerInstance: number;
   /** bytes (approximate) of one PDK call's arguments or one result crossing the isolate boundary */
   readonly maxPayloadBytes: number;
+  /** bytes of a plugin's exported metadata (Schema and the rest), counted as a tree */
+  readonly maxMetadataBytes: number;
   /** host:port of the Prometheus /metrics and /healthz endpoint, or null (off) */
   readonly metricsListen: { host: string; port: number } | null;
   /** hot reload: watch the plugins directory */
@@ -72,6 +74,7 @@ export const DEFAULTS = {
   maxPendingCalls: 100,
   maxEventsPerInstance: 1000,
   maxPayloadBytes: 16 * 1024 * 1024,
+  maxMetadataBytes: 1024 * 1024,
 } as const;
 
 /** A shard holds many instances; its cap leaves room for several of them at their heap limit. */
@@ -108,6 +111,7 @@ const schema = z.object({
   maxPendingCalls: positiveInt('--max-pending-calls', 1, 1_000_000),
   maxEventsPerInstance: positiveInt('--max-events-per-instance', 1, 1_000_000),
   maxPayloadBytes: positiveInt('--max-payload-size', 1024, 1024 * 1024 * 1024),
+  maxMetadataBytes: positiveInt('--max-metadata-size', 1024, 256 * 1024 * 1024),
   metricsListen: z
     .string()
     .regex(/^(([^:]+|\[[0-9a-fA-F:]+\]):)?\d{1,5}$/, '--metrics-listen expects PORT or HOST:PORT')
@@ -164,6 +168,7 @@ export function buildOptions(raw: RawOptions): ServerOptions {
     maxPendingCalls: o.maxPendingCalls,
     maxEventsPerInstance: o.maxEventsPerInstance,
     maxPayloadBytes: o.maxPayloadBytes,
+    maxMetadataBytes: o.maxMetadataBytes,
     metricsListen: o.metricsListen === undefined ? null : parseListen(o.metricsListen),
     watch: o.watch,
     watchDebounceMs: o.watchDebounceMs,

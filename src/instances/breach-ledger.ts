@@ -1,6 +1,7 @@
 // Every limit plugins ran into, counted by plugin and kind, with the last one per plugin and per
 // instance: what GetStatus, the metrics and the status command show an operator.
 import type { Breach, BreachKind } from '../sandbox/host-api.ts';
+import { clipPluginText } from '../sandbox/plugin-text.ts';
 
 export interface BreachRecord {
   Kind: BreachKind;
@@ -22,7 +23,7 @@ export class BreachLedger {
   readonly #instances = new Map<number, BreachRecord>();
 
   record(b: Breach): void {
-    const rec: BreachRecord = { Kind: b.kind, Detail: b.detail, Time: Date.now() / 1000 };
+    const rec: BreachRecord = { Kind: b.kind, Detail: clipPluginText(b.detail), Time: Date.now() / 1000 };
     const p = this.plugin(b.plugin);
     p.Breaches[b.kind] = (p.Breaches[b.kind] ?? 0) + 1;
     if (b.fatal) p.Restarts++;

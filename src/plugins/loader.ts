@@ -1,5 +1,6 @@
 // One plugin source → a served plugin version: bundle it, read its metadata inside a throwaway
 // isolate (through the instance host, so in a shard), and check it as Kong will.
+import { clipPluginText } from '../sandbox/plugin-text.ts';
 import fs from 'node:fs';
 import type { InstanceHostApi } from '../sandbox/host-api.ts';
 import type { PluginInfo } from '../rpc/protocol.ts';
@@ -33,10 +34,11 @@ export async function buildPlugin(source: PluginSource, host: InstanceHostApi, m
   try {
     const described = await host.describePlugin({ plugin: source.name, hash: compiled.hash, code: compiled.code, filename: source.entry, memoryLimitMb });
     const result = toPluginInfo(source.name, described);
-    if ('problems' in result) return { problems: result.problems.map((p) => `${source.entry}: ${p}`) };
+    // problems quote the plugin's own names and values: a few, each bounded, reach the log
+    if ('problems' in result) return { problems: result.problems.slice(0, 20).map((p) => clipPluginText(`${source.entry}: ${p}`, 1024)) };
     return { ok: { info: result.info, compiled, loadTime: Date.now() / 1000, modTime: mtime(source.entry) } };
   } catch (err) {
-    return { problems: [mapPositions(errorMessage(err), compiled)] };
+    return { problems: [clipPluginText(mapPositions(errorMessage(err), compiled))] };
   }
 }
 

@@ -5,6 +5,7 @@ import type { PluginDescription } from '../sandbox/host-api.ts';
 import type { PluginInfo, Phase } from '../rpc/protocol.ts';
 import { PHASES } from '../rpc/protocol.ts';
 import { schemaProblems } from './schema-check.ts';
+import { clipPluginText } from '../sandbox/plugin-text.ts';
 
 const describedSchema = z.object({
   name: z.string().min(1).nullable(),
@@ -34,7 +35,7 @@ export function toPluginInfo(defaultName: string, d: PluginDescription): { info:
   }
   problems.push(...schemaProblems(v.schemaFields));
   const name = (v.name ?? defaultName).toLowerCase();
-  if (!/^[a-z0-9_-]+$/.test(name)) problems.push(`Name "${name}" may only hold a-z, 0-9, "-" and "_"`);
+  if (!/^[a-z0-9_-]+$/.test(name)) problems.push(`Name "${clipPluginText(name, 100)}" may only hold a-z, 0-9, "-" and "_"`);
   if (problems.length) return { problems };
   return {
     info: {

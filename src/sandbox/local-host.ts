@@ -16,6 +16,7 @@ import { IsolatePool } from './isolate-pool.ts';
 import { payloadSize } from './payload-size.ts';
 import { toKongData } from './kong-data.ts';
 import { withSandboxStats } from './memory-stats.ts';
+import { clipPluginText, isPdkMethodName } from './plugin-text.ts';
 import type {
   InstanceHostApi, PluginCode, PluginDescription, StartInstanceMsg, HandleEventMsg, StepMsg, StepAnswer, HostStatus,
   Breach, BreachKind, InstanceStats,
@@ -106,9 +107,14 @@ export class LocalInstanceHost implements InstanceHostApi {
     let isolate: PluginIsolate | undefined;
     try {
       isolate = await PluginIsolate.create(msg, this.#limits(msg.plugin, null, msg.memoryLimitMb), () => {}, this.#pool.take(msg.memoryLimitMb));
-      return await isolate.describe();
+      const described = await isolate.describe();
+      // The runtime measured it as a tree already; measured again here (every shared reference
+      // each time), before anything would write it out as one.
+      const max = this.#opts.maxMetadataBytes;
+      if (payloadSize(described, max) > max) throw new Error(`the exported metadata is larger than ${max} bytes (--max-metadata-size)`);
+      return described;
     } catch (err) {
-      throw new PluginLoadError(msg.plugin, msg.filename, pluginErrorText(err, msg.filename));
+      throw new PluginLoadError(msg.plugin, msg.filename, clipPluginText(pluginErrorText(err, msg.filename)));
     } finally {
       isolate?.dispose();
     }
@@ -229,7 +235,7 @@ export class LocalInstanceHost implements InstanceHostApi {
       return gen.current;
     } catch (err) {
       isolate?.dispose();
-      throw new InstanceStartError(msg.plugin, pluginErrorText(err, msg.filename));
+      throw new InstanceStartError(msg.plugin, clipPluginText(pluginErrorText(err, msg.filename)));
     }
   }
 
@@ -239,6 +245,7 @@ export class LocalInstanceHost implements InstanceHostApi {
       memoryLimitMb,
       maxPendingCalls: o.maxPendingCalls,
       maxPayloadBytes: o.maxPayloadBytes,
+      maxMetadataBytes: o.maxMetadataBytes,
       startTimeoutMs: o.startTimeoutMs,
       killGraceMs: o.killGraceMs,
       onHung: (why) => this.#onHung(plugin, instanceId, why),
@@ -270,20 +277,20 @@ export class LocalInstanceHost implements InstanceHostApi {
   #onMessage(gen: Generation, m: BridgeMessage): void {
     if (m.kind === 'log') {
       const level = m.level === 'error' || m.level === 'warn' || m.level === 'debug' ? m.level : 'info';
-      const text = m.text.length > MAX_LOG_LINE ? `${m.text.slice(0, MAX_LOG_LINE)}… (${m.text.length - MAX_LOG_LINE} more chars)` : m.text;
+      const text = clipPluginText(m.text, MAX_LOG_LINE);
       this.#log[level]({ event: 'plugin.log', plugin: gen.plugin, instance: gen.instanceId }, text);
       return;
     }
     const ev = this.#events.get(m.eventId);
     if (!ev || this.#eventGen.get(m.eventId) !== gen) return; // ended already, or not this isolate's event
     if (m.kind === 'breach') {
-      if (m.what === 'pending_calls' || m.what === 'payload') this.#breach(gen, ev, m.what, m.detail);
+      if (m.what === 'pending_calls' || m.what === 'payload') this.#breach(gen, ev, m.what, clipPluginText(m.detail));
     } else if (m.kind === 'call') {
       this.#onCall(gen, ev, m.method, m.args);
     } else if (m.error === null) {
       this.#events.answer(ev, 'ret');
     } else {
-      this.#log.warn({ event: 'plugin.error', plugin: gen.plugin, instance: gen.instanceId, eventId: ev.id, phase: ev.phase, policy: this.#opts.onPluginError }, `plugin handler failed: ${m.error}`);
+      this.#log.warn({ event: 'plugin.error', plugin: gen.plugin, instance: gen.instanceId, eventId: ev.id, phase: ev.phase, policy: this.#opts.onPluginError }, `plugin handler failed: ${clipPluginText(m.error)}`);
       this.#events.answer(ev, failureAnswer(this.#opts.onPluginError, ev.phase), true);
     }
   }
@@ -295,6 +302,11 @@ export class LocalInstanceHost implements InstanceHostApi {
     if (usage) usage.pdkCalls++;
     let refusal: string | null = null;
     let data: unknown = args;
+    if (!isPdkMethodName(method)) {
+      // The runtime never sends one; a bad name reaches no log line and no Kong.
+      this.#slice(gen, ev, (budget) => gen.isolate.settle(ev.id, false, 'not a PDK method name', budget));
+      return;
+    }
     // Terminal calls always pass the cap: a plugin can end the request whatever it did before.
     if (ev.pdkCalls > this.#opts.maxPdkCalls && !TERMINAL_METHODS.has(method)) {
       refusal = `more than ${this.#opts.maxPdkCalls} PDK calls in one event (--max-pdk-calls)`;
@@ -338,8 +350,9 @@ export class LocalInstanceHost implements InstanceHostApi {
    * The generation's isolate is unusable: its events get the failure policy's answer. If it was the
    * instance's current one, the instance is gone too, and Kong will restart it.
    */
-  #fail(gen: Generation, why: string, kind: BreachKind): void {
+  #fail(gen: Generation, reason: string, kind: BreachKind): void {
     if (gen.isolate.disposed && gen.retired) return;
+    const why = clipPluginText(reason);
     const isCurrent = this.#instances.get(gen.instanceId) === gen;
     if (isCurrent) {
       this.#instances.delete(gen.instanceId);
@@ -357,7 +370,8 @@ export class LocalInstanceHost implements InstanceHostApi {
   }
 
   /** A limit the plugin ran into that does not stop the instance: logged, counted, told. */
-  #breach(gen: Generation, ev: EventRecord | null, kind: BreachKind, detail: string): void {
+  #breach(gen: Generation, ev: EventRecord | null, kind: BreachKind, text: string): void {
+    const detail = clipPluginText(text);
     this.#log.warn({ event: 'limit.breach', kind, plugin: gen.plugin, instance: gen.instanceId, eventId: ev?.id }, detail);
     this.#breachListener({ plugin: gen.plugin, instanceId: gen.instanceId, kind, detail, fatal: false });
   }

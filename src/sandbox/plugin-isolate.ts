@@ -19,6 +19,8 @@ export interface IsolateLimits {
   maxPendingCalls: number;
   /** arguments larger than this are refused inside the isolate, before any copy */
   maxPayloadBytes: number;
+  /** the exported metadata, counted as a tree, is refused past this inside the isolate */
+  maxMetadataBytes: number;
   /** ms for the module body and the constructor */
   startTimeoutMs: number;
   /** ms past a timeout after which a call that still runs counts as hung (see onHung) */
@@ -92,7 +94,8 @@ export class PluginIsolate {
 
   async describe(): Promise<PluginDescription> {
     const t = this.#limits.startTimeoutMs;
-    return (await guard(this.#isolate, this.#api.describe.apply(undefined, [], { result: { copy: true }, timeout: t }), t, this.#limits)) as PluginDescription;
+    const args = [this.#limits.maxMetadataBytes];
+    return (await guard(this.#isolate, this.#api.describe.apply(undefined, args, { result: { copy: true }, timeout: t }), t, this.#limits)) as PluginDescription;
   }
 
   async start(config: unknown): Promise<void> {

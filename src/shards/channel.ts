@@ -5,6 +5,23 @@ import type net from 'node:net';
 import { encode } from '../rpc/codec.ts';
 import { MessageStream } from '../rpc/message-stream.ts';
 import { KpsError, errorMessage } from '../errors.ts';
+import { clipPluginText } from '../sandbox/plugin-text.ts';
+
+/**
+ * Largest frame a shard may send its supervisor: everything a shard answers is bounded before it is
+ * encoded (PDK arguments by --max-payload-size, metadata by --max-metadata-size, texts clipped), so
+ * a larger frame means a bug, and it is refused without being decoded: the supervisor never holds
+ * more than this of one frame, whatever a plugin did.
+ */
+export function shardFrameCap(o: { maxPayloadBytes: number; maxMetadataBytes: number }): number {
+  return Math.max(64 * 1024 * 1024, 2 * o.maxPayloadBytes + o.maxMetadataBytes + 1024 * 1024);
+}
+
+/** `incoming`: frames larger are refused (the channel closes); `outgoing`: an answer larger fails that request only. */
+export interface FrameCaps {
+  incoming?: number;
+  outgoing?: number;
+}
 
 export type RequestHandler = (method: string, params: unknown) => Promise<unknown>;
 export type NotificationHandler = (kind: string, args: unknown) => void;
@@ -28,8 +45,11 @@ export class Channel {
   #onNotification: NotificationHandler = () => {};
   #onClose: (why: string) => void = () => {};
 
-  constructor(socket: net.Socket) {
+  readonly #caps: FrameCaps;
+
+  constructor(socket: net.Socket, caps: FrameCaps = {}) {
     this.#socket = socket;
+    this.#caps = caps;
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('error', (err) => this.#close(`channel error: ${err.message}`));
     socket.on('close', () => this.#close('channel closed'));
@@ -70,8 +90,14 @@ export class Channel {
 
   #onData(chunk: Buffer): void {
     const messages: unknown[][] = [];
+    const cap = this.#caps.incoming ?? Infinity;
     try {
-      this.#stream.push(chunk, (value) => messages.push(value as unknown[]));
+      this.#stream.push(chunk, (value, size) => {
+        if (size > cap) throw new KpsError('KPS_ERR_CHANNEL', `a frame of ${size} bytes, over the channel's cap of ${cap}`);
+        messages.push(value as unknown[]);
+      });
+      // refused while it arrives, before it is complete or decoded
+      if (this.#stream.pending > cap) throw new KpsError('KPS_ERR_CHANNEL', `a frame of more than ${cap} bytes, over the channel's cap`);
     } catch (err) {
       this.#socket.destroy();
       this.#close(`undecodable channel data: ${errorMessage(err)}`);
@@ -108,6 +134,10 @@ export class Channel {
       // not KPS_ERR_CHANNEL: the channel is fine, only this answer could not be written
       bytes = encode([1, msg[1], { code: 'KPS_ERR_ENCODE', message: `could not encode: ${errorMessage(err)}` }, null]);
     }
+    const cap = this.#caps.outgoing ?? Infinity;
+    if (bytes.length > cap) {
+      bytes = encode([1, msg[1], { code: 'KPS_ERR_ENCODE', message: `an answer of ${bytes.length} bytes is over the channel's cap of ${cap}` }, null]);
+    }
     this.#send(bytes);
   }
 
@@ -138,5 +168,6 @@ function toWire(err: unknown): WireError {
 }
 
 function fromWire(w: WireError): KpsError {
-  return new KpsError(String(w.code), String(w.message));
+  // a shard's error text may quote a plugin: bounded before it reaches a log line or a status
+  return new KpsError(String(w.code).slice(0, 64), clipPluginText(String(w.message), 16 * 1024));
 }

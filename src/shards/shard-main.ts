@@ -1,7 +1,7 @@
 // The entry of a shard process: it hosts isolates (a LocalInstanceHost) and answers the supervisor
 // over the private channel on fd 3. It lives exactly as long as that channel.
 import net from 'node:net';
-import { Channel } from './channel.ts';
+import { Channel, shardFrameCap } from './channel.ts';
 import { SliceWatchdog } from './slice-watchdog.ts';
 import { LocalInstanceHost, type LocalHostOptions } from '../sandbox/local-host.ts';
 import { createLogger } from '../log.ts';
@@ -19,7 +19,7 @@ type CodeRef = Omit<PluginCode, 'code'> & { code?: string };
 
 const config = JSON.parse(process.env.KPS_SHARD_CONFIG ?? '{}') as ShardConfig;
 const log = createLogger({ level: config.logLevel, stream: config.logStream }).child({ shard: config.shard });
-const channel = new Channel(new net.Socket({ fd: 3, readable: true, writable: true }));
+const channel = new Channel(new net.Socket({ fd: 3, readable: true, writable: true }), { outgoing: shardFrameCap(config) });
 // Slices run on this thread (applySync): the supervisor's heartbeat notices if one never returns.
 const host = new LocalInstanceHost(config, log, {
   onHung: (plugin, instanceId, why) => channel.notify('hung', { plugin, instanceId, why }),

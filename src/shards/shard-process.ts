@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import type net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { Channel } from './channel.ts';
+import { Channel, shardFrameCap } from './channel.ts';
 import type { ShardConfig } from './shard-main.ts';
 
 const SHARD_MAIN = fileURLToPath(new URL('./shard-main.ts', import.meta.url));
@@ -35,7 +35,7 @@ export class ShardProcess {
       stdio: ['ignore', config.logStream, 2, 'pipe'],
       env: { ...process.env, KPS_SHARD_CONFIG: JSON.stringify(config) },
     });
-    this.channel = new Channel(this.child.stdio[3] as net.Socket);
+    this.channel = new Channel(this.child.stdio[3] as net.Socket, { incoming: shardFrameCap(config) });
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.#dead = true;

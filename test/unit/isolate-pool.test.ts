@@ -5,7 +5,7 @@ import { IsolatePool } from '../../src/sandbox/isolate-pool.ts';
 import { PluginIsolate } from '../../src/sandbox/plugin-isolate.ts';
 import { silentLogger } from '../../src/log.ts';
 
-const LIMITS = { memoryLimitMb: 32, maxPendingCalls: 100, maxPayloadBytes: 1 << 20, startTimeoutMs: 2000, killGraceMs: 500, onHung: () => {}, syncSlices: true, watch: null };
+const LIMITS = { memoryLimitMb: 32, maxPendingCalls: 100, maxPayloadBytes: 1 << 20, maxMetadataBytes: 1 << 20, startTimeoutMs: 2000, killGraceMs: 500, onHung: () => {}, syncSlices: true, watch: null };
 
 async function until(check: () => boolean): Promise<void> {
   const deadline = Date.now() + 10_000;
