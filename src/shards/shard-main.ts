@@ -22,7 +22,7 @@ const config = JSON.parse(process.env.KPS_SHARD_CONFIG ?? '{}') as ShardConfig;
 const log = createLogger({ level: config.logLevel, stream: config.logStream }).child({ shard: config.shard });
 const channel = new Channel(new net.Socket({ fd: 3, readable: true, writable: true }));
 // Slices run on this thread (applySync): the supervisor's heartbeat notices if one never returns.
-const watchdog = new SliceWatchdog({ shard: config.shard, killGraceMs: config.killGraceMs, logFd: config.logStream });
+const watchdog = new SliceWatchdog({ shard: config.shard, killGraceMs: config.killGraceMs, budgetMs: config.cpuLimitMs, logFd: config.logStream });
 // Every entry into plugin code (module body, metadata read, constructor, event slice, abandon) arms
 // the watchdog; the same hook names the plugin to the supervisor when it changes (crash blame).
 const running = new RunningPlugin((plugin) => channel.notifyNow('running', plugin));

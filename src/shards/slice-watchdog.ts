@@ -9,7 +9,6 @@ const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
 const deadline = new Float64Array(workerData.buffer, 0, 1);
 const instance = new Int32Array(workerData.buffer, 8, 1);
-const budget = new Float64Array(workerData.buffer, 16, 1);
 const plugins = new Map();
 parentPort.on('message', (m) => (m.plugin === null ? plugins.delete(m.instanceId) : plugins.set(m.instanceId, m.plugin)));
 setInterval(() => {
@@ -18,7 +17,7 @@ setInterval(() => {
     const id = instance[0];
     const line = { level: 'fatal', time: new Date().toISOString(), pid: process.pid, shard: workerData.shard, event: 'isolate.hung',
       plugin: plugins.get(id) ?? null, instance: id,
-      msg: 'a plugin call ran ' + Math.round(Date.now() - d + budget[0]) + ' ms, past its ' + budget[0] + ' ms limit, without stopping: killing the shard' };
+      msg: 'a plugin call ran ' + (Date.now() - d + workerData.budgetMs) + ' ms, past its ' + workerData.budgetMs + ' ms limit, without stopping: killing the shard' };
     require('node:fs').writeSync(workerData.logFd, JSON.stringify(line) + '\\n');
     process.kill(process.pid, 'SIGKILL');
   }
@@ -28,15 +27,12 @@ setInterval(() => {
 export class SliceWatchdog {
   readonly #deadline: Float64Array;
   readonly #instance: Int32Array;
-  readonly #budget: Float64Array;
   readonly #worker: Worker;
 
-  constructor(opts: { shard: number; killGraceMs: number; logFd: number }) {
-    const buffer = new SharedArrayBuffer(24);
+  constructor(opts: { shard: number; killGraceMs: number; budgetMs: number; logFd: number }) {
+    const buffer = new SharedArrayBuffer(16);
     this.#deadline = new Float64Array(buffer, 0, 1);
     this.#instance = new Int32Array(buffer, 8, 1);
-    // the limit of the slice armed (an event's budget, or --start-timeout), for the log line
-    this.#budget = new Float64Array(buffer, 16, 1);
     this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { buffer, ...opts } });
     this.#worker.unref();
   }
@@ -48,7 +44,6 @@ export class SliceWatchdog {
 
   arm(instanceId: number, budgetMs: number): void {
     this.#instance[0] = instanceId;
-    this.#budget[0] = budgetMs;
     this.#deadline[0] = Date.now() + budgetMs;
   }
 
