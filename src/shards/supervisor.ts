@@ -38,7 +38,6 @@ interface InstanceRoute {
 
 interface EventRoute {
   proc: ShardProcess;
-  plugin: string;
   phase: Phase;
   /** a request for this event is out at the shard */
   pending: boolean;
@@ -106,7 +105,7 @@ export class ShardSupervisor implements InstanceHostApi {
       this.#instances.delete(msg.instanceId); // its shard is dying; Kong will start a new one
       throw new NoPluginInstanceError(msg.instanceId);
     }
-    const route: EventRoute = { proc: inst.proc, plugin: inst.plugin, phase: msg.phase, pending: true, lost: false, touched: Date.now() };
+    const route: EventRoute = { proc: inst.proc, phase: msg.phase, pending: true, lost: false, touched: Date.now() };
     this.#events.set(msg.eventId, route);
     return this.#answer(msg.eventId, route, inst.proc.channel.request<StepAnswer>('handleEvent', msg));
   }
@@ -262,10 +261,10 @@ export class ShardSupervisor implements InstanceHostApi {
       drained();
       if (!this.#stopping) proc.kill('its channel closed');
     });
-    // Death is handled once the channel is read to its end: the shard's last "running" note is in it.
-    const readToEnd = Promise.race([closed, new Promise<void>((r) => setTimeout(r, 1000).unref())]);
+    // Death is handled once the channel is read to its end (its last "running" note is in it), or
+    // a second after the exit at the latest.
     void proc.exited.then(async (exit) => {
-      await readToEnd;
+      await Promise.race([closed, new Promise<void>((r) => setTimeout(r, 1000).unref())]);
       this.#onDeath(slot, proc, exit);
     });
   }
