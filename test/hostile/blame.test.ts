@@ -154,6 +154,25 @@ describe('CPU after an event ends (class 4)', () => {
   });
 });
 
+test('--shards 0 (isolates in the server, async slices): an abandoned event\'s looping catch is stopped within its budget too', async () => {
+  const f = await Family.start(path.join(PLUGINS, 'blame/cpu'), ['--shards', '0', '--event-timeout', String(EVENT_TIMEOUT_MS), ...COMMON]);
+  try {
+    const inst = await f.kong.startInstance('catch-loop');
+    await f.kong.call('plugin.HandleEvent', { InstanceId: inst.Id, EventName: 'access' });
+    const deadline = Date.now() + EVENT_TIMEOUT_MS + 8000;
+    let most = 0;
+    while (!f.server.logsOf('instance.killed').some((l) => l.instance === inst.Id && l.kind === 'cpu')) {
+      most = Math.max(most, (await cpuOf(f, inst.Id)) ?? 0);
+      assert.ok(most <= STOPPED_WITHIN_MS, `catch-loop used ${most.toFixed(0)} ms of isolate CPU after its event was abandoned`);
+      assert.ok(Date.now() < deadline, 'catch-loop was never stopped');
+      await sleep(50);
+    }
+    await f.whileNeighbourServes(async () => {});
+  } finally {
+    await f.stop();
+  }
+});
+
 test('the metadata read runs under the shard watchdog and on the plugin\'s own placement; its crashes are charged to it', async () => {
   // one general shard, shared by the neighbour and two attackers; one attacker with a shard of its own
   const f = await Family.start(path.join(PLUGINS, 'blame/metadata'), ['--shards', '1', ...COMMON, '--placement', 'dedicated=body-fill-dedicated']);
