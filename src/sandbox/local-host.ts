@@ -29,8 +29,10 @@ export type HungHandler = (plugin: string, instanceId: number | null, why: strin
 
 /** Watches synchronous slices from another thread (src/shards/slice-watchdog.ts). */
 export interface SliceWatch {
-  name(instanceId: number, plugin: string): void;
-  arm(instanceId: number, budgetMs: number): void;
+  /** which plugin an id runs (null: the id is done with) */
+  name(instanceId: number, plugin: string | null): void;
+  /** right before plugin code of this instance (or metadata read) runs on this thread */
+  arm(instanceId: number, plugin: string, budgetMs: number): void;
   disarm(): void;
 }
 
@@ -74,6 +76,8 @@ export class LocalInstanceHost implements InstanceHostApi {
   readonly #sampler: NodeJS.Timeout;
   readonly #pool: IsolatePool;
   #stopped = false;
+  /** metadata reads are watched under ids of their own, below 0 (instance ids are positive) */
+  #describeSeq = 0;
   #goneListener: (instanceId: number, reason: string) => void = () => {};
   #breachListener: (breach: Breach) => void = () => {};
 
@@ -103,10 +107,13 @@ export class LocalInstanceHost implements InstanceHostApi {
     this.#pool = new IsolatePool(pool, log);
   }
 
+  /** The module body and the metadata read are plugin code: watched and announced like any slice. */
   async describePlugin(msg: PluginCode & { memoryLimitMb: number }): Promise<PluginDescription> {
     let isolate: PluginIsolate | undefined;
+    const watchId = -++this.#describeSeq;
+    this.#watchdog?.name(watchId, msg.plugin);
     try {
-      isolate = await PluginIsolate.create(msg, this.#limits(msg.plugin, null, msg.memoryLimitMb), () => {}, this.#pool.take(msg.memoryLimitMb));
+      isolate = await PluginIsolate.create(msg, this.#limits(msg.plugin, watchId, msg.memoryLimitMb), () => {}, this.#pool.take(msg.memoryLimitMb));
       const described = await isolate.describe();
       // The runtime measured it as a tree already; measured again here (every shared reference
       // each time), before anything would write it out as one.
@@ -117,6 +124,7 @@ export class LocalInstanceHost implements InstanceHostApi {
       throw new PluginLoadError(msg.plugin, msg.filename, clipPluginText(pluginErrorText(err, msg.filename)));
     } finally {
       isolate?.dispose();
+      this.#watchdog?.name(watchId, null);
     }
   }
 
@@ -239,7 +247,8 @@ export class LocalInstanceHost implements InstanceHostApi {
     }
   }
 
-  #limits(plugin: string, instanceId: number | null, memoryLimitMb: number): IsolateLimits {
+  /** `watchId`: the instance id, or a metadata read's own id (below 0). */
+  #limits(plugin: string, watchId: number, memoryLimitMb: number): IsolateLimits {
     const o = this.#opts;
     return {
       memoryLimitMb,
@@ -248,9 +257,9 @@ export class LocalInstanceHost implements InstanceHostApi {
       maxMetadataBytes: o.maxMetadataBytes,
       startTimeoutMs: o.startTimeoutMs,
       killGraceMs: o.killGraceMs,
-      onHung: (why) => this.#onHung(plugin, instanceId, why),
+      onHung: (why) => this.#onHung(plugin, watchId > 0 ? watchId : null, why),
       syncSlices: this.#syncSlices,
-      watch: this.#watchdog && instanceId !== null ? sliceWatch(this.#watchdog, instanceId) : null,
+      watch: this.#watchdog ? sliceWatch(this.#watchdog, watchId, plugin) : null,
     };
   }
 
@@ -261,17 +270,23 @@ export class LocalInstanceHost implements InstanceHostApi {
    * on the same isolate: what is left of the budget, plus twice the budget (sync), or plus the
    * budget once per event sharing the isolate (async). A loop is still stopped within a few budgets.
    */
-  #slice(gen: Generation, ev: EventRecord, run: (timeoutMs: number) => Promise<number>): void {
+  #slice(gen: Generation, ev: EventRecord, run: (timeoutMs: number) => Promise<number>, onlyLimitsFail = false): void {
     const limit = this.#opts.cpuLimitMs;
     const left = Math.max(1, limit - ev.cpuMs);
     const slack = this.#syncSlices ? 2 * limit : limit * Math.max(1, gen.events.size);
-    run(Math.ceil(left + slack)).then(
-      (used) => {
-        ev.cpuMs += used;
-        if (ev.cpuMs > limit) this.#fail(gen, `event ${ev.id} used ${ev.cpuMs.toFixed(0)} ms of isolate CPU, over its ${limit} ms CPU budget (--cpu-limit)`, 'cpu');
-      },
-      (err: unknown) => this.#onIsolateError(gen, ev, err),
-    );
+    const before = onlyLimitsFail ? gen.isolate.cpuMs : 0; // read only where needed: the event path stays as it was
+    const charge = (used: number) => {
+      ev.cpuMs += used;
+      if (ev.cpuMs > limit) this.#fail(gen, `event ${ev.id} used ${ev.cpuMs.toFixed(0)} ms of isolate CPU, over its ${limit} ms CPU budget (--cpu-limit)`, 'cpu');
+    };
+    run(Math.ceil(left + slack)).then(charge, (err: unknown) => {
+      if (onlyLimitsFail && !(err instanceof IsolateFailure)) {
+        this.#log.debug({ event: 'event.abandoned', plugin: gen.plugin, instance: gen.instanceId, eventId: ev.id }, `after the event ended: ${errorMessage(err).slice(0, 200)}`);
+        charge(gen.isolate.cpuMs - before);
+        return;
+      }
+      this.#onIsolateError(gen, ev, err);
+    });
   }
 
   #onMessage(gen: Generation, m: BridgeMessage): void {
@@ -385,7 +400,11 @@ export class LocalInstanceHost implements InstanceHostApi {
       this.#log.debug({ event: 'event.abandoned', instance: ev.instanceId, eventId: ev.id }, 'Kong did not step the event before --event-timeout; reaped');
       this.#events.drop(ev);
     }
-    gen?.isolate.abandon(ev.id);
+    // The runtime rejects the event's pending PDK calls, so the plugin's catch/finally run now: in
+    // a slice of this event, under what is left of its budget and counted into it, like any other.
+    // A rejection nobody handles is the host's doing here, not the plugin's fault: only a limit
+    // (CPU, memory) stops the instance.
+    if (gen && !gen.isolate.disposed) this.#slice(gen, ev, (budget) => gen.isolate.abandon(ev.id, budget), true);
   }
 
   async #statsOf(gen: Generation): Promise<InstanceStats> {
@@ -442,6 +461,6 @@ export class LocalInstanceHost implements InstanceHostApi {
   }
 }
 
-function sliceWatch(watchdog: SliceWatch, instanceId: number): { arm(budgetMs: number): void; disarm(): void } {
-  return { arm: (budgetMs) => watchdog.arm(instanceId, budgetMs), disarm: () => watchdog.disarm() };
+function sliceWatch(watchdog: SliceWatch, watchId: number, plugin: string): { arm(budgetMs: number): void; disarm(): void } {
+  return { arm: (budgetMs) => watchdog.arm(watchId, plugin, budgetMs), disarm: () => watchdog.disarm() };
 }

@@ -92,10 +92,15 @@ export class PluginIsolate {
     }
   }
 
+  /** Reads the exports (getters, toJSON: plugin code), under --start-timeout and, in a shard, its watchdog. */
   async describe(): Promise<PluginDescription> {
     const t = this.#limits.startTimeoutMs;
     const args = [this.#limits.maxMetadataBytes];
-    return (await guard(this.#isolate, this.#api.describe.apply(undefined, args, { result: { copy: true }, timeout: t }), t, this.#limits)) as PluginDescription;
+    const options = { result: { copy: true }, timeout: t } as const;
+    if (!this.#limits.syncSlices) return (await guard(this.#isolate, this.#api.describe.apply(undefined, args, options), t, this.#limits)) as PluginDescription;
+    let described: unknown;
+    runSyncSlice(this.#isolate, this.#inbox, this.#limits, t, true, () => (described = this.#api.describe.applySync(undefined, args, options)));
+    return described as PluginDescription;
   }
 
   async start(config: unknown): Promise<void> {
@@ -118,9 +123,13 @@ export class PluginIsolate {
     return this.#slice(budgetMs, this.#api.settle, [eventId, ok, value], true);
   }
 
-  abandon(eventId: number): void {
-    if (this.#isolate.isDisposed) return;
-    this.#api.abandon.applyIgnored(undefined, [eventId], { timeout: this.#limits.startTimeoutMs });
+  /**
+   * Kong gave up on the event: the runtime rejects its pending PDK calls, so the plugin's catch and
+   * finally run here, a slice like any other, under what is left of the event's budget; resolves
+   * with the isolate CPU ms they took.
+   */
+  abandon(eventId: number, budgetMs: number): Promise<number> {
+    return this.#slice(budgetMs, this.#api.abandon, [eventId], false);
   }
 
   /** Isolate CPU time so far, ms (all threads that ran it). */

@@ -84,6 +84,16 @@ export class Channel {
     if (!this.#closed) this.#send(encode([2, kind, args]));
   }
 
+  /**
+   * A notification written at once, with whatever waits in the outbox, before the caller goes on:
+   * on return it is in the kernel (unless the peer stopped reading), so it outlives this process.
+   */
+  notifyNow(kind: string, args: unknown): void {
+    if (this.#closed) return;
+    this.#outbox.push(encode([2, kind, args]));
+    this.#flush();
+  }
+
   close(): void {
     this.#socket.end();
   }

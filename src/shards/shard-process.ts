@@ -20,8 +20,8 @@ export class ShardProcess {
   readonly channel: Channel;
   /** code hashes this process already holds */
   readonly sentCode = new Set<string>();
-  /** plugins whose events were running here when it died (counted toward quarantine) */
-  readonly runningAtDeath = new Set<string>();
+  /** the plugin whose code this shard last entered, as it said before running it (crash blame) */
+  running: string | null = null;
   readonly exited: Promise<ShardExit>;
   #killedFor: string | null = null;
   /** heartbeat: when the unanswered ping was sent, and whether the shard ever answered one */

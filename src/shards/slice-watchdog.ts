@@ -10,7 +10,7 @@ const { workerData, parentPort } = require('node:worker_threads');
 const deadline = new Float64Array(workerData.buffer, 0, 1);
 const instance = new Int32Array(workerData.buffer, 8, 1);
 const plugins = new Map();
-parentPort.on('message', (m) => plugins.set(m.instanceId, m.plugin));
+parentPort.on('message', (m) => (m.plugin === null ? plugins.delete(m.instanceId) : plugins.set(m.instanceId, m.plugin)));
 setInterval(() => {
   const d = deadline[0];
   if (d > 0 && Date.now() > d + workerData.killGraceMs) {
@@ -37,8 +37,8 @@ export class SliceWatchdog {
     this.#worker.unref();
   }
 
-  /** Which plugin an instance id belongs to, for the log line. */
-  name(instanceId: number, plugin: string): void {
+  /** Which plugin an instance id belongs to, for the log line (null: forget the id). */
+  name(instanceId: number, plugin: string | null): void {
     this.#worker.postMessage({ instanceId, plugin });
   }
 

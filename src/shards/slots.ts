@@ -74,9 +74,13 @@ export class Placement {
     return [...this.#byPlugin].filter(([, s]) => s === slot).map(([p]) => p);
   }
 
-  /** Metadata reads take turns over the general shards. */
-  describeSlot(): ShardSlot {
-    const slot = this.#general[this.#describeTurn++ % this.#general.length]!;
-    return slot;
+  /**
+   * Where a plugin's metadata read runs: its own shard if it is dedicated or quarantined (it never
+   * runs code on a shared shard), the shard of its instances if it has one, else the general shards
+   * in turn (without tying the plugin to one: that is decided at its first instance).
+   */
+  describeSlotFor(plugin: string, create: (kind: SlotKind, owner: string) => ShardSlot): ShardSlot {
+    if (this.#quarantined.has(plugin) || this.#dedicated.has(plugin)) return this.slotFor(plugin, create);
+    return this.#byPlugin.get(plugin) ?? this.#general[this.#describeTurn++ % this.#general.length]!;
   }
 }

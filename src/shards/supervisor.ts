@@ -3,6 +3,9 @@
 // every event in flight on it is answered at once by the failure policy, its instances answer
 // "No plugin instance" so Kong starts them again, and the shard is restarted with backoff. A plugin
 // that was running when its shard died three times within a minute is quarantined on a shard alone.
+// "Running" is exact: the shard names each plugin before its code runs (src/shards/running-plugin.ts),
+// whatever the entry (module body, metadata read, constructor, reload, event, abandon); plugins that
+// merely had events in flight on the shard are never charged.
 import type { Logger } from '../log.ts';
 import type { ServerOptions } from '../config/options.ts';
 import { CODE_UNKNOWN, EventBusyError, KpsError, NO_INSTANCE, NoPluginInstanceError, NoRunningEventError, ShuttingDownError, isNoInstance } from '../errors.ts';
@@ -35,7 +38,6 @@ interface InstanceRoute {
 
 interface EventRoute {
   proc: ShardProcess;
-  plugin: string;
   phase: Phase;
   /** a request for this event is out at the shard */
   pending: boolean;
@@ -54,6 +56,8 @@ export class ShardSupervisor implements InstanceHostApi {
   readonly #tombstones = new Tombstones();
   readonly #crashes = new Map<string, number[]>();
   readonly #timers: NodeJS.Timeout[] = [];
+  /** restarts waiting out their backoff: they keep the process alive (a load may await one) */
+  readonly #restarts = new Set<NodeJS.Timeout>();
   #slotCount = 0;
   #stopping = false;
   #goneListener: (instanceId: number, reason: string) => void = () => {};
@@ -73,8 +77,10 @@ export class ShardSupervisor implements InstanceHostApi {
     for (const t of this.#timers) t.unref();
   }
 
+  /** The module body is plugin code: it runs where the plugin's instances would (dedicated, quarantine). */
   async describePlugin(msg: PluginCode & { memoryLimitMb: number }): Promise<PluginDescription> {
-    const proc = await this.#placement.describeSlot().ready;
+    if (this.#stopping) throw new ShuttingDownError();
+    const proc = await this.#placement.describeSlotFor(msg.plugin, (kind, owner) => this.#newSlot(kind, owner)).ready;
     return this.#withCode(proc, msg, (m) => proc.channel.request<PluginDescription>('describePlugin', m));
   }
 
@@ -99,7 +105,7 @@ export class ShardSupervisor implements InstanceHostApi {
       this.#instances.delete(msg.instanceId); // its shard is dying; Kong will start a new one
       throw new NoPluginInstanceError(msg.instanceId);
     }
-    const route: EventRoute = { proc: inst.proc, plugin: inst.plugin, phase: msg.phase, pending: true, lost: false, touched: Date.now() };
+    const route: EventRoute = { proc: inst.proc, phase: msg.phase, pending: true, lost: false, touched: Date.now() };
     this.#events.set(msg.eventId, route);
     return this.#answer(msg.eventId, route, inst.proc.channel.request<StepAnswer>('handleEvent', msg));
   }
@@ -163,6 +169,7 @@ export class ShardSupervisor implements InstanceHostApi {
   async shutdown(): Promise<void> {
     this.#stopping = true;
     for (const t of this.#timers) clearInterval(t);
+    for (const t of this.#restarts) clearTimeout(t);
     const procs = this.#placement.slots.map((s) => s.proc).filter((p) => !p.dead);
     // Each shard answers its events by the failure policy, then is closed; one that hangs is killed.
     await Promise.race([
@@ -198,7 +205,6 @@ export class ShardSupervisor implements InstanceHostApi {
       answer = await request;
     } catch (err) {
       if (route.proc.dead || (err instanceof KpsError && err.code === 'KPS_ERR_CHANNEL')) {
-        route.proc.runningAtDeath.add(route.plugin);
         return this.#final(eventId, failureAnswer(this.#opts.onPluginError, route.phase));
       }
       route.pending = false;
@@ -240,6 +246,8 @@ export class ShardSupervisor implements InstanceHostApi {
         this.#goneListener(a.instanceId, a.reason ?? 'lost');
       } else if (kind === 'breach') {
         this.#breachListener(args as Breach);
+      } else if (kind === 'running' && typeof args === 'string') {
+        proc.running = args;
       } else if (kind === 'hung') {
         this.#log.error({ event: 'shard.hung', shard: slot.index, plugin: a.plugin, instance: a.instanceId }, `killing shard ${slot.index}: ${a.why}`);
         proc.kill(`plugin ${a.plugin} would not stop (${a.why})`);
@@ -247,25 +255,32 @@ export class ShardSupervisor implements InstanceHostApi {
     });
     // The channel closing means the process is gone or going: answer its events now, not at exit.
     // At shutdown the shard exits by itself when its channel closes (and writes a --cpu-prof profile).
+    let drained: () => void = () => {};
+    const closed = new Promise<void>((r) => (drained = r));
     proc.channel.onClose(() => {
+      drained();
       if (!this.#stopping) proc.kill('its channel closed');
     });
-    void proc.exited.then((exit) => this.#onDeath(slot, proc, exit));
+    // Death is handled once the channel is read to its end (its last "running" note is in it), or
+    // a second after the exit at the latest.
+    void proc.exited.then(async (exit) => {
+      await Promise.race([closed, new Promise<void>((r) => setTimeout(r, 1000).unref())]);
+      this.#onDeath(slot, proc, exit);
+    });
   }
 
   #onDeath(slot: ShardSlot, proc: ShardProcess, exit: ShardExit): void {
     const lostInstances = [...this.#instances].filter(([, i]) => i.proc === proc).map(([id]) => id);
     for (const id of lostInstances) this.#instances.delete(id);
-    const running = proc.runningAtDeath;
     for (const route of this.#events.values()) {
-      if (route.proc !== proc) continue;
-      if (route.pending) running.add(route.plugin);
-      route.lost = true; // pending requests were failed by the channel; the rest answer on their next Step
+      if (route.proc === proc) route.lost = true; // pending requests were failed by the channel; the rest answer on their next Step
     }
+    // the plugin whose code the shard last entered: it was running, or (between slices) ran last
+    const running = proc.running === null ? [] : [proc.running];
     if (this.#stopping) return;
     const why = exit.killedFor ?? (exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`);
     this.#log.error(
-      { event: 'shard.died', shard: slot.index, pid: proc.pid, code: exit.code, signal: exit.signal, instancesLost: lostInstances.length, plugins: [...running] },
+      { event: 'shard.died', shard: slot.index, pid: proc.pid, code: exit.code, signal: exit.signal, instancesLost: lostInstances.length, plugins: running },
       `shard ${slot.index} died (${why}); its events were answered by the failure policy and Kong will restart its instances`,
     );
     for (const id of lostInstances) this.#goneListener(id, `shard died: ${why}`);
@@ -297,7 +312,8 @@ export class ShardSupervisor implements InstanceHostApi {
     const delay = slot.restarts === 0 ? 0 : slot.backoffMs;
     slot.restarts++;
     slot.ready = new Promise((resolve) => {
-      setTimeout(() => {
+      const timer = setTimeout(() => {
+        this.#restarts.delete(timer);
         if (this.#stopping) return;
         const proc = this.#spawn(slot.index);
         slot.proc = proc;
@@ -305,7 +321,8 @@ export class ShardSupervisor implements InstanceHostApi {
         this.#watch(slot, proc);
         this.#log.info({ event: 'shard.restarted', shard: slot.index, pid: proc.pid, restarts: slot.restarts, delayMs: delay }, `shard ${slot.index} restarted`);
         resolve(proc);
-      }, delay).unref();
+      }, delay);
+      this.#restarts.add(timer);
     });
   }
 
@@ -339,9 +356,9 @@ export class ShardSupervisor implements InstanceHostApi {
       if (proc.pingSentAt !== null) {
         const allowed = proc.answeredPing ? limit : STARTUP_ALLOWANCE_MS;
         if (now - proc.pingSentAt > allowed) {
-          const plugins = [...this.#events.values()].filter((r) => r.proc === proc && r.pending).map((r) => r.plugin);
-          this.#log.error({ event: 'shard.hung', shard: slot.index, plugins }, `killing shard ${slot.index}: no answer for ${now - proc.pingSentAt} ms`);
-          proc.kill(`plugin ${plugins.join(', ') || '?'} would not stop (shard unresponsive for ${now - proc.pingSentAt} ms)`);
+          const plugin = proc.running;
+          this.#log.error({ event: 'shard.hung', shard: slot.index, plugins: plugin === null ? [] : [plugin] }, `killing shard ${slot.index}: no answer for ${now - proc.pingSentAt} ms`);
+          proc.kill(`plugin ${plugin ?? '?'} would not stop (shard unresponsive for ${now - proc.pingSentAt} ms)`);
         }
         continue;
       }
