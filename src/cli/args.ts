@@ -25,7 +25,7 @@ const OPTIONS = {
   'shutdown-timeout': { type: 'string' },
   'kill-grace': { type: 'string' },
   shards: { type: 'string' },
-  placement: { type: 'string' },
+  placement: { type: 'string', multiple: true },
   'isolate-pool': { type: 'string' },
   'shard-memory-limit': { type: 'string' },
   watch: { type: 'boolean' },
@@ -130,9 +130,12 @@ Limits (each instance is an isolate):
 Process shards (a V8 failure that aborts a process takes only its shard's instances with it):
       --shards <N>                    shard processes (default: CPU cores, at least 2); 0 runs isolates in
                                       this process, for measurements only: unsafe for untrusted code
-      --placement spread|dedicated=NAME,...
+      --placement spread|balance|dedicated=NAME,...
                                       spread (default): each plugin's instances share one of the N shards;
-                                      dedicated: the named plugins get shards of their own
+                                      balance: each new instance goes to the shard with the fewest (one
+                                      busy plugin uses every core; its crashes reach every shard);
+                                      dedicated: the named plugins get shards of their own (repeatable:
+                                      --placement balance --placement dedicated=NAME)
       --shard-memory-limit <MB>       a shard past this RSS (plus 4 MB per instance it holds) is replaced
                                       (default max(1024, 8 x --memory-limit))
       --kill-grace <ms>               a plugin call still running this long past its limit gets its shard

@@ -2,6 +2,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import type { PlacementMode } from '../shards/slots.ts';
 import { OptionError } from '../errors.ts';
 
 export const FAILURE_POLICIES = ['closed', 'open'] as const;
@@ -28,6 +29,8 @@ export interface ServerOptions {
   readonly shards: number;
   /** plugins that get shards of their own */
   readonly dedicatedPlugins: readonly string[];
+  /** how the other plugins' instances go to the general shards (see shards/slots.ts) */
+  readonly placementMode: PlacementMode;
   /** blank isolates each shard keeps built ahead of StartInstance; 0 = none */
   readonly isolatePool: number;
   /** MB of RSS past which a shard is replaced */
@@ -104,7 +107,11 @@ const schema = z.object({
   killGraceMs: positiveInt('--kill-grace', 10, 600_000),
   shards: positiveInt('--shards', 0, 256),
   isolatePool: positiveInt('--isolate-pool', 0, 1000),
-  placement: z.string().regex(/^(spread|dedicated=[A-Za-z0-9_,-]+)$/, '--placement must be "spread" or "dedicated=NAME,..."'),
+  // repeatable: `--placement balance --placement dedicated=a,b`
+  placement: z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (Array.isArray(v) ? v : [v]))
+    .pipe(z.array(z.string().regex(/^(spread|balance|dedicated=[A-Za-z0-9_,-]+)$/, '--placement must be "spread", "balance" or "dedicated=NAME,..."'))),
   watch: z.boolean(),
   memoryWarnRatio: z.coerce.number({ error: '--memory-warn-ratio must be a number' }).gt(0, '--memory-warn-ratio must be above 0').max(1, '--memory-warn-ratio must be at most 1'),
   maxPdkCalls: positiveInt('--max-pdk-calls', 1, 10_000_000),
@@ -160,7 +167,8 @@ export function buildOptions(raw: RawOptions): ServerOptions {
     shutdownTimeoutMs: o.shutdownTimeoutMs,
     killGraceMs: o.killGraceMs,
     shards: o.shards,
-    dedicatedPlugins: Object.freeze(o.placement.startsWith('dedicated=') ? o.placement.slice(10).split(',').filter(Boolean).map((n) => n.toLowerCase()) : []),
+    dedicatedPlugins: Object.freeze(o.placement.filter((p) => p.startsWith('dedicated=')).flatMap((p) => p.slice(10).split(',').filter(Boolean).map((n) => n.toLowerCase()))),
+    placementMode: placementMode(o.placement),
     isolatePool: o.isolatePool,
     shardMemoryLimitMb: o.shardMemoryLimitMb ?? defaultShardMemoryLimitMb(o.memoryLimitMb),
     memoryWarnRatio: o.memoryWarnRatio,
@@ -174,6 +182,12 @@ export function buildOptions(raw: RawOptions): ServerOptions {
     watchDebounceMs: o.watchDebounceMs,
     logLevel: o.verbose >= 2 ? 'debug' : 'info',
   });
+}
+
+function placementMode(entries: readonly string[]): PlacementMode {
+  const modes = new Set(entries.filter((p): p is PlacementMode => p === 'spread' || p === 'balance'));
+  if (modes.size > 1) throw new OptionError('--placement spread and --placement balance exclude each other');
+  return modes.has('balance') ? 'balance' : 'spread';
 }
 
 /** "9100" → loopback only; "0.0.0.0:9100" or "[::1]:9100" → that address. */

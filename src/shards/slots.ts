@@ -18,16 +18,30 @@ export interface ShardSlot {
   lastStart: number;
 }
 
+/**
+ * spread: all instances of a plugin share the general shard that serves the fewest plugins (a
+ * plugin that aborts V8 costs one shard; one busy plugin is capped at one core). balance: each new
+ * instance goes to the general shard that holds the fewest instances (one busy plugin can use
+ * every core, since Kong starts one instance per worker; a plugin that aborts V8 reaches every
+ * shard until it is quarantined).
+ */
+export type PlacementMode = 'spread' | 'balance';
+
 export class Placement {
   readonly #general: ShardSlot[] = [];
   readonly #own = new Map<string, ShardSlot>();
+  /** spread: the one general slot of each plugin; balance: the slot of its latest instance */
   readonly #byPlugin = new Map<string, ShardSlot>();
+  /** balance: every general slot a plugin has had instances on */
+  readonly #slotsOf = new Map<string, Set<ShardSlot>>();
   readonly #dedicated: ReadonlySet<string>;
   readonly #quarantined = new Set<string>();
+  readonly #mode: PlacementMode;
   #describeTurn = 0;
 
-  constructor(dedicated: readonly string[]) {
+  constructor(dedicated: readonly string[], mode: PlacementMode = 'spread') {
     this.#dedicated = new Set(dedicated);
+    this.#mode = mode;
   }
 
   get slots(): ShardSlot[] {
@@ -49,14 +63,27 @@ export class Placement {
   quarantine(plugin: string): void {
     this.#quarantined.add(plugin);
     this.#byPlugin.delete(plugin);
+    this.#slotsOf.delete(plugin);
   }
 
-  /** The slot for a plugin's next instance; `create` makes a dedicated or quarantine slot. */
-  slotFor(plugin: string, create: (kind: SlotKind, owner: string) => ShardSlot): ShardSlot {
+  /**
+   * The slot for a plugin's next instance; `create` makes a dedicated or quarantine slot;
+   * `instancesOn` (balance) counts the instances a general slot holds now.
+   */
+  slotFor(plugin: string, create: (kind: SlotKind, owner: string) => ShardSlot, instancesOn?: (slot: ShardSlot) => number): ShardSlot {
     if (this.#quarantined.has(plugin) || this.#dedicated.has(plugin)) {
       const kind: SlotKind = this.#quarantined.has(plugin) ? 'quarantine' : 'dedicated';
       let slot = this.#own.get(`${kind}:${plugin}`);
       if (!slot) this.#own.set(`${kind}:${plugin}`, (slot = create(kind, plugin)));
+      return slot;
+    }
+    if (this.#mode === 'balance' && instancesOn) {
+      // the first of the least loaded: ties go to the lower shard number, so placement is predictable
+      const slot = this.#general.reduce((best, s) => (instancesOn(s) < instancesOn(best) ? s : best));
+      this.#byPlugin.set(plugin, slot);
+      let set = this.#slotsOf.get(plugin);
+      if (!set) this.#slotsOf.set(plugin, (set = new Set()));
+      set.add(slot);
       return slot;
     }
     let slot = this.#byPlugin.get(plugin);
@@ -71,6 +98,7 @@ export class Placement {
 
   pluginsOf(slot: ShardSlot): string[] {
     if (slot.owner) return [slot.owner];
+    if (this.#mode === 'balance') return [...this.#slotsOf].filter(([, set]) => set.has(slot)).map(([p]) => p);
     return [...this.#byPlugin].filter(([, s]) => s === slot).map(([p]) => p);
   }
 

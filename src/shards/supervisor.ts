@@ -55,6 +55,7 @@ export class ShardSupervisor implements InstanceHostApi {
   readonly #events = new Map<number, EventRoute>();
   readonly #tombstones = new Tombstones();
   readonly #crashes = new Map<string, number[]>();
+  readonly #starting = new Map<ShardSlot, number>();
   readonly #timers: NodeJS.Timeout[] = [];
   /** restarts waiting out their backoff: they keep the process alive (a load may await one) */
   readonly #restarts = new Set<NodeJS.Timeout>();
@@ -67,7 +68,7 @@ export class ShardSupervisor implements InstanceHostApi {
     this.#opts = opts;
     this.#log = log;
     this.#logStream = logStream;
-    this.#placement = new Placement(opts.dedicatedPlugins);
+    this.#placement = new Placement(opts.dedicatedPlugins, opts.placementMode);
     for (let i = 0; i < opts.shards; i++) this.#placement.addGeneral(this.#newSlot('general', null));
     this.#timers.push(
       setInterval(() => this.#watchMemory(), RSS_POLL_MS),
@@ -86,11 +87,24 @@ export class ShardSupervisor implements InstanceHostApi {
 
   async startInstance(msg: StartInstanceMsg): Promise<void> {
     if (this.#stopping) throw new ShuttingDownError();
-    const slot = this.#placement.slotFor(msg.plugin, (kind, owner) => this.#newSlot(kind, owner));
-    const proc = await slot.ready;
-    await this.#withCode(proc, msg, (m) => proc.channel.request('startInstance', m));
-    if (proc.dead) throw new KpsError('KPS_ERR_SHARD_DIED', `the shard of ${msg.plugin} died while starting the instance`);
-    this.#instances.set(msg.instanceId, { slot, proc, plugin: msg.plugin });
+    const slot = this.#placement.slotFor(msg.plugin, (kind, owner) => this.#newSlot(kind, owner), (s) => this.#instancesOn(s));
+    // counted while it starts: Kong starts one instance per worker at once, and they must spread
+    this.#starting.set(slot, (this.#starting.get(slot) ?? 0) + 1);
+    try {
+      const proc = await slot.ready;
+      await this.#withCode(proc, msg, (m) => proc.channel.request('startInstance', m));
+      if (proc.dead) throw new KpsError('KPS_ERR_SHARD_DIED', `the shard of ${msg.plugin} died while starting the instance`);
+      this.#instances.set(msg.instanceId, { slot, proc, plugin: msg.plugin });
+    } finally {
+      this.#starting.set(slot, this.#starting.get(slot)! - 1);
+    }
+  }
+
+  /** Instances a slot holds or is starting (for --placement balance). */
+  #instancesOn(slot: ShardSlot): number {
+    let n = this.#starting.get(slot) ?? 0;
+    for (const i of this.#instances.values()) if (i.slot === slot) n++;
+    return n;
   }
 
   async reloadInstance(msg: StartInstanceMsg): Promise<void> {

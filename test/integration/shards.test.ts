@@ -148,6 +148,32 @@ test('--placement dedicated=NAME gives a plugin a shard of its own; spread puts 
   }
 });
 
+test('--placement balance: instances of one plugin started together spread over the shards and each serves; dedicated still applies', async () => {
+  const server = await ServerProcess.start({ args: ['--shards', '2', '--placement', 'balance', '--placement', 'dedicated=echo-header'] });
+  const kong = server.client();
+  try {
+    // as Kong's workers do: one instance each, all at once
+    const started = await Promise.all([1, 2, 3, 4].map((w) => kong.startInstance('config-echo', { worker: w })));
+    await kong.startInstance('echo-header');
+    const layout = await shards(kong);
+    const general = layout.filter((s) => s.Kind === 'general') as Array<ShardInfo & { Instances: number }>;
+    assert.deepEqual(general.map((s) => s.Instances), [2, 2], JSON.stringify(layout));
+    assert.ok(general.every((s) => s.Plugins.includes('config-echo')));
+    assert.deepEqual(layout.filter((s) => s.Kind === 'dedicated').map((s) => s.Plugins), [['echo-header']]);
+    for (const inst of started) {
+      const run = await kong.runPhase(inst.Id, 'access', () => 'x');
+      assert.equal(run.exited, null, JSON.stringify(run.calls));
+    }
+  } finally {
+    kong.close();
+    await server.stop();
+  }
+});
+
+test('--placement spread and balance together are refused with one line', async () => {
+  await assert.rejects(ServerProcess.start({ args: ['--placement', 'spread', '--placement', 'balance'] }), /exclude each other/);
+});
+
 test('--shards 0 runs isolates in the supervisor (measurement mode) and says it is unsafe', async () => {
   const server = await ServerProcess.start({ args: ['--shards', '0'] });
   const kong = server.client();
