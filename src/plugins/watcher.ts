@@ -1,19 +1,26 @@
 // chokidar on the plugins directory (directories, not single files, so renames and deletes are
-// seen) and on any file a bundle was built from that lies outside it. It only reports paths; the
+// seen), and on nothing outside it: symlinks are not followed (one pointing out would make the
+// watcher, and the reloads it triggers, a live feed of any file the server can read), and extra
+// files are watched only if their real path lies inside the directory. It only reports paths; the
 // reloader decides which plugins they concern.
 import { watch, type FSWatcher } from 'chokidar';
+import fs from 'node:fs';
 import path from 'node:path';
+import { isInside } from './confined-file.ts';
 
 export class PluginWatcher {
   readonly #watcher: FSWatcher;
   readonly #extra = new Set<string>();
+  readonly #dir: string;
 
   constructor(dir: string, onPath: (changed: string) => void) {
+    this.#dir = realpathOr(dir);
     this.#watcher = watch(dir, {
       ignoreInitial: true,
       // editors' temp-file-and-rename saves arrive as one change
       atomic: true,
-      followSymlinks: true,
+      // a symlink is watched as itself (a ConfigMap's ..data swap is seen as a change of ..data)
+      followSymlinks: false,
       ignored: (p: string) => p.split(path.sep).includes('node_modules') || p.endsWith('.swp') || p.endsWith('~'),
     });
     this.#watcher.on('all', (_event, changed) => onPath(path.resolve(changed)));
@@ -24,14 +31,23 @@ export class PluginWatcher {
     return new Promise((resolve) => this.#watcher.once('ready', () => resolve()));
   }
 
-  /** Also watch these files (bundle inputs outside the plugins directory). */
-  watchFiles(files: readonly string[]): void {
-    const fresh = files.filter((f) => !this.#extra.has(f) && !f.split(path.sep).includes('node_modules'));
+  /** Also watch these files (bundle inputs), those whose real path is inside the plugins directory only. */
+  watchFiles(files: readonly string[]): string[] {
+    const fresh = files.filter((f) => !this.#extra.has(f) && !f.split(path.sep).includes('node_modules') && isInside(realpathOr(f), this.#dir));
     for (const f of fresh) this.#extra.add(f);
     if (fresh.length) this.#watcher.add(fresh);
+    return fresh;
   }
 
   close(): Promise<void> {
     return this.#watcher.close();
+  }
+}
+
+function realpathOr(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
   }
 }
