@@ -32,6 +32,23 @@ export interface ConfinementState {
   budget: number;
   /** set when the build's time is up: every callback then refuses at once */
   abandoned: boolean;
+  /** its tsconfig has `paths`: a bare name may be an alias, so only the resolved path is checked */
+  hasPathAliases: boolean;
+}
+
+function packageName(spec: string): string {
+  const parts = spec.split('/');
+  return spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+}
+
+/** `spec`'s package is in a node_modules between `from` and `root` (both inside the root). */
+function installedInside(spec: string, from: string, root: string): boolean {
+  if (!isInside(from, root)) return false;
+  const name = packageName(spec);
+  for (let d = from; ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, 'node_modules', name))) return true;
+    if (d === root || path.dirname(d) === d) return false;
+  }
 }
 
 export function confinement(state: ConfinementState): EsbuildPlugin {
@@ -60,6 +77,10 @@ export function confinement(state: ConfinementState): EsbuildPlugin {
           // refused before esbuild looks: its resolver would read the package.json files on the way
           if (spec.startsWith('.') && !roots.some((r) => isInside(path.resolve(args.resolveDir, spec), r))) {
             return refuse(args, `it leads to ${path.resolve(args.resolveDir, spec)}, outside the plugin's directory ${state.root}`);
+          }
+          // a package esbuild would look for above the root, in node_modules the plugin does not own
+          if (!spec.startsWith('.') && !spec.startsWith('#') && !state.hasPathAliases && !installedInside(spec, args.resolveDir, state.root)) {
+            return refuse(args, `package "${packageName(spec)}" is not in the plugin's own node_modules (a plugin bundles only what is inside its directory)`);
           }
         }
         const r = await b.resolve(spec, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: RESOLVING, with: args.with });

@@ -65,7 +65,7 @@ export async function compilePlugin(source: PluginSource, limits: BundleLimits =
   try {
     root = await confineRoot(source, deadline, limits.maxBundleBytes);
     tsconfigRaw = await pluginTsconfig(root.real, root.isDirectory, limits.maxBundleBytes);
-    state = { root: root.real, budget: limits.maxBundleBytes, abandoned: false };
+    state = { root: root.real, budget: limits.maxBundleBytes, abandoned: false, hasPathAliases: tsconfigRaw.compilerOptions?.paths !== undefined };
   } catch (err) {
     if (err instanceof ConfinementError) throw fail(`refused: ${err.message}`);
     throw err;

@@ -21,10 +21,25 @@ export class PluginWatcher {
       atomic: true,
       // a symlink is watched as itself (a ConfigMap's ..data swap is seen as a change of ..data)
       followSymlinks: false,
-      ignored: (p: string) => p.split(path.sep).includes('node_modules') || p.endsWith('.swp') || p.endsWith('~'),
+      ignored: (p: string) => p.split(path.sep).includes('node_modules') || p.endsWith('.swp') || p.endsWith('~') || this.#leadsOutside(p),
     });
     this.#watcher.on('all', (_event, changed) => onPath(path.resolve(changed)));
     this.#watcher.on('error', () => {}); // a vanished path is reported as a change already
+  }
+
+  /**
+   * A symlink whose target is outside the directory. chokidar watches even an unfollowed symlink
+   * with fs.watch, which follows it: its target's changes would arrive as changes of the link.
+   */
+  #leadsOutside(p: string): boolean {
+    // lstat of our own: the stats chokidar passes may be those of the target
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(p);
+    } catch {
+      return false;
+    }
+    return st.isSymbolicLink() && !isInside(realpathOr(p), this.#dir);
   }
 
   ready(): Promise<void> {
