@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Family, PLUGINS, RawKong } from './helpers.ts';
+import { Family, PLUGINS, RawKong, reported, runPhase } from './helpers.ts';
 import { BIN } from '../helpers/server-process.ts';
 import { compilePlugin } from '../../src/plugins/compiler.ts';
 
@@ -27,7 +27,7 @@ const FILE_MARKER = `KPS_FILE_SECRET_${randomBytes(8).toString('hex')}`;
 process.env.KPS_BUNDLER_TEST_SECRET = ENV_MARKER;
 
 /** --build-timeout for the servers here: glob-fifo's build never ends by itself */
-const BUILD_TIMEOUT = 3000;
+const BUILD_TIMEOUT = 2000;
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kps-bundler-'));
 const dir = path.join(tmp, 'plugins');
@@ -106,6 +106,28 @@ async function makeDynamicAttacks(): Promise<void> {
   socketServer = net.createServer();
   await new Promise<void>((resolve) => socketServer.listen(path.join(dir, 'socket-inside/s.sock'), resolve));
 
+  // the control: what a plugin may do stays possible (its own node_modules, a json import
+  // attribute, tsconfig paths inside, a symlink that stays inside, the server's SDK by name)
+  write('legit/index.ts', [
+    "import { definePlugin, defineSchema } from 'kong-sandbox-pluginserver/pdk';",
+    "import dep from 'dep';",
+    "import data from './data.json' with { type: 'json' };",
+    "import helper from '@lib/helper';",
+    "import linked from './linked/helper';",
+    'export default definePlugin({',
+    "  version: '1.0.0',",
+    '  schema: defineSchema([]),',
+    "  async access(kong) { await kong.response.setHeader('x-got', JSON.stringify([dep, data.v, helper, linked])); },",
+    '});',
+    '',
+  ].join('\n'));
+  write('legit/data.json', '{ "v": "json" }');
+  write('legit/lib/helper.ts', "export default 'helper';\n");
+  fs.symlinkSync('lib', path.join(dir, 'legit/linked'));
+  write('legit/tsconfig.json', '{ "compilerOptions": { "paths": { "@lib/*": ["./lib/*"] } } }');
+  write('legit/node_modules/dep/package.json', '{ "name": "dep", "main": "main.js" }');
+  write('legit/node_modules/dep/main.js', "module.exports = 'dep';\n");
+
   // size: a 100 MB sparse file, a 20 MB JSON, a 20 MB package.json esbuild would read by itself
   write('big-file/index.js', plugin("const stolen = require('./big.js');"));
   fs.closeSync(fs.openSync(path.join(dir, 'big-file/big.js'), 'w'));
@@ -125,7 +147,7 @@ const EXPECTED: Record<string, RegExp> = {
   'sibling-require': /import "\.\/neighbour\.js" is refused: it leads to \S+\/neighbour\.js, outside the plugin's directory \S+\/sibling-require\.js/,
   'dev-zero': /import "\/dev\/zero" is refused: an absolute path/,
   'glob-outside': /\/outside\/secret\.js is refused: it is outside the plugin's directory .* glob-style import/,
-  'glob-fifo': /bundling took longer than --build-timeout 3000 ms/,
+  'glob-fifo': /bundling took longer than --build-timeout 2000 ms/,
   'shared-node-modules': /import "leftpad-secret" is refused: package "leftpad-secret" is not in the plugin's own node_modules/,
   'environ-text': /import "\/proc\/self\/environ" is refused: import attributes \{ type: "text" \}/,
   'environ-json': /import "\/proc\/self\/environ" is refused: an absolute path/,
@@ -172,7 +194,7 @@ function noSecret(text: string, where: string): void {
   assert.ok(!text.includes(FILE_MARKER), `${where} holds the outside file's content`);
 }
 
-test(`${Object.keys(EXPECTED).length} bundler attacks: each refused at load, naming the import and why; start-up not held by FIFOs; only the neighbour is served`, async () => {
+test(`${Object.keys(EXPECTED).length} bundler attacks: each refused at load, naming the import and why; start-up not held by FIFOs; the neighbour and a control plugin that imports what it may are served`, async () => {
   assert.ok(Object.keys(EXPECTED).length >= 30);
   const failures = f.server.logsOf('plugin.load_failed');
   for (const [name, why] of Object.entries(EXPECTED)) {
@@ -183,13 +205,15 @@ test(`${Object.keys(EXPECTED).length} bundler attacks: each refused at load, nam
   const raw = await RawKong.connect(f.server.socketPath);
   try {
     for (const name of Object.keys(EXPECTED)) await assert.rejects(raw.call('plugin.GetPluginInfo', name), /is not loaded/, name);
-    const info = await raw.call('plugin.GetPluginInfo', 'neighbour');
-    noSecret(JSON.stringify(info), 'GetPluginInfo');
+    for (const name of ['neighbour', 'legit']) noSecret(JSON.stringify(await raw.call('plugin.GetPluginInfo', name)), 'GetPluginInfo');
   } finally {
     raw.close();
   }
-  await f.whileNeighbourServes(async () => {});
+  const legit = await f.kong.startInstance('legit');
+  const got = reported(await f.whileNeighbourServes(() => runPhase(f.kong, legit.Id, 'access')));
+  assert.deepEqual(got, ['dep', 'json', 'helper', 'helper']);
   assert.ok(f.neighbourEvents >= 6);
+  assert.deepEqual(Object.keys((await f.status()).Plugins).sort(), ['legit', 'neighbour']);
   noSecret(JSON.stringify(f.server.logs) + f.server.stderr, "the server's log");
 });
 
@@ -212,7 +236,7 @@ function runToEnd(args: string[], ms: number): Promise<{ code: number | null; st
   });
 }
 
-test('--dump-all-plugins and check end (no FIFO holds them), list only the neighbour, refuse every attack by name, and print no secret', async () => {
+test('--dump-all-plugins and check end (no FIFO holds them), list only the neighbour and the control, refuse every attack by name, and print no secret', async () => {
   const [dump, check] = await f.whileNeighbourServes(() =>
     Promise.all([
       runToEnd(['-d', dir, '--dump-all-plugins', '--build-timeout', String(BUILD_TIMEOUT)], 60_000),
@@ -221,7 +245,7 @@ test('--dump-all-plugins and check end (no FIFO holds them), list only the neigh
   );
   assert.ok(dump, '--dump-all-plugins did not end');
   assert.equal(dump.code, 0, dump.stderr);
-  assert.deepEqual((JSON.parse(dump.stdout) as Array<{ Name: string }>).map((p) => p.Name), ['neighbour']);
+  assert.deepEqual((JSON.parse(dump.stdout) as Array<{ Name: string }>).map((p) => p.Name).sort(), ['legit', 'neighbour']);
   noSecret(dump.stdout + dump.stderr, 'the dump');
   assert.ok(check, 'check did not end');
   assert.equal(check.code, 1);
