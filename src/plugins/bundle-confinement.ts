@@ -36,6 +36,38 @@ export interface ConfinementState {
   hasPathAliases: boolean;
 }
 
+const SOURCE_MAP_COMMENT = /([#@]\s*)sourceMappingURL(\s*=\s*)(\S*)/g;
+
+/**
+ * esbuild reads the file a `//# sourceMappingURL=` comment names by itself, outside onLoad (its
+ * parse error even quotes the file's first token). A map that is a regular file inside the root is
+ * kept and counted in the budget; an inline data: map stays; any other comment is defused.
+ */
+async function confineSourceMaps(text: string, file: string, state: ConfinementState): Promise<string> {
+  if (!text.includes('sourceMappingURL')) return text;
+  const keep = new Set<string>();
+  for (const m of text.matchAll(SOURCE_MAP_COMMENT)) {
+    const url = m[3]!;
+    if (url.startsWith('data:') || keep.has(url)) continue;
+    if (/^[a-z][a-z0-9+.-]*:/i.test(url) || path.isAbsolute(url)) continue;
+    let rel: string;
+    try {
+      rel = decodeURI(url);
+    } catch {
+      continue;
+    }
+    const real = await fs.promises.realpath(path.resolve(path.dirname(file), rel)).catch(() => null);
+    if (real === null || !isInside(real, state.root)) continue;
+    const st = await fs.promises.stat(real).catch(() => null);
+    if (st === null || !st.isFile() || st.size > state.budget) continue;
+    state.budget -= st.size;
+    keep.add(url);
+  }
+  return text.replace(SOURCE_MAP_COMMENT, (all, pre: string, eq: string, url: string) =>
+    url.startsWith('data:') || keep.has(url) ? all : `${pre}sourceMappingURL-refused${eq}${url}`,
+  );
+}
+
 function packageName(spec: string): string {
   const parts = spec.split('/');
   return spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
@@ -111,8 +143,9 @@ export function confinement(state: ConfinementState): EsbuildPlugin {
         const loader = args.with.type === 'json' ? 'json' : LOADERS[path.extname(args.path)];
         if (!loader) return { errors: [{ text: `${args.path} is not JavaScript, TypeScript or JSON` }] };
         try {
-          const contents = await readConfined(args.path, roots, state.budget);
-          state.budget -= contents.length;
+          const bytes = await readConfined(args.path, roots, state.budget);
+          state.budget -= bytes.length;
+          const contents = loader === 'json' ? bytes : await confineSourceMaps(bytes.toString('utf8'), args.path, state);
           return { contents, loader, resolveDir: path.dirname(args.path) };
         } catch (err) {
           if (err instanceof ConfinementError) return { errors: [{ text: err.message }] };

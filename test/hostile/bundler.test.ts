@@ -52,7 +52,13 @@ async function makeDynamicAttacks(): Promise<void> {
   fs.writeFileSync(path.join(outside, 'dep/package.json'), '{ "name": "dep", "main": "index.js" }');
   fs.writeFileSync(path.join(outside, 'dep/index.js'), `module.exports = ${JSON.stringify(FILE_MARKER)};\n`);
 
+  // a valid source map outside, whose sourcesContent holds the marker (sourcemap-outside.js names it)
+  fs.writeFileSync(path.join(outside, 'evil.map'), JSON.stringify({ version: 3, sources: ['secret.ts'], sourcesContent: [FILE_MARKER], names: [], mappings: 'AAAA' }));
+  write('sourcemap-fifo.js', fs.readFileSync(path.join(dir, 'sourcemap-zero.js'), 'utf8').replaceAll('/dev/zero', '../outside/pipe.map'));
+
   const fifos = [
+    // a source map comment's target: esbuild would read it by itself and never return
+    path.join(outside, 'pipe.map'),
     // a plugin file that is a FIFO: opening it for reading blocks until a writer comes
     path.join(dir, 'fifo-root.js'),
     // a FIFO required by a directory plugin
@@ -177,6 +183,12 @@ const EXPECTED: Record<string, RegExp> = {
   'huge-package-json': /node_modules\/dep\/package\.json is \d+ bytes; the bundler reads it, and --max-bundle-size is 16777216/,
 };
 
+/**
+ * Source map comments naming files outside (a map holding the marker, the environment, /dev/zero, a
+ * FIFO): esbuild reads such a file by itself, so the comment is defused and the plugin is served.
+ */
+const DEFUSED = ['sourcemap-outside', 'sourcemap-environ', 'sourcemap-zero', 'sourcemap-fifo'];
+
 let f: Family;
 before(async () => {
   fs.cpSync(path.join(PLUGINS, 'bundler'), dir, { recursive: true });
@@ -194,7 +206,7 @@ function noSecret(text: string, where: string): void {
   assert.ok(!text.includes(FILE_MARKER), `${where} holds the outside file's content`);
 }
 
-test(`${Object.keys(EXPECTED).length} bundler attacks: each refused at load, naming the import and why; start-up not held by FIFOs; the neighbour and a control plugin that imports what it may are served`, async () => {
+test(`${Object.keys(EXPECTED).length + DEFUSED.length} bundler attacks: each refused at load naming the import and why, or defused (source map comments); start-up not held by FIFOs or /dev/zero; the neighbour and a control plugin that imports what it may are served`, async () => {
   assert.ok(Object.keys(EXPECTED).length >= 30);
   const failures = f.server.logsOf('plugin.load_failed');
   for (const [name, why] of Object.entries(EXPECTED)) {
@@ -213,7 +225,17 @@ test(`${Object.keys(EXPECTED).length} bundler attacks: each refused at load, nam
   const got = reported(await f.whileNeighbourServes(() => runPhase(f.kong, legit.Id, 'access')));
   assert.deepEqual(got, ['dep', 'json', 'helper', 'helper']);
   assert.ok(f.neighbourEvents >= 6);
-  assert.deepEqual(Object.keys((await f.status()).Plugins).sort(), ['legit', 'neighbour']);
+  assert.deepEqual(Object.keys((await f.status()).Plugins).sort(), ['legit', 'neighbour', ...DEFUSED].sort());
+  for (const name of DEFUSED) {
+    const inst = await f.kong.startInstance(name);
+    const run = await runPhase(f.kong, inst.Id, 'access');
+    assert.deepEqual(run.calls, [{ Method: 'kong.response.set_header', Args: ['x-got', 'served'] }], name);
+    // what the server keeps of the bundle: code and source map
+    const file = path.join(dir, `${name}.js`);
+    const built = await compilePlugin({ name, entry: file, root: file });
+    noSecret(built.code + built.map, `${name}'s bundle`);
+    assert.deepEqual(built.inputs, [fs.realpathSync(file)]);
+  }
   noSecret(JSON.stringify(f.server.logs) + f.server.stderr, "the server's log");
 });
 
@@ -236,7 +258,7 @@ function runToEnd(args: string[], ms: number): Promise<{ code: number | null; st
   });
 }
 
-test('--dump-all-plugins and check end (no FIFO holds them), list only the neighbour and the control, refuse every attack by name, and print no secret', async () => {
+test('--dump-all-plugins and check end (no FIFO holds them), list only the neighbour, the control and the defused, refuse every attack by name, and print no secret', async () => {
   const [dump, check] = await f.whileNeighbourServes(() =>
     Promise.all([
       runToEnd(['-d', dir, '--dump-all-plugins', '--build-timeout', String(BUILD_TIMEOUT)], 60_000),
@@ -245,7 +267,7 @@ test('--dump-all-plugins and check end (no FIFO holds them), list only the neigh
   );
   assert.ok(dump, '--dump-all-plugins did not end');
   assert.equal(dump.code, 0, dump.stderr);
-  assert.deepEqual((JSON.parse(dump.stdout) as Array<{ Name: string }>).map((p) => p.Name).sort(), ['legit', 'neighbour']);
+  assert.deepEqual((JSON.parse(dump.stdout) as Array<{ Name: string }>).map((p) => p.Name).sort(), ['legit', 'neighbour', ...DEFUSED].sort());
   noSecret(dump.stdout + dump.stderr, 'the dump');
   assert.ok(check, 'check did not end');
   assert.equal(check.code, 1);
