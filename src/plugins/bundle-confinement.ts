@@ -32,8 +32,15 @@ export interface ConfinementState {
   budget: number;
   /** set when the build's time is up: every callback then refuses at once */
   abandoned: boolean;
-  /** its tsconfig has `paths`: a bare name may be an alias, so only the resolved path is checked */
-  hasPathAliases: boolean;
+  /** its tsconfig's `paths` keys: a bare name one of them matches is an alias, checked once resolved */
+  pathAliases: readonly string[];
+}
+
+function isAlias(spec: string, aliases: readonly string[]): boolean {
+  return aliases.some((key) => {
+    const star = key.indexOf('*');
+    return star < 0 ? spec === key : spec.startsWith(key.slice(0, star)) && spec.endsWith(key.slice(star + 1));
+  });
 }
 
 const SOURCE_MAP_COMMENT = /([#@]\s*)sourceMappingURL(\s*=\s*)(\S*)/g;
@@ -111,7 +118,7 @@ export function confinement(state: ConfinementState): EsbuildPlugin {
             return refuse(args, `it leads to ${path.resolve(args.resolveDir, spec)}, outside the plugin's directory ${state.root}`);
           }
           // a package esbuild would look for above the root, in node_modules the plugin does not own
-          if (!spec.startsWith('.') && !spec.startsWith('#') && !state.hasPathAliases && !installedInside(spec, args.resolveDir, state.root)) {
+          if (!spec.startsWith('.') && !spec.startsWith('#') && !isAlias(spec, state.pathAliases) && !installedInside(spec, args.resolveDir, state.root)) {
             return refuse(args, `package "${packageName(spec)}" is not in the plugin's own node_modules (a plugin bundles only what is inside its directory)`);
           }
         }

@@ -7,7 +7,7 @@ import { build, stop, type Plugin as EsbuildPlugin, type Message, type BuildResu
 import { builtinModules } from 'node:module';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { PluginLoadError } from '../errors.ts';
+import { PluginLoadError, errorMessage } from '../errors.ts';
 import { DEFAULTS } from '../config/options.ts';
 import type { PluginSource } from './discovery.ts';
 import { ConfinementError } from './confined-file.ts';
@@ -65,10 +65,11 @@ export async function compilePlugin(source: PluginSource, limits: BundleLimits =
   try {
     root = await confineRoot(source, deadline, limits.maxBundleBytes);
     tsconfigRaw = await pluginTsconfig(root.real, root.isDirectory, limits.maxBundleBytes);
-    state = { root: root.real, budget: limits.maxBundleBytes, abandoned: false, hasPathAliases: tsconfigRaw.compilerOptions?.paths !== undefined };
+    const paths = tsconfigRaw.compilerOptions?.paths;
+    state = { root: root.real, budget: limits.maxBundleBytes, abandoned: false, pathAliases: paths && typeof paths === 'object' ? Object.keys(paths) : [] };
   } catch (err) {
-    if (err instanceof ConfinementError) throw fail(`refused: ${err.message}`);
-    throw err;
+    // ConfinementError says why; anything else is a file system error met on the way (EACCES…)
+    throw fail(`refused: ${err instanceof ConfinementError ? err.message : errorMessage(err)}`);
   }
   const workDir = root.isDirectory ? root.real : path.dirname(root.entry);
   const attempt = () => {

@@ -165,6 +165,8 @@ const EXPECTED: Record<string, RegExp> = {
   'text-loader': /import "\.\/notes\.txt" is refused: notes\.txt is not JavaScript, TypeScript or JSON/,
   'tsconfig-paths': /import "secret" is refused: it resolves to \S+\/outside\/secret\.js, outside the plugin's directory/,
   'tsconfig-extends': /tsconfig\.json has "extends"/,
+  'tsconfig-wildcard': /import "secret\.js" is refused: it resolves to \S+\/outside\/secret\.js, outside the plugin's directory/,
+  'tsconfig-baseurl': /import "etc\/passwd" is refused: package "etc" is not in the plugin's own node_modules/,
   'main-outside': /entry file \S+ resolves to \S+\/outside\/secret\.js, outside the plugin's directory/,
   'fifo-root': /fifo-root\.js is a FIFO/,
   'fifo-inside': /fifo-inside\/data\.js is a FIFO/,
@@ -259,12 +261,17 @@ function runToEnd(args: string[], ms: number): Promise<{ code: number | null; st
 }
 
 test('--dump-all-plugins and check end (no FIFO holds them), list only the neighbour, the control and the defused, refuse every attack by name, and print no secret', async () => {
-  const [dump, check] = await f.whileNeighbourServes(() =>
+  const [dump, check, small] = await f.whileNeighbourServes(() =>
     Promise.all([
       runToEnd(['-d', dir, '--dump-all-plugins', '--build-timeout', String(BUILD_TIMEOUT)], 60_000),
       runToEnd(['check', '-d', dir, '--build-timeout', String(BUILD_TIMEOUT)], 60_000),
+      // the size cap as a flag: the control plugin reads the SDK's files, several KB
+      runToEnd(['check', '-d', dir, '--build-timeout', String(BUILD_TIMEOUT), '--max-bundle-size', '2048'], 60_000),
     ]),
   );
+  assert.ok(small, 'check --max-bundle-size did not end');
+  assert.match(small.stdout, /^ok {3}neighbour 1\.0\.0/m);
+  assert.match(small.stdout, /^FAIL \S*legit\/\S+: .*--max-bundle-size/m);
   assert.ok(dump, '--dump-all-plugins did not end');
   assert.equal(dump.code, 0, dump.stderr);
   assert.deepEqual((JSON.parse(dump.stdout) as Array<{ Name: string }>).map((p) => p.Name).sort(), ['legit', 'neighbour', ...DEFUSED].sort());
