@@ -47,11 +47,10 @@ export class PluginWatcher {
   }
 
   /** Also watch these files (bundle inputs), those whose real path is inside the plugins directory only. */
-  watchFiles(files: readonly string[]): string[] {
+  watchFiles(files: readonly string[]): void {
     const fresh = files.filter((f) => !this.#extra.has(f) && !f.split(path.sep).includes('node_modules') && isInside(realpathOr(f), this.#dir));
     for (const f of fresh) this.#extra.add(f);
     if (fresh.length) this.#watcher.add(fresh);
-    return fresh;
   }
 
   close(): Promise<void> {
