@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
   const host: InstanceHostApi =
     opts.shards === 0 ? new LocalInstanceHost(opts, log) : new ShardSupervisor(dump ? { ...opts, shards: 1, isolatePool: 0 } : opts, log, dump ? 2 : 1);
   const registry = new PluginRegistry();
-  await registry.loadDirectory(opts.pluginsDir, host, opts.memoryLimitMb, log);
+  await registry.loadDirectory(opts.pluginsDir, host, opts, log);
 
   if (dump) {
     process.stdout.write(renderDump(dump, registry) + '\n');
@@ -64,13 +64,13 @@ function dumpMode(cli: CliValues): DumpMode | null {
 async function serve(opts: ServerOptions, registry: PluginRegistry, host: InstanceHostApi, log: Logger): Promise<number> {
   const manager = new InstanceManager(registry, host, opts, log);
   const watcherFor = (dir: string) =>
-    new HotReloader({ dir, registry, host, manager, memoryLimitMb: opts.memoryLimitMb, debounceMs: opts.watchDebounceMs, log });
+    new HotReloader({ dir, registry, host, manager, limits: opts, debounceMs: opts.watchDebounceMs, log });
   let reloader: HotReloader | null = opts.watch ? watcherFor(opts.pluginsDir) : null;
   const dispatcher = new Dispatcher({
     manager,
     registry,
     reloadFrom: async (dir) => {
-      await registry.loadDirectory(dir, host, opts.memoryLimitMb, log);
+      await registry.loadDirectory(dir, host, opts, log);
       if (reloader) {
         await reloader.stop();
         reloader = watcherFor(dir);

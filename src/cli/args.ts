@@ -37,6 +37,8 @@ const OPTIONS = {
   'max-metadata-size': { type: 'string' },
   'metrics-listen': { type: 'string' },
   'watch-debounce': { type: 'string' },
+  'max-bundle-size': { type: 'string' },
+  'build-timeout': { type: 'string' },
 } as const;
 
 export type CliValues = ReturnType<typeof parse>['values'];
@@ -94,6 +96,8 @@ export function rawOptionsFrom(cli: CliValues): RawOptions {
     metricsListen: cli['metrics-listen'],
     watch: cli.watch ?? DEFAULTS.watch,
     watchDebounceMs: cli['watch-debounce'] ?? DEFAULTS.watchDebounceMs,
+    maxBundleBytes: cli['max-bundle-size'] ?? DEFAULTS.maxBundleBytes,
+    buildTimeoutMs: cli['build-timeout'] ?? DEFAULTS.buildTimeoutMs,
     verbose: cli.verbose?.length ?? 0,
   };
 }
@@ -126,6 +130,12 @@ Limits (each instance is an isolate):
       --max-metadata-size <bytes>     a plugin's exported metadata (Schema, Version, …) as Kong will read it (default 1048576)
       --on-plugin-error closed|open   closed: a failing plugin answers 500 in request phases (default); open: the request goes on
       --shutdown-timeout <ms>         on SIGTERM, how long requests in flight may finish (default 10000)
+
+Bundling (a plugin's bundle holds only regular files inside its own file or directory):
+      --max-bundle-size <bytes>       what one plugin's bundle may read, all files together, and be
+                                      (default 16777216)
+      --build-timeout <ms>            one plugin's build; past it the plugin is refused and the rest are
+                                      served (default 10000)
 
 Process shards (a V8 failure that aborts a process takes only its shard's instances with it):
       --shards <N>                    shard processes (default: CPU cores, at least 2); 0 runs isolates in

@@ -77,7 +77,7 @@ export async function runKongConf(argv: string[]): Promise<number> {
   });
   const host = new LocalInstanceHost(opts, silentLogger);
   const registry = new PluginRegistry();
-  const problems = await registry.loadDirectory(opts.pluginsDir, host, opts.memoryLimitMb, silentLogger);
+  const problems = await registry.loadDirectory(opts.pluginsDir, host, opts, silentLogger);
   await host.shutdown();
   for (const p of problems) process.stderr.write(`left out: ${p.file}: ${p.message}\n`);
   process.stdout.write(kongConf({ bin: BIN, socketPath: opts.socketPath, pluginsDir: opts.pluginsDir, plugins: registry.names, kong: values.kong ?? '3.9', env: values.env ?? false }));

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import type { InstanceHostApi } from '../sandbox/host-api.ts';
 import type { PluginInfo } from '../rpc/protocol.ts';
 import type { PluginSource } from './discovery.ts';
-import { compilePlugin, type CompiledPlugin } from './compiler.ts';
+import { compilePlugin, type BundleLimits, type CompiledPlugin } from './compiler.ts';
 import { toPluginInfo } from './metadata.ts';
 import { mapPositions } from './source-map.ts';
 import { errorMessage } from '../errors.ts';
@@ -20,13 +20,19 @@ export interface LoadedPlugin {
 
 export type BuildResult = { ok: LoadedPlugin } | { problems: string[] };
 
-export function buildPlugin(source: PluginSource, host: InstanceHostApi, memoryLimitMb: number): Promise<BuildResult>;
+/** The limits of one build: the bundle's (ServerOptions has them all, so it can be passed as is) and the metadata isolate's heap. */
+export interface BuildLimits extends BundleLimits {
+  memoryLimitMb: number;
+}
+
+export function buildPlugin(source: PluginSource, host: InstanceHostApi, limits: BuildLimits): Promise<BuildResult>;
 /** `previousHash`: when the new bundle is byte-identical, stop before the isolate and say so. */
-export function buildPlugin(source: PluginSource, host: InstanceHostApi, memoryLimitMb: number, previousHash: string): Promise<BuildResult | 'unchanged'>;
-export async function buildPlugin(source: PluginSource, host: InstanceHostApi, memoryLimitMb: number, previousHash?: string): Promise<BuildResult | 'unchanged'> {
+export function buildPlugin(source: PluginSource, host: InstanceHostApi, limits: BuildLimits, previousHash: string): Promise<BuildResult | 'unchanged'>;
+export async function buildPlugin(source: PluginSource, host: InstanceHostApi, limits: BuildLimits, previousHash?: string): Promise<BuildResult | 'unchanged'> {
+  const { memoryLimitMb } = limits;
   let compiled: CompiledPlugin;
   try {
-    compiled = await compilePlugin(source);
+    compiled = await compilePlugin(source, limits);
   } catch (err) {
     return { problems: [errorMessage(err)] };
   }

@@ -8,7 +8,7 @@ import type { InstanceHostApi } from '../sandbox/host-api.ts';
 import type { InstanceManager } from '../instances/manager.ts';
 import type { PluginRegistry } from './registry.ts';
 import { discoverPlugins, type PluginSource } from './discovery.ts';
-import { buildPlugin } from './loader.ts';
+import { buildPlugin, type BuildLimits } from './loader.ts';
 import { metadataChanges } from './metadata-diff.ts';
 import { PluginWatcher } from './watcher.ts';
 
@@ -26,7 +26,7 @@ export interface ReloaderDeps {
   registry: PluginRegistry;
   host: InstanceHostApi;
   manager: InstanceManager;
-  memoryLimitMb: number;
+  limits: BuildLimits;
   debounceMs: number;
   log: Logger;
 }
@@ -109,7 +109,7 @@ export class HotReloader {
     const source = known ?? discoverPlugins(this.#d.dir).find((s) => s.root === current.compiled.source.root);
     if (!source) return this.#remove(name);
     const t0 = performance.now();
-    const result = await buildPlugin(source, this.#d.host, this.#d.memoryLimitMb, current.compiled.hash);
+    const result = await buildPlugin(source, this.#d.host, this.#d.limits, current.compiled.hash);
     if (result === 'unchanged') return;
     if ('problems' in result) return this.#failed(name, result.problems.join('; '));
     const next = result.ok;
@@ -134,7 +134,7 @@ export class HotReloader {
   }
 
   async #add(source: PluginSource): Promise<void> {
-    const result = await buildPlugin(source, this.#d.host, this.#d.memoryLimitMb);
+    const result = await buildPlugin(source, this.#d.host, this.#d.limits);
     if ('problems' in result) return this.#failed(source.name, result.problems.join('; '));
     if (this.#d.registry.find(result.ok.info.Name)) {
       return this.#failed(source.name, `${source.entry}: duplicate plugin name "${result.ok.info.Name}"; the existing one is kept`);
@@ -156,10 +156,14 @@ export class HotReloader {
     this.#d.log.error({ event: 'plugin.reload_failed', plugin: name }, `${message} (the previous version keeps serving)`);
   }
 
+  /**
+   * Inputs not under the directory's own path: reached through a symlink (the directory itself,
+   * or a ConfigMap's ..data) whose real path is inside it; the watcher refuses any that is not.
+   */
   #watchInputs(): void {
     const inside = this.#d.dir + path.sep;
-    const outside = this.#d.registry.all().flatMap((p) => p.compiled.inputs).filter((f) => !f.startsWith(inside));
-    this.#watcher?.watchFiles(outside);
+    const elsewhere = this.#d.registry.all().flatMap((p) => p.compiled.inputs).filter((f) => !f.startsWith(inside));
+    this.#watcher?.watchFiles(elsewhere);
   }
 }
 
