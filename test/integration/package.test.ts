@@ -173,3 +173,62 @@ console.log('plugin test passed');
     assert.match(bad.stdout, /greeting\.ts.*error TS2551: Property 'heder' does not exist/);
   });
 });
+
+describe("operating.md's Dockerfile recipe", () => {
+  const dockerfile = fs.readFileSync(path.join(ROOT, 'docs/examples/docker/Dockerfile'), 'utf8');
+  /** instructions, continuation lines joined, comments dropped */
+  const instructions = dockerfile
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => {
+      const [op, ...rest] = l.split(/\s+/);
+      return { op: op!.toUpperCase(), args: rest.join(' ') };
+    });
+
+  test('installs this package (its tarball name, Node 24) and runs its bin where npm puts it', () => {
+    const from = instructions.filter((i) => i.op === 'FROM').map((i) => i.args);
+    assert.match(from[0]!, /^node:24\b/, 'the install stage runs the Node the package requires');
+    assert.match(from[1]!, /^kong:/);
+    const copyTar = instructions.find((i) => i.op === 'COPY' && i.args.includes('.tgz'))!;
+    const [glob, dest] = copyTar.args.split(/\s+/) as [string, string];
+    assert.ok(path.basename(tarball).startsWith(glob.replace('*.tgz', '')) && tarball.endsWith('.tgz'), `${glob} does not match ${path.basename(tarball)}`);
+    const install = instructions.find((i) => i.op === 'RUN' && i.args.startsWith('npm install -g'))!;
+    const m = /^npm install -g --prefix (\S+) (\S+)$/.exec(install.args);
+    assert.ok(m, install.args);
+    assert.equal(m[2], dest);
+    const prefix = m[1]!;
+    // the prefix is what the final stage copies, and the bin the recipe runs is the package's bin
+    assert.ok(instructions.some((i) => i.op === 'COPY' && i.args === `--from=kps ${prefix} ${prefix}`));
+    const binsRun = [...dockerfile.matchAll(new RegExp(`${prefix}/bin/(\\S+)`, 'g'))].map((x) => x[1]);
+    assert.ok(binsRun.length >= 2);
+    const pkgBins = Object.keys((JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin);
+    for (const b of binsRun) assert.ok(pkgBins.includes(b!), `${b} is not a bin of the package`);
+    // the Node the final stage copies is the one KPS_NODE names, and the bin reads KPS_NODE
+    const node = instructions.find((i) => i.op === 'COPY' && /\/node$/.test(i.args))!.args.split(/\s+/).pop();
+    assert.ok(instructions.some((i) => i.op === 'ENV' && i.args === `KPS_NODE=${node}`));
+    assert.match(fs.readFileSync(path.join(installed, 'bin', NAME), 'utf8'), /KPS_NODE/);
+  });
+
+  test("its RUN commands of the server work on the installed package, and the kong.conf it writes points at the install", () => {
+    const prefixDir = path.dirname(path.dirname(bin));
+    const kongConf = path.join(work, 'kong.conf');
+    const steps = instructions.filter((i) => i.op === 'RUN' && i.args.includes('/opt/kps/bin/')).flatMap((i) => i.args.split(/\s*&&\s*/));
+    assert.equal(steps.length, 2);
+    for (const step of steps) {
+      const cmd = step
+        .replaceAll('/opt/kps', prefixDir)
+        .replaceAll('/usr/local/kong/js-plugins', plugins)
+        .replaceAll('-p /usr/local/kong', `-p ${work}`)
+        .replaceAll('/etc/kong/kong.conf', kongConf);
+      const r = run('/bin/sh', ['-e', '-c', cmd], { env: { ...userEnv(), KPS_NODE: process.execPath } });
+      assert.equal(r.status, 0, `${cmd}: ${r.stderr}`);
+    }
+    const conf = fs.readFileSync(kongConf, 'utf8');
+    const startCmd = /^pluginserver_hello_start_cmd = (\S+) /m.exec(conf);
+    assert.ok(startCmd, conf);
+    assert.equal(fs.realpathSync(startCmd[1]!), fs.realpathSync(bin));
+    assert.match(conf, /^plugins = bundled,hello$/m);
+  });
+});
