@@ -31,7 +31,7 @@ export async function buildPlugin(source: PluginSource, host: InstanceHostApi, m
   }
   if (compiled.hash === previousHash) return 'unchanged';
   try {
-    const described = await host.describePlugin({ plugin: source.name, hash: compiled.hash, code: compiled.code, filename: source.entry, memoryLimitMb });
+    const described = await host.describePlugin({ plugin: source.name, hash: compiled.hash, code: compiled.code, filename: source.entry, map: compiled.map, memoryLimitMb });
     const result = toPluginInfo(source.name, described);
     if ('problems' in result) return { problems: result.problems.map((p) => `${source.entry}: ${p}`) };
     return { ok: { info: result.info, compiled, loadTime: Date.now() / 1000, modTime: mtime(source.entry) } };

@@ -10,6 +10,8 @@ export interface PluginCode {
   code: string;
   /** shown in stack traces */
   filename: string;
+  /** the bundle's source map: logged and reported positions are the author's, not the bundle's */
+  map?: string;
 }
 
 /** What a plugin's module exported, as read inside a throwaway isolate (validated by the caller). */

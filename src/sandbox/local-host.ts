@@ -16,6 +16,7 @@ import { IsolatePool } from './isolate-pool.ts';
 import { payloadSize } from './payload-size.ts';
 import { toKongData } from './kong-data.ts';
 import { withSandboxStats } from './memory-stats.ts';
+import { mapBundlePositions } from '../plugins/source-map.ts';
 import type {
   InstanceHostApi, PluginCode, PluginDescription, StartInstanceMsg, HandleEventMsg, StepMsg, StepAnswer, HostStatus,
   Breach, BreachKind, InstanceStats,
@@ -43,6 +44,8 @@ interface Generation {
   readonly plugin: string;
   readonly isolate: PluginIsolate;
   readonly events: Set<number>;
+  /** bundle positions in a text → the author's (source map) */
+  readonly positions: (text: string) => string;
   /** replaced (reload) or closed: disposed as soon as its last event ends */
   retired: boolean;
 }
@@ -225,11 +228,11 @@ export class LocalInstanceHost implements InstanceHostApi {
       await isolate.start(msg.config);
       const ms = +(performance.now() - t0).toFixed(2);
       this.#log.debug({ event: 'isolate.built', plugin: msg.plugin, instance: msg.instanceId, pooled: blank !== null, ms }, `isolate ready in ${ms} ms${blank ? ' (from the pool)' : ''}`);
-      gen.current = { instanceId: msg.instanceId, plugin: msg.plugin, isolate, events: new Set(), retired: false };
+      gen.current = { instanceId: msg.instanceId, plugin: msg.plugin, isolate, events: new Set(), positions: positionsOf(msg), retired: false };
       return gen.current;
     } catch (err) {
       isolate?.dispose();
-      throw new InstanceStartError(msg.plugin, pluginErrorText(err, msg.filename));
+      throw new InstanceStartError(msg.plugin, positionsOf(msg)(pluginErrorText(err, msg.filename)));
     }
   }
 
@@ -270,7 +273,7 @@ export class LocalInstanceHost implements InstanceHostApi {
   #onMessage(gen: Generation, m: BridgeMessage): void {
     if (m.kind === 'log') {
       const level = m.level === 'error' || m.level === 'warn' || m.level === 'debug' ? m.level : 'info';
-      const text = m.text.length > MAX_LOG_LINE ? `${m.text.slice(0, MAX_LOG_LINE)}… (${m.text.length - MAX_LOG_LINE} more chars)` : m.text;
+      const text = gen.positions(m.text.length > MAX_LOG_LINE ? `${m.text.slice(0, MAX_LOG_LINE)}… (${m.text.length - MAX_LOG_LINE} more chars)` : m.text);
       this.#log[level]({ event: 'plugin.log', plugin: gen.plugin, instance: gen.instanceId }, text);
       return;
     }
@@ -283,7 +286,7 @@ export class LocalInstanceHost implements InstanceHostApi {
     } else if (m.error === null) {
       this.#events.answer(ev, 'ret');
     } else {
-      this.#log.warn({ event: 'plugin.error', plugin: gen.plugin, instance: gen.instanceId, eventId: ev.id, phase: ev.phase, policy: this.#opts.onPluginError }, `plugin handler failed: ${m.error}`);
+      this.#log.warn({ event: 'plugin.error', plugin: gen.plugin, instance: gen.instanceId, eventId: ev.id, phase: ev.phase, policy: this.#opts.onPluginError }, `plugin handler failed: ${gen.positions(m.error)}`);
       this.#events.answer(ev, failureAnswer(this.#opts.onPluginError, ev.phase), true);
     }
   }
@@ -430,4 +433,9 @@ export class LocalInstanceHost implements InstanceHostApi {
 
 function sliceWatch(watchdog: SliceWatch, instanceId: number): { arm(budgetMs: number): void; disarm(): void } {
   return { arm: (budgetMs) => watchdog.arm(instanceId, budgetMs), disarm: () => watchdog.disarm() };
+}
+
+function positionsOf(code: PluginCode): (text: string) => string {
+  const { filename, map } = code;
+  return map === undefined ? (text) => text : (text) => mapBundlePositions(text, filename, map);
 }
