@@ -92,3 +92,15 @@ test('kong-conf for Kong 2.x-3.8: one server entry whose query command registers
   assert.match(env.stdout, /^KONG_PLUGINSERVER_SANDBOX_QUERY_CMD='.*--dump-all-plugins'$/m);
   assert.match(env.stdout, /^KONG_PLUGINS=bundled,/m);
 });
+
+test('module.exports in a "type": "module" package fails with what to change, not only "module is not defined"', () => {
+  const r = run(['check', '-d', 'test/fixtures/esm-package']);
+  assert.equal(r.status, 1, r.stderr);
+  const pkg = path.join(ROOT, 'test/fixtures/esm-package/package.json');
+  assert.equal(
+    r.stdout.split('\n')[0],
+    `FAIL test/fixtures/esm-package/cjs-in-esm.js: module is not defined (at ${path.join(ROOT, 'test/fixtures/esm-package/cjs-in-esm.js')}:2:1): ` +
+      `cjs-in-esm.js is an ES module (${pkg} says "type": "module"), where \`module\` does not exist; export the plugin instead ` +
+      '(`export const Plugin = …; export const Version = …`), or rename it to .cjs, or set "type": "commonjs" in that package.json',
+  );
+});
