@@ -79,10 +79,11 @@ async function serve(opts: ServerOptions, registry: PluginRegistry, host: Instan
     },
     reloadStats: () => reloader?.stats ?? { Watching: false, Reloads: 0, Failures: 0, LastError: null },
   });
+  // the metrics port first: if it cannot be had, the server stops before it creates its socket
+  const metrics = opts.metricsListen ? await serveMetrics(opts.metricsListen, { manager, host }, log) : null;
   const server = new RpcServer(opts, dispatcher, log);
   await server.listen();
   await reloader?.start();
-  const metrics = opts.metricsListen ? await serveMetrics(opts.metricsListen, { manager, host }, log) : null;
   log.info({ event: 'server.listening', socket: opts.socketPath, plugins: registry.names, shards: opts.shards, version: VERSION }, `listening on ${opts.socketPath}`);
   if (opts.shards === 0) log.warn({ event: 'server.unsafe' }, '--shards 0: isolates run in this process; one plugin can abort the whole server. For measurements only.');
   if (process.stderr.isTTY) {
@@ -108,6 +109,9 @@ async function serve(opts: ServerOptions, registry: PluginRegistry, host: Instan
   return new Promise<number>((resolve) => {
     process.once('SIGTERM', () => void stop('SIGTERM').then(resolve));
     process.once('SIGINT', () => void stop('SIGINT').then(resolve));
+    // a closed terminal, or a process manager's reload: stop as gracefully as on SIGTERM (Kong
+    // respawns the server), rather than die by the default action with the socket left behind
+    process.once('SIGHUP', () => void stop('SIGHUP').then(resolve));
     // Kong < 3.0 never signals its plugin servers: notice that the parent is gone (we get re-parented).
     const check = () => {
       if (process.ppid !== PARENT_PID) void stop('parent process exited').then(resolve);
@@ -122,6 +126,6 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     const known = err instanceof KpsError;
     process.stderr.write(`kong-sandbox-pluginserver: ${known ? errorMessage(err) : (err as Error)?.stack ?? String(err)}\n`);
-    process.exit(known ? 2 : 1);
+    process.exit(known ? err.exitStatus : 1);
   },
 );

@@ -77,6 +77,8 @@ export interface InstanceStats {
   EventsServed: number;
   EventsInFlight: number;
   PdkCalls: number;
+  /** phase handlers that threw or rejected */
+  HandlerErrors: number;
   /** 1, plus one per hot reload */
   Generation: number;
 }

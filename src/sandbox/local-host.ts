@@ -54,6 +54,8 @@ interface Generation {
 interface Usage {
   events: number;
   pdkCalls: number;
+  /** handler exceptions */
+  errors: number;
   generation: number;
   /** CPU of generations already disposed */
   cpuRetiredMs: number;
@@ -121,7 +123,7 @@ export class LocalInstanceHost implements InstanceHostApi {
     if (this.#stopped) throw new ShuttingDownError();
     this.#watchdog?.name(msg.instanceId, msg.plugin);
     this.#instances.set(msg.instanceId, await this.#build(msg));
-    this.#usage.set(msg.instanceId, { events: 0, pdkCalls: 0, generation: 1, cpuRetiredMs: 0, overSoftLimit: false });
+    this.#usage.set(msg.instanceId, { events: 0, pdkCalls: 0, errors: 0, generation: 1, cpuRetiredMs: 0, overSoftLimit: false });
     this.#log.debug({ event: 'instance.started', plugin: msg.plugin, instance: msg.instanceId }, 'instance started');
   }
 
@@ -286,6 +288,8 @@ export class LocalInstanceHost implements InstanceHostApi {
     } else if (m.error === null) {
       this.#events.answer(ev, 'ret');
     } else {
+      const usage = this.#usage.get(gen.instanceId);
+      if (usage) usage.errors++;
       this.#log.warn({ event: 'plugin.error', plugin: gen.plugin, instance: gen.instanceId, eventId: ev.id, phase: ev.phase, policy: this.#opts.onPluginError }, `plugin handler failed: ${gen.positions(m.error)}`);
       this.#events.answer(ev, failureAnswer(this.#opts.onPluginError, ev.phase), true);
     }
@@ -393,6 +397,7 @@ export class LocalInstanceHost implements InstanceHostApi {
       EventsServed: usage?.events ?? 0,
       EventsInFlight: gen.events.size,
       PdkCalls: usage?.pdkCalls ?? 0,
+      HandlerErrors: usage?.errors ?? 0,
       Generation: usage?.generation ?? 1,
     };
   }

@@ -74,4 +74,5 @@ channel.onClose(() => process.exit(0));
 // Signals are the supervisor's to handle (Ctrl-C reaches the whole process group); it closes us.
 process.on('SIGINT', () => {});
 process.on('SIGTERM', () => {});
+process.on('SIGHUP', () => {}); // a terminal's hangup reaches the whole process group: the supervisor decides
 log.debug({ event: 'shard.started' }, `shard ${config.shard} started`);

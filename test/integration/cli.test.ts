@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { BIN, FIXTURE_PLUGINS, ROOT, ServerProcess } from '../helpers/server-process.ts';
@@ -155,4 +156,34 @@ test('--on-plugin-error open lets the request go on ("ret") when a plugin throws
   assert.equal((await kong.call('plugin.HandleEvent', { InstanceId: inst.Id, EventName: 'rewrite' })).Data, 'ret');
   kong.close();
   await server.stop();
+});
+
+test('SIGHUP stops the server as gracefully as SIGTERM: logged, socket removed, exit 0', async () => {
+  const server = await ServerProcess.start({ args: ['--shards', '1'] });
+  const kong = server.client();
+  const inst = await kong.startInstance('echo-header');
+  await kong.runPhase(inst.Id, 'access', () => 'v');
+  server.child.kill('SIGHUP');
+  assert.equal(await server.exited, 0);
+  assert.equal((await server.waitForLog('server.stopping', () => true)).reason, 'SIGHUP');
+  assert.equal(server.logsOf('server.stopped').length, 1);
+  assert.ok(!fs.existsSync(server.socketPath));
+  kong.close();
+  await server.stop();
+});
+
+test('a --metrics-listen port that is taken: one line, exit 1, no socket left', async () => {
+  const blocker = net.createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const port = (blocker.address() as net.AddressInfo).port;
+  const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'kps-metrics-'));
+  try {
+    const r = run(['-p', prefix, '-d', FIXTURE_PLUGINS, '--shards', '1', '--metrics-listen', String(port)]);
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr, `kong-sandbox-pluginserver: --metrics-listen 127.0.0.1:${port}: the port is already in use (choose another one, or stop what listens there)\n`);
+    assert.deepEqual(fs.readdirSync(prefix), []);
+  } finally {
+    blocker.close();
+    fs.rmSync(prefix, { recursive: true, force: true });
+  }
 });

@@ -44,12 +44,34 @@ test('GetStatus, /metrics, /healthz and the status command report the known load
     assert.equal(single.Stats.EventsServed, 5);
     assert.equal(single.LastBreach, null);
 
-    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    assert.match(metrics, new RegExp(`kps_instance_events_total\\{plugin="echo-header",instance="${echo.Id}"\\} 5`));
-    assert.match(metrics, new RegExp(`kps_instance_pdk_calls_total\\{plugin="echo-header",instance="${echo.Id}"\\} 10`));
+    const thrower = await kong.startInstance('thrower');
+    for (let i = 0; i < 2; i++) await kong.runPhase(thrower.Id, 'access', () => 'x'); // throws after its PDK call
+    const scrape = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const metrics = await scrape();
+    assert.match(metrics, /^kps_plugin_events_total\{plugin="echo-header"\} 5$/m);
+    assert.match(metrics, /^kps_plugin_pdk_calls_total\{plugin="echo-header"\} 10$/m);
+    assert.match(metrics, /^kps_plugin_errors_total\{plugin="thrower"\} 2$/m);
+    assert.match(metrics, /^kps_plugin_errors_total\{plugin="echo-header"\} 0$/m);
+    assert.match(metrics, /^kps_plugin_instances\{plugin="echo-header"\} 1$/m);
+    // series per plugin, never per instance id (random, so unbounded); every *_total a counter
+    assert.doesNotMatch(metrics, /^kps_\w+\{[^}]*instance=/m);
+    const types = [...metrics.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map(([, name, type]) => [name, type]);
+    // (kps_supervisor_* are prom-client's default Node metrics, with its own naming)
+    const totals = types.filter(([name]) => name!.endsWith('_total') && !name!.startsWith('kps_supervisor_'));
+    assert.ok(totals.length >= 7, JSON.stringify(types));
+    assert.deepEqual(totals.filter(([, type]) => type !== 'counter'), []);
     assert.match(metrics, /kps_breaches_total\{plugin="hog",kind="memory"\} 1/);
     assert.match(metrics, /kps_plugin_restarts_total\{plugin="hog"\} 1/);
-    assert.match(metrics, /kps_isolates_alive 1/);
+    assert.match(metrics, /kps_isolates_alive 2/);
+    // a counter does not go down when the instances that counted go away
+    await kong.call('plugin.CloseInstance', thrower.Id);
+    let after = await scrape();
+    for (const deadline = Date.now() + 10_000; /^kps_plugin_instances\{plugin="thrower"\}/m.test(after) && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 50));
+      after = await scrape();
+    }
+    assert.match(after, /^kps_plugin_errors_total\{plugin="thrower"\} 2$/m);
+    assert.match(after, /kps_isolates_alive 1/);
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
     assert.equal(health.status, 200);
     assert.deepEqual(await health.json(), { status: 'ok', instances: 1, shards: 2, shardsDown: 0 });
