@@ -2,10 +2,12 @@
 // and the `status` command all agree with the events that were run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { BIN, ServerProcess } from '../helpers/server-process.ts';
+import { BIN, FIXTURE_PLUGINS, ROOT, ServerProcess } from '../helpers/server-process.ts';
+import { NPM_START_PREFIX } from '../../src/cli/status.ts';
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -110,5 +112,30 @@ test('metrics are off unless asked for, and loopback-only by default', async () 
     assert.equal((line.address as { address: string }).address, '127.0.0.1');
   } finally {
     await on.stop();
+  }
+});
+
+test("status without -p asks Kong's default prefix, then npm start's, and names every socket it tried", async () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  assert.match(pkg.scripts.start, new RegExp(` -p ${NPM_START_PREFIX} `), 'npm start serves where status looks');
+  const name = `kps-status-${process.pid}-${Date.now()}.sock`;
+  const none = spawnSync(BIN, ['status', '--sock-name', name], { encoding: 'utf8' });
+  assert.equal(none.status, 2);
+  assert.equal(
+    none.stderr,
+    `kong-sandbox-pluginserver: cannot reach a plugin server; tried /usr/local/kong/${name}: no such socket, and ${NPM_START_PREFIX}/${name}: no such socket (-p <kong-prefix> or --socket <path> names another)\n`,
+  );
+  // a server where `npm start` puts it is found without -p
+  const child = spawn(BIN, ['-p', NPM_START_PREFIX, '--sock-name', name, '-d', FIXTURE_PLUGINS, '--shards', '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    for (const deadline = Date.now() + 30_000; !out.includes('"server.listening"') && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+    const found = spawnSync(BIN, ['status', '--sock-name', name], { encoding: 'utf8' });
+    assert.equal(found.status, 0, found.stderr);
+    assert.match(found.stdout, new RegExp(`^kong-sandbox-pluginserver pid ${child.pid} on ${NPM_START_PREFIX}/${name}\\n`));
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
   }
 });
