@@ -52,6 +52,7 @@ function confName(plugin: string): string {
 }
 
 export const KONG_CONF_HELP = `Usage: kong-sandbox-pluginserver kong-conf -d <plugins-directory> [--kong 3.9] [-p <kong-prefix>] [--sock-name <name>] [--env]
+(--socket-name is an alias of --sock-name, as for the server)
 
 Prints the kong.conf lines (or KONG_* environment with --env) that make Kong use this server for
 every plugin in the directory. --kong 3.8 or older: one server entry; 3.9 and later (default): one
@@ -63,6 +64,7 @@ export async function runKongConf(argv: string[]): Promise<number> {
       'plugins-directory': { type: 'string', short: 'd' },
       'kong-prefix': { type: 'string', short: 'p' },
       'sock-name': { type: 'string' },
+      'socket-name': { type: 'string' },
       kong: { type: 'string' },
       env: { type: 'boolean' },
     }, KONG_CONF_HELP);
@@ -72,7 +74,7 @@ export async function runKongConf(argv: string[]): Promise<number> {
   if (values.kong !== undefined && !/^\d+\.\d+(\.\d+)?$/.test(values.kong)) throw new OptionError('--kong expects a version such as 3.8 or 3.9');
   const opts = toolOptions({
     kongPrefix: values['kong-prefix'] ?? DEFAULTS.kongPrefix,
-    sockName: values['sock-name'] ?? DEFAULTS.sockName,
+    sockName: values['sock-name'] ?? values['socket-name'] ?? DEFAULTS.sockName,
     pluginsDir: values['plugins-directory'],
   });
   const host = new LocalInstanceHost(opts, silentLogger);

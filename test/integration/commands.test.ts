@@ -104,3 +104,16 @@ test('module.exports in a "type": "module" package fails with what to change, no
       '(`export const Plugin = …; export const Version = …`), or rename it to .cjs, or set "type": "commonjs" in that package.json',
   );
 });
+
+test('kong-conf takes --socket-name as the server does; --help calls --dump-plugin-info the query command of Kong >= 3.9', () => {
+  for (const flag of ['--sock-name', '--socket-name']) {
+    const r = run(['kong-conf', '-d', EXAMPLES, '--kong', '3.8', '-p', '/usr/local/kong', flag, 'other.sock']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^pluginserver_sandbox_socket = \/usr\/local\/kong\/other\.sock$/m);
+    assert.match(r.stdout, /^pluginserver_sandbox_start_cmd = \S+ -p \/usr\/local\/kong --sock-name other\.sock -d /m);
+  }
+  const help = run(['--help']).stdout;
+  const line = (flag: string) => help.slice(help.indexOf(`${flag} `), help.indexOf('\n      --', help.indexOf(`${flag} `) + 1));
+  assert.match(line('--dump-plugin-info'), /query_cmd\s+of each plugin for Kong >= 3\.9/);
+  assert.doesNotMatch(line('--dump'), /3\.9/);
+});
