@@ -1,7 +1,8 @@
 // Entry point: argv → validated options → one mode (serve or dump) → signals and parent watch.
 import { parseCli, rawOptionsFrom, HELP, type CliValues } from './cli/args.ts';
 import { renderDump, type DumpMode } from './cli/dump.ts';
-import { buildOptions, type ServerOptions } from './config/options.ts';
+import { buildOptions, defaultShards, type ServerOptions } from './config/options.ts';
+import { discoverPlugins } from './plugins/discovery.ts';
 import { createLogger, type Logger } from './log.ts';
 import { KpsError, errorMessage } from './errors.ts';
 import { PluginRegistry } from './plugins/registry.ts';
@@ -37,7 +38,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const dump = dumpMode(cli);
-  const opts = buildOptions(rawOptionsFrom(cli));
+  const raw = rawOptionsFrom(cli);
+  const opts = buildOptions(cli.shards === undefined && !dump ? { ...raw, shards: defaultShards(sharingPlugins(raw.pluginsDir, raw.placement)) } : raw);
 
   const log = createLogger({ level: opts.logLevel, stream: dump ? 2 : 1 });
   // Dumps read metadata in one shard: enough isolation for a one-shot command, and quick.
@@ -52,6 +54,17 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   return serve(opts, registry, host, log);
+}
+
+/** plugins in the directory that will share the general shards (dedicated ones get their own) */
+function sharingPlugins(dir: string, placement: string): number | null {
+  if (!dir) return null;
+  const dedicated = new Set(placement.startsWith('dedicated=') ? placement.slice(10).toLowerCase().split(',') : []);
+  try {
+    return discoverPlugins(dir).filter((s) => !dedicated.has(s.name)).length;
+  } catch {
+    return null; // the load reports what is wrong with the directory
+  }
 }
 
 function dumpMode(cli: CliValues): DumpMode | null {

@@ -127,7 +127,8 @@ Limits (each instance is an isolate):
       --shutdown-timeout <ms>         on SIGTERM, how long requests in flight may finish (default 10000)
 
 Process shards (a V8 failure that aborts a process takes only its shard's instances with it):
-      --shards <N>                    shard processes (default: CPU cores, at least 2); 0 runs isolates in
+      --shards <N>                    shard processes (default: one per plugin, at most one per CPU core;
+                                      each idle shard holds about 80 MB); 0 runs isolates in
                                       this process, for measurements only: unsafe for untrusted code
       --placement spread|dedicated=NAME,...
                                       spread (default): each plugin's instances share one of the N shards;

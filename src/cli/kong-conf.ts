@@ -3,7 +3,8 @@
 // command prints, one entry per plugin, all sharing one socket and one start command.
 import path from 'node:path';
 import { parseCommand } from './command-args.ts';
-import { toolOptions, DEFAULTS } from '../config/options.ts';
+import { toolOptions, DEFAULTS, defaultShards, IDLE_SHARD_MB, IDLE_SUPERVISOR_MB } from '../config/options.ts';
+import { discoverPlugins } from '../plugins/discovery.ts';
 import { LocalInstanceHost } from '../sandbox/local-host.ts';
 import { PluginRegistry } from '../plugins/registry.ts';
 import { silentLogger } from '../log.ts';
@@ -82,6 +83,11 @@ export async function runKongConf(argv: string[]): Promise<number> {
   const problems = await registry.loadDirectory(opts.pluginsDir, host, opts.memoryLimitMb, silentLogger);
   await host.shutdown();
   for (const p of problems) process.stderr.write(`left out: ${p.file}: ${p.message}\n`);
+  const shards = defaultShards(discoverPlugins(opts.pluginsDir).length);
+  process.stderr.write(
+    `memory: the server starts ${shards} shard process${shards === 1 ? '' : 'es'} for this directory (one per plugin, at most one per CPU core; ` +
+      `--shards N at the end of the start command sets it), each about ${IDLE_SHARD_MB} MB of RSS when idle, besides the supervisor's ~${IDLE_SUPERVISOR_MB} MB\n`,
+  );
   process.stdout.write(kongConf({ bin: BIN, socketPath: opts.socketPath, pluginsDir: opts.pluginsDir, plugins: registry.names, kong: values.kong ?? '3.9', env: values.env ?? false }));
   return 0;
 }

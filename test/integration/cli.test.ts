@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BIN, FIXTURE_PLUGINS, ROOT, ServerProcess } from '../helpers/server-process.ts';
 import { EXIT_500 } from '../helpers/fake-kong.ts';
+import { discoverPlugins } from '../../src/plugins/discovery.ts';
 
 const SYSTEM_PATH = '/usr/local/bin:/usr/bin:/bin';
 
@@ -185,5 +186,26 @@ test('a --metrics-listen port that is taken: one line, exit 1, no socket left', 
   } finally {
     blocker.close();
     fs.rmSync(prefix, { recursive: true, force: true });
+  }
+});
+
+test('the default shard count is one per plugin, at most one per core: shards no plugin can use are not started', async () => {
+  const cores = Math.max(2, os.availableParallelism());
+  const plugins = discoverPlugins(FIXTURE_PLUGINS).length;
+  assert.ok(plugins > 20);
+  for (const [dir, args, expected] of [
+    [path.join(ROOT, 'test/fixtures/try'), [], 1],
+    [FIXTURE_PLUGINS, [], Math.min(cores, plugins)],
+    [path.join(ROOT, 'test/fixtures/try'), ['--shards', '3'], 3],
+  ] as const) {
+    const server = await ServerProcess.start({ pluginsDir: dir, args: [...args] });
+    try {
+      assert.equal((await server.waitForLog('server.listening', () => true)).shards, expected);
+      const kong = server.client();
+      assert.equal((await kong.call('plugin.GetStatus')).Shards.length, expected);
+      kong.close();
+    } finally {
+      await server.stop();
+    }
   }
 });

@@ -117,3 +117,10 @@ test('kong-conf takes --socket-name as the server does; --help calls --dump-plug
   assert.match(line('--dump-plugin-info'), /query_cmd\s+of each plugin for Kong >= 3\.9/);
   assert.doesNotMatch(line('--dump'), /3\.9/);
 });
+
+test('kong-conf says how many shards the server will start for the directory and what an idle one costs', () => {
+  const one = run(['kong-conf', '-d', 'test/fixtures/try']);
+  assert.equal(one.status, 0, one.stderr);
+  assert.match(one.stderr, /^memory: the server starts 1 shard process for this directory \(one per plugin, at most one per CPU core; --shards N .*\), each about 80 MB of RSS when idle/m);
+  assert.doesNotMatch(one.stdout, /memory/, 'the note stays out of the kong.conf lines');
+});
