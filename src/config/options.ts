@@ -75,16 +75,16 @@ export const DEFAULTS = {
   maxPayloadBytes: 16 * 1024 * 1024,
 } as const;
 
-/**
- * --shards when not given: one general shard per plugin that shares them, at most one per core.
- * Spread placement keeps all instances of a plugin on one shard, so general shards beyond the
- * number of plugins never hold an instance, and an idle shard costs ~80 MB of RSS (measured, Node
- * 24, installed package). 2 when the number is not known (an empty or unreadable directory).
- */
 /** idle RSS measured on Node 24 (installed package, x64): a shard with no instance, the supervisor */
 export const IDLE_SHARD_MB = 80;
 export const IDLE_SUPERVISOR_MB = 90;
 
+/**
+ * --shards when not given: one general shard per plugin that shares them, at most one per core.
+ * Spread placement keeps all instances of a plugin on one shard, so general shards beyond the
+ * number of plugins never hold an instance, and an idle shard costs IDLE_SHARD_MB of RSS. 2 when
+ * the number is not known (an empty or unreadable directory).
+ */
 export function defaultShards(sharingPlugins: number | null): number {
   if (sharingPlugins === null || sharingPlugins === 0) return Math.min(2, DEFAULTS.shards);
   return Math.min(DEFAULTS.shards, sharingPlugins);
