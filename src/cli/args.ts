@@ -111,9 +111,11 @@ Kong integration:
   -p, --kong-prefix <dir>        directory of the socket (default /usr/local/kong)
       --sock-name <name>         socket file name (default js_pluginserver.sock; alias --socket-name)
   -d, --plugins-directory <dir>  the plugins to serve (required)
-      --dump-all-plugins         print every plugin's info as one JSON array, then exit
-      --dump-plugin-info <name>  print one plugin's info as JSON, then exit
-      --dump                     print {"Protocol":"MsgPack:1","Plugins":[…]}, then exit (Kong >= 3.9 query_cmd)
+      --dump-all-plugins         print every plugin's info as one JSON array, then exit (the
+                                 query_cmd for Kong 2.3 - 3.8)
+      --dump-plugin-info <name>  print one plugin's info as one JSON array, then exit (the query_cmd
+                                 of each plugin for Kong >= 3.9, which reads only a dump's first plugin)
+      --dump                     print {"Protocol":"MsgPack:1","Plugins":[…]}, then exit
 
 Limits (each instance is an isolate):
       --memory-limit <MB>             heap per instance (default 64)
@@ -138,7 +140,8 @@ Bundling (a plugin's bundle holds only regular files inside its own file or dire
                                       served (default 10000)
 
 Process shards (a V8 failure that aborts a process takes only its shard's instances with it):
-      --shards <N>                    shard processes (default: CPU cores, at least 2); 0 runs isolates in
+      --shards <N>                    shard processes (default: one per plugin, at most one per CPU core,
+                                      one per core with balance; each idle shard holds about 80 MB); 0 runs isolates in
                                       this process, for measurements only: unsafe for untrusted code
       --placement spread|balance|dedicated=NAME,...
                                       spread (default): each plugin's instances share one of the N shards;

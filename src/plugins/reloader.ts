@@ -121,6 +121,7 @@ export class HotReloader {
     this.#d.registry.set(next);
     const { reloaded, failed } = await this.#d.manager.reloadPlugin(name);
     this.stats.Reloads++;
+    this.#recovered(name);
     if (changes.length) {
       this.#d.log.warn(
         { event: 'plugin.metadata_changed', plugin: name, changes },
@@ -140,6 +141,8 @@ export class HotReloader {
       return this.#failed(source.name, `${source.entry}: duplicate plugin name "${result.ok.info.Name}"; the existing one is kept`);
     }
     this.#d.registry.set(result.ok);
+    this.#recovered(source.name);
+    this.#recovered(result.ok.info.Name);
     // a plugin deleted and created again: its running instances take the new code too
     await this.#d.manager.reloadPlugin(result.ok.info.Name);
     this.#d.log.info({ event: 'plugin.added', plugin: result.ok.info.Name, file: source.entry }, `new plugin ${result.ok.info.Name}: add it to Kong's plugins= (and restart Kong) to use it`);
@@ -148,6 +151,11 @@ export class HotReloader {
   #remove(name: string): void {
     this.#d.registry.remove(name);
     this.#d.log.warn({ event: 'plugin.removed', plugin: name }, `plugin ${name} was removed: running instances keep their last code; new instances are refused`);
+  }
+
+  /** a plugin that loads again clears its error: LastError is what is still wrong */
+  #recovered(name: string): void {
+    if (this.stats.LastError?.Plugin === name) this.stats.LastError = null;
   }
 
   #failed(name: string, message: string): void {
