@@ -67,7 +67,9 @@ function uncloneable(what: string): DOMException {
   return new DOMException(`${what} could not be cloned.`, 'DataCloneError');
 }
 
-export function structuredClone(value: unknown, options: { transfer?: unknown[] } | undefined = undefined): unknown {
+export function structuredClone(...args: [value?: unknown, options?: { transfer?: unknown[] }]): unknown {
+  if (args.length === 0) throw new TypeError('The "value" argument must be specified');
+  const [value, options] = args;
   if (options?.transfer !== undefined && (options.transfer as unknown[]).length > 0) {
     throw new DOMException('structuredClone: a transfer list is not supported in the sandbox', 'DataCloneError');
   }
@@ -158,10 +160,9 @@ function cloneError(e: Error, memo: Map<object, unknown>, remember: <T>(c: T) =>
   if (message && 'value' in message) {
     Object.defineProperty(copy, 'message', { value: `${message.value as string}`, writable: true, configurable: true, enumerable: false });
   }
-  const stack = getOwn(e, 'stack');
-  if (stack && 'value' in stack && typeof stack.value === 'string') {
-    Object.defineProperty(copy, 'stack', { value: stack.value, writable: true, configurable: true, enumerable: false });
-  }
+  // V8 makes `stack` an own accessor of the error: read it, as V8's serializer does
+  const stack = getOwn(e, 'stack') ? e.stack : undefined;
+  if (typeof stack === 'string') Object.defineProperty(copy, 'stack', { value: stack, writable: true, configurable: true, enumerable: false });
   const cause = getOwn(e, 'cause');
   if (cause && 'value' in cause) {
     Object.defineProperty(copy, 'cause', { value: clone(cause.value, memo), writable: true, configurable: true, enumerable: false });

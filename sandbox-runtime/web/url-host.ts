@@ -45,6 +45,7 @@ function domainToASCII(domain: string): string | null {
   const norm = toLowerCase(normalizeNFC(domain));
   for (let i = 0; i < norm.length; i++) {
     const c = charCodeAt(norm, i);
+    if (isIgnored(c)) continue;
     mapped += c === 0x3002 || c === 0xff0e || c === 0xff61 ? '.' : fromCharCode(c);
   }
   const labels = split(mapped, 0x2e);
@@ -62,6 +63,12 @@ function domainToASCII(domain: string): string | null {
     }
   }
   return out;
+}
+
+/** UTS #46 "ignored" code points of the BMP (soft hyphen, variation selectors, zero-width no-break space…) */
+function isIgnored(c: number): boolean {
+  return c === 0xad || c === 0x34f || (c >= 0x180b && c <= 0x180d) || c === 0x180f || c === 0x200b || c === 0x2060 || c === 0x2064 ||
+    (c >= 0xfe00 && c <= 0xfe0f) || c === 0xfeff;
 }
 
 export function split(s: string, sep: number): string[] {

@@ -454,6 +454,10 @@ export function basicParse(input: string, base: UrlRecord | null, url?: UrlRecor
         } else if (c === 0x23) {
           url.fragment = '';
           state = State.Fragment;
+        } else if (c === 0x20) {
+          // a space before the query or fragment is encoded, so that it survives their removal
+          const next = cps[p + 1];
+          url.path = (url.path as string) + (next === 0x3f || next === 0x23 ? '%20' : ' ');
         } else if (c !== EOF) url.path = (url.path as string) + percentEncode(cpString(c), c0ControlSet);
         break;
 

@@ -20,13 +20,6 @@ function cannotHaveCredentialsOrPort(u: UrlRecord): boolean {
   return u.host === null || u.host === '' || u.scheme === 'file';
 }
 
-/** An opaque path loses its trailing spaces when the query and fragment that protected them go. */
-function stripTrailingSpaces(u: UrlRecord): void {
-  if (typeof u.path !== 'string' || u.fragment !== null || u.query !== null) return;
-  let end = u.path.length;
-  while (end > 0 && charCodeAt(u.path, end - 1) === 0x20) end--;
-  u.path = strSlice(u.path, 0, end);
-}
 
 export class URL {
   #url: UrlRecord;
@@ -41,7 +34,6 @@ export class URL {
     bindOwner(this.#params, {
       setQuery: (q) => {
         this.#url.query = q;
-        if (q === null) stripTrailingSpaces(this.#url);
       },
     });
   }
@@ -142,7 +134,6 @@ export class URL {
     if (v === '') {
       this.#url.query = null;
       resetList(this.#params, null);
-      stripTrailingSpaces(this.#url);
       return;
     }
     if (charCodeAt(v, 0) === 0x3f) v = strSlice(v, 1);
@@ -163,7 +154,6 @@ export class URL {
     let v = usv(value);
     if (v === '') {
       this.#url.fragment = null;
-      stripTrailingSpaces(this.#url);
       return;
     }
     if (charCodeAt(v, 0) === 0x23) v = strSlice(v, 1);

@@ -60,12 +60,14 @@ function hexValue(c: number): number {
 
 export function createCrypto(pool: RandomPool): object {
   class Crypto {
-    getRandomValues<T>(array: T): T {
+    getRandomValues<T>(...args: [array?: T]): T {
+      if (args.length === 0) throw new TypeError('The "typedArray" argument must be specified');
+      const array = args[0] as T;
+      // as Node: anything but an integer typed array (a DataView, a Float32Array, a plain array) is a TypeMismatchError
       const kind = typedArrayKind(array);
-      if (kind === undefined) {
-        throw new TypeError('The "typedArray" argument must be an instance of Int8Array, Int16Array, Int32Array, Uint8Array, Uint16Array, Uint32Array, Uint8ClampedArray, BigInt64Array or BigUint64Array.');
+      if (kind === undefined || !INTEGER_ARRAYS.includes(kind)) {
+        throw new DOMException('The data argument must be an integer-type TypedArray', 'TypeMismatchError');
       }
-      if (!INTEGER_ARRAYS.includes(kind)) throw new DOMException('The data argument must be an integer-type TypedArray', 'TypeMismatchError');
       // refused before anything is touched: a 1 GB view costs nothing here
       const size = viewByteLength(array);
       if (size > MAX_RANDOM_BYTES) {
