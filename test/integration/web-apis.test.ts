@@ -304,6 +304,19 @@ describe('crypto.getRandomValues / randomUUID', () => {
   });
 });
 
+describe('captured builtins', () => {
+  test('once loaded, the Web APIs keep working in a plugin that then replaces the String and Reflect builtins they use', async () => {
+    const battery = `return [new TextDecoder().decode(new Uint8Array([0x68, 0xc3, 0xa9, 0xff])), btoa('hi'), atob('aGk='), new URL('HTTP://A.example/x y?q=é').href, new URLSearchParams('b=1&a=2').toString()]`;
+    const tamper = `const saved = [String.prototype.charCodeAt, String.fromCharCode, String.prototype.toLowerCase, String.prototype.slice, Reflect.apply];
+      String.prototype.charCodeAt = () => 0; String.fromCharCode = () => 'X'; String.prototype.toLowerCase = () => 'pwned'; String.prototype.slice = () => 'pwned'; Reflect.apply = () => { throw new Error('tampered'); };
+      try { ${battery.replace('return ', 'return ')} } finally { [String.prototype.charCodeAt, String.fromCharCode, String.prototype.toLowerCase, String.prototype.slice, Reflect.apply] = saved; }`;
+    const [before, after] = await inSandbox([battery, tamper]);
+    const [node] = await runSnippets([battery]);
+    assert.deepEqual(before, node);
+    assert.deepEqual(after, node);
+  });
+});
+
 function popcount(b: number): number {
   let n = 0;
   for (; b; b >>= 1) n += b & 1;
