@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { PluginLoadError } from '../errors.ts';
 import type { PluginSource } from './discovery.ts';
+import { nodeBuiltinMessage } from './node-builtin-hints.ts';
 
 export interface CompiledPlugin {
   source: PluginSource;
@@ -27,7 +28,7 @@ const refuseHostModules: EsbuildPlugin = {
     b.onResolve({ filter: /.*/ }, (args) => {
       if (args.path.startsWith('node:') || BUILTINS.has(args.path) || BUILTINS.has(args.path.split('/')[0]!)) {
         return {
-          errors: [{ text: `import "${args.path}" is not available: plugins run in a V8 isolate without Node.js APIs (use the kong PDK instead)` }],
+          errors: [{ text: nodeBuiltinMessage(args.path) }],
         };
       }
       return undefined;

@@ -6,8 +6,11 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { createCipheriv, randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { PluginTest, Request } from '../../src/testing/index.ts';
+import { PluginTest, Request, PluginLoadFailure } from '../../src/testing/index.ts';
 import { chacha20Block } from '../../sandbox-runtime/web/chacha20.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -314,6 +317,35 @@ describe('captured builtins', () => {
     const [node] = await runSnippets([battery]);
     assert.deepEqual(before, node);
     assert.deepEqual(after, node);
+  });
+});
+
+describe('for plugin authors', () => {
+  test('importing a Node built-in is refused with the Web API to use instead', async () => {
+    await assert.rejects(new PluginTest().Run(path.join(ROOT, 'test/fixtures/web-apis/uses-buffer.js')), (err: unknown) => {
+      assert.ok(err instanceof PluginLoadFailure);
+      assert.match(err.message, /import "node:buffer" is not available: plugins run in a V8 isolate without Node\.js APIs \(use Uint8Array with TextEncoder \/ TextDecoder/);
+      return true;
+    });
+  });
+
+  test('a TypeScript plugin gets the globals typed with kong-sandbox-pluginserver/globals, and nothing the sandbox lacks', () => {
+    // as a plugin project has it: the package in its node_modules
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kps-web-globals-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'node_modules'));
+      fs.symlinkSync(ROOT, path.join(dir, 'node_modules', 'kong-sandbox-pluginserver'));
+      fs.copyFileSync(path.join(ROOT, 'test/fixtures/web-apis/typed/index.ts'), path.join(dir, 'index.ts'));
+      const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
+      const args = [tsc, '--ignoreConfig', '--noEmit', '--strict', '--target', 'es2024', '--lib', 'es2024', '--module', 'nodenext', 'index.ts'];
+      try {
+        execFileSync(process.execPath, args, { cwd: dir, encoding: 'utf8' });
+      } catch (err) {
+        assert.fail(`tsc failed: ${(err as { stdout?: string }).stdout}`);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
