@@ -30,7 +30,9 @@ export class URL {
     const record = parseWithBase(url, base);
     if (record === null) throw new TypeError(`Invalid URL`);
     this.#url = record;
-    this.#params = new URLSearchParams(record.query ?? '');
+    // the list from the query as it is (the URLSearchParams constructor would drop a leading '?')
+    this.#params = new URLSearchParams();
+    resetList(this.#params, record.query);
     bindOwner(this.#params, {
       setQuery: (q) => {
         this.#url.query = q;

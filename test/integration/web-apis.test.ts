@@ -175,6 +175,7 @@ describe('URL', () => {
       `return URL.parse('nope') === null && URL.parse('/x', 'http://h/').href`,
       `return new URL(new URL('http://h/a'), 'http://other/').href`,
       `return new URL()`,
+      `const u = new URL('http://h/??a=1&b'); return [[...u.searchParams], u.search]`,
     ];
     await sameAsNode(snippets);
   });
