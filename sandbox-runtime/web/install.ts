@@ -3,21 +3,19 @@
 // queueMicrotask, DOMException, crypto (getRandomValues, randomUUID). Not here (yet): crypto.subtle,
 // fetch, timers.
 //
-// Every isolate pays for what runs here, and most plugins use one or two of these: so each global is
-// an accessor that loads its module on first use and then becomes a plain data property (esbuild
-// turns a require() of an ES module into a lazily run module). Measured: isolate start +0.15 ms
-// instead of +1 ms when everything is built up front (docs: /work/notes/webapi.md).
-import type * as TextEncoding from './text-encoding.ts';
-import type * as Base64 from './base64.ts';
-import type * as Url from './url.ts';
-import type * as UrlSearchParams from './url-search-params.ts';
-import type * as StructuredClone from './structured-clone.ts';
-import type * as QueueMicrotask from './queue-microtask.ts';
-import type * as DomException from './dom-exception.ts';
-import type * as WebCryptoRandom from './web-crypto-random.ts';
+// Every isolate pays for what its runtime script holds, and most plugins use one or two of these.
+// So their code (web/apis.ts, bundled apart by src/sandbox/runtime-source.ts) is in the runtime as a
+// string, compiled the first time a plugin touches one of the globals, each of which is an accessor
+// until then. Measured per isolate creation, isolate CPU: +0.09 ms this way, +0.6 ms with the code
+// bundled into the runtime (even lazily initialised); see /work/notes/webapi.md.
+import type * as Apis from './apis.ts';
 
-declare function require(id: string): unknown;
+/** The source of web/apis.ts as a classic script that leaves its exports in `__kps_web`. */
+declare const __KPS_WEB_SOURCE__: string;
 
+// At the top level of the runtime script (compiled eagerly, so in the code cache): inside a function
+// that V8 compiles lazily, the 70 KB literal would be scanned again in every isolate.
+const WEB_SOURCE = __KPS_WEB_SOURCE__;
 const SEED_GLOBAL = '__kps_random_seed';
 
 /** `report`: where an error thrown by a queued microtask goes (the plugin's console.error). */
@@ -28,26 +26,32 @@ export function installWebApis(report: (err: unknown) => void): void {
   const seed = g[SEED_GLOBAL];
   delete g[SEED_GLOBAL];
   if (typeof seed !== 'string') throw new Error('sandbox runtime: random seed missing');
+  // captured now: a plugin that replaces these later changes nothing here
+  const compile = Function;
+  const defineProperty = Object.defineProperty;
+  const source = WEB_SOURCE;
+  let loaded: typeof Apis | null = null;
+  const apis = (): typeof Apis => (loaded ??= compile(`${source}\nreturn __kps_web;`)() as typeof Apis);
   const lazy: Record<string, () => unknown> = {
-    TextEncoder: () => (require('./text-encoding.ts') as typeof TextEncoding).TextEncoder,
-    TextDecoder: () => (require('./text-encoding.ts') as typeof TextEncoding).TextDecoder,
-    atob: () => (require('./base64.ts') as typeof Base64).atob,
-    btoa: () => (require('./base64.ts') as typeof Base64).btoa,
-    URL: () => (require('./url.ts') as typeof Url).URL,
-    URLSearchParams: () => (require('./url-search-params.ts') as typeof UrlSearchParams).URLSearchParams,
-    structuredClone: () => (require('./structured-clone.ts') as typeof StructuredClone).structuredClone,
-    queueMicrotask: () => (require('./queue-microtask.ts') as typeof QueueMicrotask).createQueueMicrotask(report),
-    DOMException: () => (require('./dom-exception.ts') as typeof DomException).DOMException,
+    TextEncoder: () => apis().TextEncoder,
+    TextDecoder: () => apis().TextDecoder,
+    atob: () => apis().atob,
+    btoa: () => apis().btoa,
+    URL: () => apis().URL,
+    URLSearchParams: () => apis().URLSearchParams,
+    structuredClone: () => apis().structuredClone,
+    queueMicrotask: () => apis().createQueueMicrotask(report),
+    DOMException: () => apis().DOMException,
     crypto: () => {
-      const m = require('./web-crypto-random.ts') as typeof WebCryptoRandom;
+      const m = apis();
       return m.createCrypto(new m.RandomPool(seed));
     },
   };
   for (const name of Object.keys(lazy)) {
     const settle = (value: unknown) => {
-      Object.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });
+      defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });
     };
-    Object.defineProperty(g, name, {
+    defineProperty(g, name, {
       get() {
         const value = lazy[name]!();
         settle(value);

@@ -20,7 +20,8 @@ const { runSnippets } = createRequire(import.meta.url)(path.join(ROOT, 'test/fix
 };
 
 async function inSandbox(snippets: string[]): Promise<unknown[]> {
-  const t = new PluginTest(new Request().useBody(JSON.stringify(snippets)));
+  // one event runs a whole table of snippets (each compiled with new Function): more CPU than a request needs
+  const t = new PluginTest(new Request().useBody(JSON.stringify(snippets)), { limits: { cpuLimitMs: 3000, eventTimeoutMs: 10000 } });
   await t.Run(FIXTURE);
   assert.deepEqual(t.errors, []);
   assert.equal(t.response.status, 200, t.response.text);
