@@ -1,6 +1,6 @@
 // The sandbox runtime: runs first in every isolate, before any plugin code. It takes the host bridge,
-// installs console and the Web APIs (web/install.ts), and leaves the host one API object (which the host removes from the global
-// before the plugin bundle runs).
+// installs console and the Web APIs (web/install.ts), and leaves the host one API object (which the
+// host removes from the global before the plugin bundle runs).
 import { takeBridge } from './bridge.ts';
 import { installConsole } from './console.ts';
 import { installWebApis } from './web/install.ts';

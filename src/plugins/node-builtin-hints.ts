@@ -19,7 +19,7 @@ const HINTS: Record<string, string> = {
   fs: 'plugins have no file system: read what you need from the plugin config',
   'fs/promises': 'plugins have no file system: read what you need from the plugin config',
   path: 'plugins have no file system; for URL paths use the URL global',
-  events: 'bundle an EventEmitter package from npm (for example "events"), which is plain JavaScript',
+  events: 'bundle a pure-JavaScript EventEmitter from npm under another name (for example "eventemitter3")',
   stream: 'use the kong PDK for request and response bodies',
   zlib: 'no compression library is built in: bundle a pure-JavaScript one (for example "fflate")',
   worker_threads: 'each plugin instance already runs in its own isolate',
