@@ -87,6 +87,8 @@ export async function compilePlugin(source: PluginSource, limits: BundleLimits =
       target: 'es2024',
       metafile: true,
       sourcemap: 'external',
+      // positions only: the map need not carry a second copy of every source
+      sourcesContent: false,
       outfile: 'plugin.js', // not written: it names the map for esbuild
       logLevel: 'silent',
       plugins: [refuseHostModules, confinement(state)],
