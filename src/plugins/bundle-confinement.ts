@@ -34,14 +34,39 @@ export interface ConfinementState {
   budget: number;
   /** set when the build's time is up: every callback then refuses at once */
   abandoned: boolean;
-  /** its tsconfig's `paths` keys: a bare name one of them matches is an alias, checked once resolved */
-  pathAliases: readonly string[];
+  /** its tsconfig's `paths`: a bare name one of them matches is an alias, checked once resolved */
+  pathAliases: readonly PathAlias[];
 }
 
-function isAlias(spec: string, aliases: readonly string[]): boolean {
-  return aliases.some((key) => {
+export interface PathAlias {
+  key: string;
+  targets: readonly string[];
+  /** absolute: what the targets are relative to */
+  baseUrl: string;
+}
+
+const RESOLVABLE = ['', '.ts', '.tsx', '.js', '.jsx', '.mjs', '.cjs', '.mts', '.cts', '.json', '/index.ts', '/index.js', '/package.json'];
+
+/**
+ * `spec` matches an alias one of whose targets exists inside the root. An alias whose targets are
+ * all missing is no alias: esbuild would then look for the name in every node_modules above the
+ * plugin (reading the package.json files it meets there), so the name must be installed inside.
+ */
+function isAlias(spec: string, aliases: readonly PathAlias[], root: string): boolean {
+  return aliases.some(({ key, targets, baseUrl }) => {
     const star = key.indexOf('*');
-    return star < 0 ? spec === key : spec.startsWith(key.slice(0, star)) && spec.endsWith(key.slice(star + 1));
+    let matched: string;
+    if (star < 0) {
+      if (spec !== key) return false;
+      matched = '';
+    } else {
+      if (!spec.startsWith(key.slice(0, star)) || !spec.endsWith(key.slice(star + 1)) || spec.length < key.length - 1) return false;
+      matched = spec.slice(star, spec.length - (key.length - star - 1));
+    }
+    return targets.some((t) => {
+      const target = path.resolve(baseUrl, t.replace('*', matched));
+      return isInside(target, root) && RESOLVABLE.some((ext) => fs.existsSync(target + ext));
+    });
   });
 }
 
@@ -120,7 +145,7 @@ export function confinement(state: ConfinementState): EsbuildPlugin {
             return refuse(args, `it leads to ${path.resolve(args.resolveDir, spec)}, outside the plugin's directory ${state.root}`);
           }
           // a package esbuild would look for above the root, in node_modules the plugin does not own
-          if (!spec.startsWith('.') && !spec.startsWith('#') && !isAlias(spec, state.pathAliases) && !installedInside(spec, args.resolveDir, state.root)) {
+          if (!spec.startsWith('.') && !spec.startsWith('#') && !isAlias(spec, state.pathAliases, state.root) && !installedInside(spec, args.resolveDir, state.root)) {
             return refuse(args, `package "${packageName(spec)}" is not in the plugin's own node_modules (a plugin bundles only what is inside its directory)`);
           }
         }

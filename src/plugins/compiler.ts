@@ -66,8 +66,12 @@ export async function compilePlugin(source: PluginSource, limits: BundleLimits =
   try {
     root = await confineRoot(source, deadline, limits.maxBundleBytes);
     tsconfigRaw = await pluginTsconfig(root.real, root.isDirectory, limits.maxBundleBytes);
-    const paths = tsconfigRaw.compilerOptions?.paths;
-    state = { root: root.real, budget: limits.maxBundleBytes, abandoned: false, pathAliases: paths && typeof paths === 'object' ? Object.keys(paths) : [] };
+    const options = tsconfigRaw.compilerOptions;
+    const baseUrl = typeof options?.baseUrl === 'string' ? options.baseUrl : root.real;
+    const pathAliases = options?.paths && typeof options.paths === 'object'
+      ? Object.entries(options.paths).map(([key, targets]) => ({ key, targets: (Array.isArray(targets) ? targets : []).filter((t): t is string => typeof t === 'string'), baseUrl }))
+      : [];
+    state = { root: root.real, budget: limits.maxBundleBytes, abandoned: false, pathAliases };
   } catch (err) {
     // ConfinementError says why; anything else is a file system error met on the way (EACCES…)
     throw fail(`refused: ${err instanceof ConfinementError ? err.message : errorMessage(err)}`);

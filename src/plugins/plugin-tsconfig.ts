@@ -34,6 +34,18 @@ export async function pluginTsconfig(root: string, isDirectory: boolean, cap: nu
     // esbuild takes a relative baseUrl from its working directory; the file meant its own
     if (typeof kept.baseUrl === 'string') kept.baseUrl = path.resolve(root, kept.baseUrl);
     else if (kept.paths !== undefined) kept.baseUrl = root;
+    // an alias is a path like any import: refused here if it leads out, before esbuild follows it
+    if (kept.paths !== undefined) {
+      if (typeof kept.paths !== 'object' || kept.paths === null) throw new ConfinementError(`${file}: "paths" must be an object`);
+      for (const [key, targets] of Object.entries(kept.paths)) {
+        for (const t of Array.isArray(targets) ? targets : [targets]) {
+          const target = typeof t === 'string' ? path.resolve(kept.baseUrl as string, t.replace(/\*/g, '')) : null;
+          if (target === null || (target !== root && !target.startsWith(root + path.sep))) {
+            throw new ConfinementError(`${file}: paths "${key}" → ${JSON.stringify(t)} leads outside the plugin's directory ${root}`);
+          }
+        }
+      }
+    }
     return { compilerOptions: kept as TsconfigRaw['compilerOptions'] };
   }
   return {};

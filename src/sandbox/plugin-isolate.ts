@@ -78,7 +78,15 @@ export class PluginIsolate {
     const { isolate, context, api, inbox } = base;
     inbox.onMessage = onMessage;
     try {
-      const script = await compileCached(isolate, code.code, code.filename, code.hash, sync);
+      // Compiling is the plugin's too (its bundle decides what V8's parser does): watched and
+      // announced like the module body, so a crash there is charged to it, not to a neighbour.
+      limits.watch?.arm(t);
+      let script: ivm.Script;
+      try {
+        script = await compileCached(isolate, code.code, code.filename, code.hash, sync);
+      } finally {
+        limits.watch?.disarm();
+      }
       if (sync) {
         runSyncSlice(isolate, inbox, limits, t, true, () => script.runSync(context, { timeout: t }));
       } else {

@@ -67,7 +67,11 @@ async function makeDynamicAttacks(): Promise<void> {
     path.join(dir, 'fifo-package-json/node_modules/dep/package.json'),
     // glob-fifo.js's target: a directory that is no plugin (no index) with a FIFO package.json
     path.join(dir, 'hang/package.json'),
+    // where esbuild would look for tsconfig-paths-missing's "victim" above the plugin
+    path.join(dir, 'node_modules/victim/package.json'),
   ];
+  write('tsconfig-paths-missing/tsconfig.json', '{ "compilerOptions": { "paths": { "*": ["./nothing/*"] } } }');
+  write('tsconfig-paths-missing/index.js', plugin("const stolen = require('victim');"));
   write('fifo-inside/index.js', plugin("const stolen = require('./data.js');"));
   write('fifo-package-json/index.js', plugin("const stolen = require('dep');"));
   write('hang/a.js', 'module.exports = 1;\n');
@@ -163,9 +167,12 @@ const EXPECTED: Record<string, RegExp> = {
   'css-import': /import "\.\/style\.css" is refused: style\.css is not JavaScript, TypeScript or JSON/,
   'binary-loader': /import "\.\/blob\.bin" is refused: blob\.bin is not JavaScript, TypeScript or JSON/,
   'text-loader': /import "\.\/notes\.txt" is refused: notes\.txt is not JavaScript, TypeScript or JSON/,
-  'tsconfig-paths': /import "secret" is refused: it resolves to \S+\/outside\/secret\.js, outside the plugin's directory/,
+  'tsconfig-paths': /tsconfig\.json: paths "secret" → "\.\.\/\.\.\/outside\/secret\.js" leads outside the plugin's directory/,
   'tsconfig-extends': /tsconfig\.json has "extends"/,
-  'tsconfig-wildcard': /import "secret\.js" is refused: it resolves to \S+\/outside\/secret\.js, outside the plugin's directory/,
+  'tsconfig-wildcard': /tsconfig\.json: paths "\*" → "\.\.\/\.\.\/outside\/\*" leads outside the plugin's directory/,
+  // an alias whose targets do not exist: esbuild would fall back to every node_modules above the
+  // plugin, where a FIFO package.json waits
+  'tsconfig-paths-missing': /import "victim" is refused: package "victim" is not in the plugin's own node_modules/,
   'tsconfig-baseurl': /import "etc\/passwd" is refused: package "etc" is not in the plugin's own node_modules/,
   'main-outside': /entry file \S+ resolves to \S+\/outside\/secret\.js, outside the plugin's directory/,
   'fifo-root': /fifo-root\.js is a FIFO/,
