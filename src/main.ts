@@ -11,6 +11,7 @@ import type { InstanceHostApi } from './sandbox/host-api.ts';
 import { InstanceManager } from './instances/manager.ts';
 import { Dispatcher } from './rpc/dispatcher.ts';
 import { RpcServer } from './rpc/server.ts';
+import { EventRouter } from './instances/event-router.ts';
 import { kongConf, runKongConf, BIN } from './cli/kong-conf.ts';
 import { VERSION } from './version.ts';
 import { HotReloader } from './plugins/reloader.ts';
@@ -79,7 +80,9 @@ async function serve(opts: ServerOptions, registry: PluginRegistry, host: Instan
     },
     reloadStats: () => reloader?.stats ?? { Watching: false, Reloads: 0, Failures: 0, LastError: null },
   });
-  const server = new RpcServer(opts, dispatcher, log);
+  // with shards, event frames are routed undecoded to the shard that owns them
+  const router = host instanceof ShardSupervisor ? new EventRouter(manager, host) : null;
+  const server = new RpcServer(opts, dispatcher, log, router);
   await server.listen();
   await reloader?.start();
   const metrics = opts.metricsListen ? await serveMetrics(opts.metricsListen, { manager, host }, log) : null;

@@ -1,6 +1,9 @@
 // The private channel between the supervisor and a shard: the same msgpack codec over a socketpair
 // (an inherited file descriptor, nothing on the filesystem). Requests [0, id, method, params],
 // responses [1, id, error, result], notifications [2, kind, args]. Errors keep their stable code.
+// Kong's event frames travel undecoded: [3, id, msgid, eventId, frame] to the shard, and
+// [4, id, status, answer] back, where answer is Kong's complete response frame; the supervisor
+// keeps a callback per id (no promise), and writes the answer to Kong's socket as it is.
 import type net from 'node:net';
 import { encode } from '../rpc/codec.ts';
 import { MessageStream } from '../rpc/message-stream.ts';
@@ -24,6 +27,13 @@ export interface FrameCaps {
 }
 
 export type RequestHandler = (method: string, params: unknown) => Promise<unknown>;
+/** A forwarded Kong frame: answer it with answerEvent(id, …), once. `eventId` is -1 for a Step. */
+export type EventFrameHandler = (id: number, msgid: number, eventId: number, frame: Uint8Array) => void;
+/** Kong's answer frame and what it did to the event; `answer` is null if the channel closed first. */
+export type EventAnswerCallback = (status: number, answer: Uint8Array | null) => void;
+
+const EVENT_FRAME = 3;
+const EVENT_ANSWER = 4;
 export type NotificationHandler = (kind: string, args: unknown) => void;
 
 interface WireError {
@@ -34,6 +44,7 @@ interface WireError {
 export class Channel {
   readonly #socket: net.Socket;
   readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  readonly #events = new Map<number, EventAnswerCallback>();
   #nextId = 1;
   readonly #stream = new MessageStream();
   #closed = false;
@@ -43,6 +54,7 @@ export class Channel {
     throw new KpsError('KPS_ERR_CHANNEL', `no handler for ${method}`);
   };
   #onNotification: NotificationHandler = () => {};
+  #onEventFrame: EventFrameHandler = (id, msgid) => this.answerEvent(id, -1, encode([1, msgid, 'no event handler on this channel', null]));
   #onClose: (why: string) => void = () => {};
 
   readonly #caps: FrameCaps;
@@ -57,6 +69,10 @@ export class Channel {
 
   handleRequests(handler: RequestHandler): void {
     this.#onRequest = handler;
+  }
+
+  handleEventFrames(handler: EventFrameHandler): void {
+    this.#onEventFrame = handler;
   }
 
   handleNotifications(handler: NotificationHandler): void {
@@ -78,6 +94,25 @@ export class Channel {
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.#send(encode([0, id, method, params]));
     });
+  }
+
+  /** Forwards Kong's frame (copied into the channel message at once). False if the channel is closed. */
+  forwardEvent(msgid: number, eventId: number, frame: Uint8Array, done: EventAnswerCallback): boolean {
+    if (this.#closed) return false;
+    const id = this.#nextId++;
+    this.#events.set(id, done);
+    this.#send(encode([EVENT_FRAME, id, msgid, eventId, frame]));
+    return true;
+  }
+
+  /** The shard's side: Kong's answer frame to a forwarded one (over the outgoing cap: an error frame instead). */
+  answerEvent(id: number, status: number, answer: Uint8Array, msgid = -1): void {
+    if (this.#closed) return;
+    const cap = this.#caps.outgoing ?? Infinity;
+    if (answer.length + 64 > cap && msgid >= 0) {
+      answer = encode([1, msgid, `an answer of ${answer.length} bytes is over the channel's cap of ${cap}`, null]);
+    }
+    this.#send(encode([EVENT_ANSWER, id, status, answer]));
   }
 
   notify(kind: string, args: unknown): void {
@@ -132,6 +167,13 @@ export class Channel {
       else p.resolve(c);
     } else if (type === 2) {
       this.#onNotification(a as string, b);
+    } else if (type === EVENT_ANSWER) {
+      const done = this.#events.get(a as number);
+      if (!done) return;
+      this.#events.delete(a as number);
+      done(b as number, c as Uint8Array);
+    } else if (type === EVENT_FRAME) {
+      this.#onEventFrame(a as number, b as number, c as number, msg[4] as Uint8Array);
     }
   }
 
@@ -168,6 +210,9 @@ export class Channel {
     const err = new KpsError('KPS_ERR_CHANNEL', why);
     for (const p of this.#pending.values()) p.reject(err);
     this.#pending.clear();
+    const events = [...this.#events.values()];
+    this.#events.clear();
+    for (const done of events) done(-1, null);
     this.#onClose(why);
   }
 }

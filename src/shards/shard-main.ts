@@ -4,6 +4,7 @@ import net from 'node:net';
 import { Channel, shardFrameCap } from './channel.ts';
 import { SliceWatchdog } from './slice-watchdog.ts';
 import { RunningPlugin } from './running-plugin.ts';
+import { serveEventFrame } from './event-frames.ts';
 import { LocalInstanceHost, type LocalHostOptions } from '../sandbox/local-host.ts';
 import { createLogger } from '../log.ts';
 import { CODE_UNKNOWN, KpsError } from '../errors.ts';
@@ -80,6 +81,11 @@ channel.handleRequests(async (method, params) => {
       throw new KpsError('KPS_ERR_CHANNEL', `unknown shard method ${method}`);
   }
 });
+
+// Kong's event frames, forwarded undecoded by the supervisor; answered already encoded for Kong.
+channel.handleEventFrames((id, msgid, eventId, frame) =>
+  serveEventFrame(host, msgid, eventId, frame, (status, answer) => channel.answerEvent(id, status, answer, msgid)),
+);
 
 // The supervisor is gone (or closed us): nothing here may outlive it.
 channel.onClose(() => process.exit(0));

@@ -19,6 +19,8 @@ import type {
   Breach, BreachKind, InstanceStats,
 } from '../sandbox/host-api.ts';
 import { LOCAL_HOST_OPTIONS, type LocalHostOptions } from '../sandbox/host-options.ts';
+import { responseFrame } from '../rpc/response-frame.ts';
+import { EventStatus } from './event-status.ts';
 
 const CRASH_WINDOW_MS = 60_000;
 const CRASHES_TO_QUARANTINE = 3;
@@ -122,6 +124,52 @@ export class ShardSupervisor implements InstanceHostApi {
     const route: EventRoute = { proc: inst.proc, phase: msg.phase, pending: true, lost: false, touched: Date.now() };
     this.#events.set(msg.eventId, route);
     return this.#answer(msg.eventId, route, inst.proc.channel.request<StepAnswer>('handleEvent', msg));
+  }
+
+  /**
+   * Forwards a HandleEvent frame undecoded to the instance's shard; `reply` gets Kong's answer
+   * frame, as the shard encoded it. False (nothing done): the decoding path answers instead.
+   */
+  forwardHandleEvent(instanceId: number, eventId: number, phase: Phase, msgid: number, frame: Uint8Array, reply: (answer: Uint8Array) => void): boolean {
+    const inst = this.#instances.get(instanceId);
+    if (!inst || inst.proc.dead) return false;
+    const route: EventRoute = { proc: inst.proc, phase, pending: true, lost: false, touched: Date.now() };
+    this.#events.set(eventId, route);
+    const sent = inst.proc.channel.forwardEvent(msgid, eventId, frame, (status, answer) => {
+      if (status !== EventStatus.RUNNING && status !== EventStatus.ENDED && status !== EventStatus.ENDED_TERMINAL && this.#events.get(eventId) === route) {
+        this.#events.delete(eventId); // the event never began on the shard
+      }
+      if (status === EventStatus.NO_INSTANCE) this.#goneListener(instanceId, 'lost');
+      reply(this.#routed(eventId, route, msgid, status, answer));
+    });
+    if (!sent) this.#events.delete(eventId);
+    return sent;
+  }
+
+  /** Forwards a Step frame of an event in Kong's turn; anything else (unknown, lost, out of turn) is the decoding path's. */
+  forwardStep(eventId: number, msgid: number, frame: Uint8Array, reply: (answer: Uint8Array) => void): boolean {
+    const route = this.#events.get(eventId);
+    if (!route || route.lost || route.pending || route.proc.dead) return false;
+    route.pending = true;
+    route.touched = Date.now();
+    const sent = route.proc.channel.forwardEvent(msgid, -1, frame, (status, answer) => reply(this.#routed(eventId, route, msgid, status, answer)));
+    if (!sent) route.pending = false;
+    return sent;
+  }
+
+  /** Keeps the routes by what the shard said the frame did; a shard gone answers by the failure policy. */
+  #routed(eventId: number, route: EventRoute, msgid: number, status: number, answer: Uint8Array | null): Uint8Array {
+    route.pending = false;
+    route.touched = Date.now();
+    if (answer === null || status === EventStatus.LOST) {
+      return responseFrame(msgid, null, { EventId: eventId, Data: this.#final(eventId, failureAnswer(this.#opts.onPluginError, route.phase)) });
+    }
+    if (status === EventStatus.ENDED || status === EventStatus.NO_EVENT || status === EventStatus.NO_INSTANCE) this.#events.delete(eventId);
+    else if (status === EventStatus.ENDED_TERMINAL) {
+      this.#events.delete(eventId);
+      this.#tombstones.add(eventId);
+    }
+    return answer;
   }
 
   async step(msg: StepMsg): Promise<StepAnswer> {
