@@ -3,6 +3,8 @@
 
 export class KpsError extends Error {
   readonly code: string;
+  /** the process's exit status when this error stops the server before it serves (2: a usage error) */
+  readonly exitStatus: number = 2;
   constructor(code: string, message: string) {
     super(message);
     this.name = 'KpsError';
@@ -101,6 +103,19 @@ export class MalformedFrameError extends KpsError {
 export class OptionError extends KpsError {
   constructor(detail: string) {
     super('KPS_ERR_OPTION', detail);
+  }
+}
+
+/** --metrics-listen cannot be bound: the server does not start (and creates no socket) */
+export class MetricsListenError extends KpsError {
+  override readonly exitStatus = 1;
+  constructor(address: string, cause: NodeJS.ErrnoException) {
+    const why =
+      cause.code === 'EADDRINUSE' ? 'the port is already in use (choose another one, or stop what listens there)'
+      : cause.code === 'EACCES' ? 'permission denied (ports below 1024 need privileges)'
+      : cause.code === 'EADDRNOTAVAIL' ? 'no interface of this machine has that address'
+      : cause.message;
+    super('KPS_ERR_METRICS_LISTEN', `--metrics-listen ${address}: ${why}`);
   }
 }
 

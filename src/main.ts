@@ -1,7 +1,8 @@
 // Entry point: argv → validated options → one mode (serve or dump) → signals and parent watch.
 import { parseCli, rawOptionsFrom, HELP, type CliValues } from './cli/args.ts';
 import { renderDump, type DumpMode } from './cli/dump.ts';
-import { buildOptions, type ServerOptions } from './config/options.ts';
+import { buildOptions, defaultShards, type ServerOptions } from './config/options.ts';
+import { discoverPlugins } from './plugins/discovery.ts';
 import { createLogger, type Logger } from './log.ts';
 import { KpsError, errorMessage } from './errors.ts';
 import { PluginRegistry } from './plugins/registry.ts';
@@ -38,14 +39,15 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const dump = dumpMode(cli);
-  const opts = buildOptions(rawOptionsFrom(cli));
+  const raw = rawOptionsFrom(cli);
+  const opts = buildOptions(cli.shards === undefined && !dump ? { ...raw, shards: defaultShards(sharingPlugins(raw.pluginsDir, raw.placement)) } : raw);
 
   const log = createLogger({ level: opts.logLevel, stream: dump ? 2 : 1 });
   // Dumps read metadata in one shard: enough isolation for a one-shot command, and quick.
   const host: InstanceHostApi =
     opts.shards === 0 ? new LocalInstanceHost(opts, log) : new ShardSupervisor(dump ? { ...opts, shards: 1, isolatePool: 0 } : opts, log, dump ? 2 : 1);
   const registry = new PluginRegistry();
-  await registry.loadDirectory(opts.pluginsDir, host, opts.memoryLimitMb, log);
+  await registry.loadDirectory(opts.pluginsDir, host, opts, log);
 
   if (dump) {
     process.stdout.write(renderDump(dump, registry) + '\n');
@@ -53,6 +55,23 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   return serve(opts, registry, host, log);
+}
+
+/** plugins in the directory that will share the general shards (dedicated ones get their own) */
+/**
+ * How many plugins share the general shards, for the default --shards; null when unknown. Under
+ * --placement balance every plugin's instances spread over all shards: as many as cores.
+ */
+function sharingPlugins(dir: string, placement: string | readonly string[]): number | null {
+  const entries = typeof placement === 'string' ? [placement] : placement;
+  if (entries.includes('balance')) return Number.MAX_SAFE_INTEGER;
+  if (!dir) return null;
+  const dedicated = new Set(entries.filter((p) => p.startsWith('dedicated=')).flatMap((p) => p.slice(10).toLowerCase().split(',')));
+  try {
+    return discoverPlugins(dir).filter((s) => !dedicated.has(s.name)).length;
+  } catch {
+    return null; // the load reports what is wrong with the directory
+  }
 }
 
 function dumpMode(cli: CliValues): DumpMode | null {
@@ -65,13 +84,13 @@ function dumpMode(cli: CliValues): DumpMode | null {
 async function serve(opts: ServerOptions, registry: PluginRegistry, host: InstanceHostApi, log: Logger): Promise<number> {
   const manager = new InstanceManager(registry, host, opts, log);
   const watcherFor = (dir: string) =>
-    new HotReloader({ dir, registry, host, manager, memoryLimitMb: opts.memoryLimitMb, debounceMs: opts.watchDebounceMs, log });
+    new HotReloader({ dir, registry, host, manager, limits: opts, debounceMs: opts.watchDebounceMs, log });
   let reloader: HotReloader | null = opts.watch ? watcherFor(opts.pluginsDir) : null;
   const dispatcher = new Dispatcher({
     manager,
     registry,
     reloadFrom: async (dir) => {
-      await registry.loadDirectory(dir, host, opts.memoryLimitMb, log);
+      await registry.loadDirectory(dir, host, opts, log);
       if (reloader) {
         await reloader.stop();
         reloader = watcherFor(dir);
@@ -80,12 +99,13 @@ async function serve(opts: ServerOptions, registry: PluginRegistry, host: Instan
     },
     reloadStats: () => reloader?.stats ?? { Watching: false, Reloads: 0, Failures: 0, LastError: null },
   });
+  // the metrics port first: if it cannot be had, the server stops before it creates its socket
+  const metrics = opts.metricsListen ? await serveMetrics(opts.metricsListen, { manager, host }, log) : null;
   // with shards, event frames are routed undecoded to the shard that owns them
   const router = host instanceof ShardSupervisor ? new EventRouter(manager, host) : null;
   const server = new RpcServer(opts, dispatcher, log, router);
   await server.listen();
   await reloader?.start();
-  const metrics = opts.metricsListen ? await serveMetrics(opts.metricsListen, { manager, host }, log) : null;
   log.info({ event: 'server.listening', socket: opts.socketPath, plugins: registry.names, shards: opts.shards, version: VERSION }, `listening on ${opts.socketPath}`);
   if (opts.shards === 0) log.warn({ event: 'server.unsafe' }, '--shards 0: isolates run in this process; one plugin can abort the whole server. For measurements only.');
   if (process.stderr.isTTY) {
@@ -111,6 +131,9 @@ async function serve(opts: ServerOptions, registry: PluginRegistry, host: Instan
   return new Promise<number>((resolve) => {
     process.once('SIGTERM', () => void stop('SIGTERM').then(resolve));
     process.once('SIGINT', () => void stop('SIGINT').then(resolve));
+    // a closed terminal, or a process manager's reload: stop as gracefully as on SIGTERM (Kong
+    // respawns the server), rather than die by the default action with the socket left behind
+    process.once('SIGHUP', () => void stop('SIGHUP').then(resolve));
     // Kong < 3.0 never signals its plugin servers: notice that the parent is gone (we get re-parented).
     const check = () => {
       if (process.ppid !== PARENT_PID) void stop('parent process exited').then(resolve);
@@ -125,6 +148,6 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     const known = err instanceof KpsError;
     process.stderr.write(`kong-sandbox-pluginserver: ${known ? errorMessage(err) : (err as Error)?.stack ?? String(err)}\n`);
-    process.exit(known ? 2 : 1);
+    process.exit(known ? err.exitStatus : 1);
   },
 );

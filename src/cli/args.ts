@@ -37,6 +37,8 @@ const OPTIONS = {
   'max-metadata-size': { type: 'string' },
   'metrics-listen': { type: 'string' },
   'watch-debounce': { type: 'string' },
+  'max-bundle-size': { type: 'string' },
+  'build-timeout': { type: 'string' },
 } as const;
 
 export type CliValues = ReturnType<typeof parse>['values'];
@@ -94,6 +96,8 @@ export function rawOptionsFrom(cli: CliValues): RawOptions {
     metricsListen: cli['metrics-listen'],
     watch: cli.watch ?? DEFAULTS.watch,
     watchDebounceMs: cli['watch-debounce'] ?? DEFAULTS.watchDebounceMs,
+    maxBundleBytes: cli['max-bundle-size'] ?? DEFAULTS.maxBundleBytes,
+    buildTimeoutMs: cli['build-timeout'] ?? DEFAULTS.buildTimeoutMs,
     verbose: cli.verbose?.length ?? 0,
   };
 }
@@ -107,9 +111,11 @@ Kong integration:
   -p, --kong-prefix <dir>        directory of the socket (default /usr/local/kong)
       --sock-name <name>         socket file name (default js_pluginserver.sock; alias --socket-name)
   -d, --plugins-directory <dir>  the plugins to serve (required)
-      --dump-all-plugins         print every plugin's info as one JSON array, then exit
-      --dump-plugin-info <name>  print one plugin's info as JSON, then exit
-      --dump                     print {"Protocol":"MsgPack:1","Plugins":[…]}, then exit (Kong >= 3.9 query_cmd)
+      --dump-all-plugins         print every plugin's info as one JSON array, then exit (the
+                                 query_cmd for Kong 2.3 - 3.8)
+      --dump-plugin-info <name>  print one plugin's info as one JSON array, then exit (the query_cmd
+                                 of each plugin for Kong >= 3.9, which reads only a dump's first plugin)
+      --dump                     print {"Protocol":"MsgPack:1","Plugins":[…]}, then exit
 
 Limits (each instance is an isolate):
       --memory-limit <MB>             heap per instance (default 64)
@@ -127,8 +133,15 @@ Limits (each instance is an isolate):
       --on-plugin-error closed|open   closed: a failing plugin answers 500 in request phases (default); open: the request goes on
       --shutdown-timeout <ms>         on SIGTERM, how long requests in flight may finish (default 10000)
 
+Bundling (a plugin's bundle holds only regular files inside its own file or directory):
+      --max-bundle-size <bytes>       what one plugin's bundle may read, all files together, and be
+                                      (default 16777216)
+      --build-timeout <ms>            one plugin's build; past it the plugin is refused and the rest are
+                                      served (default 10000)
+
 Process shards (a V8 failure that aborts a process takes only its shard's instances with it):
-      --shards <N>                    shard processes (default: CPU cores, at least 2); 0 runs isolates in
+      --shards <N>                    shard processes (default: one per plugin, at most one per CPU core,
+                                      one per core with balance; each idle shard holds about 80 MB); 0 runs isolates in
                                       this process, for measurements only: unsafe for untrusted code
       --placement spread|balance|dedicated=NAME,...
                                       spread (default): each plugin's instances share one of the N shards;

@@ -11,6 +11,7 @@ import { silentLogger } from '../log.ts';
 import { OptionError } from '../errors.ts';
 
 export const CHECK_HELP = `Usage: kong-sandbox-pluginserver check -d <plugins-directory> [--memory-limit MB] [--start-timeout ms]
+                                           [--max-bundle-size bytes] [--build-timeout ms]
 
 Builds every plugin in the directory as the server would and prints one line per plugin:
   ok   <name> <version> [<phases>] priority <n>
@@ -21,7 +22,7 @@ Exits 1 when any plugin fails, 0 otherwise.
 export async function runCheck(argv: string[]): Promise<number> {
   const parsed = parseCommand(
     argv,
-    { 'plugins-directory': { type: 'string', short: 'd' }, 'memory-limit': { type: 'string' }, 'start-timeout': { type: 'string' } },
+    { 'plugins-directory': { type: 'string', short: 'd' }, 'memory-limit': { type: 'string' }, 'start-timeout': { type: 'string' }, 'max-bundle-size': { type: 'string' }, 'build-timeout': { type: 'string' } },
     CHECK_HELP,
   );
   if (!parsed) return 0;
@@ -31,6 +32,8 @@ export async function runCheck(argv: string[]): Promise<number> {
     pluginsDir: values['plugins-directory'],
     memoryLimitMb: values['memory-limit'] ?? DEFAULTS.memoryLimitMb,
     startTimeoutMs: values['start-timeout'] ?? DEFAULTS.startTimeoutMs,
+    maxBundleBytes: values['max-bundle-size'] ?? DEFAULTS.maxBundleBytes,
+    buildTimeoutMs: values['build-timeout'] ?? DEFAULTS.buildTimeoutMs,
   });
   // Plugin code runs in isolates inside this short-lived process: a plugin that crashes it fails the check.
   const host = new LocalInstanceHost(opts, silentLogger);
@@ -39,7 +42,7 @@ export async function runCheck(argv: string[]): Promise<number> {
   const sources = discoverPlugins(opts.pluginsDir);
   for (const source of sources) {
     const rel = path.relative(process.cwd(), source.entry) || source.entry;
-    const result = await buildPlugin(source, host, opts.memoryLimitMb);
+    const result = await buildPlugin(source, host, opts);
     if ('problems' in result) {
       failures++;
       for (const p of result.problems) process.stdout.write(`FAIL ${p.startsWith(source.entry) ? p.replace(source.entry, rel) : `${rel}: ${p}`}\n`);

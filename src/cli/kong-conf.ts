@@ -3,7 +3,8 @@
 // command prints, one entry per plugin, all sharing one socket and one start command.
 import path from 'node:path';
 import { parseCommand } from './command-args.ts';
-import { toolOptions, DEFAULTS } from '../config/options.ts';
+import { toolOptions, DEFAULTS, defaultShards, IDLE_SHARD_MB, IDLE_SUPERVISOR_MB } from '../config/options.ts';
+import { discoverPlugins } from '../plugins/discovery.ts';
 import { LocalInstanceHost } from '../sandbox/local-host.ts';
 import { PluginRegistry } from '../plugins/registry.ts';
 import { silentLogger } from '../log.ts';
@@ -52,6 +53,7 @@ function confName(plugin: string): string {
 }
 
 export const KONG_CONF_HELP = `Usage: kong-sandbox-pluginserver kong-conf -d <plugins-directory> [--kong 3.9] [-p <kong-prefix>] [--sock-name <name>] [--env]
+(--socket-name is an alias of --sock-name, as for the server)
 
 Prints the kong.conf lines (or KONG_* environment with --env) that make Kong use this server for
 every plugin in the directory. --kong 3.8 or older: one server entry; 3.9 and later (default): one
@@ -63,6 +65,7 @@ export async function runKongConf(argv: string[]): Promise<number> {
       'plugins-directory': { type: 'string', short: 'd' },
       'kong-prefix': { type: 'string', short: 'p' },
       'sock-name': { type: 'string' },
+      'socket-name': { type: 'string' },
       kong: { type: 'string' },
       env: { type: 'boolean' },
     }, KONG_CONF_HELP);
@@ -72,14 +75,19 @@ export async function runKongConf(argv: string[]): Promise<number> {
   if (values.kong !== undefined && !/^\d+\.\d+(\.\d+)?$/.test(values.kong)) throw new OptionError('--kong expects a version such as 3.8 or 3.9');
   const opts = toolOptions({
     kongPrefix: values['kong-prefix'] ?? DEFAULTS.kongPrefix,
-    sockName: values['sock-name'] ?? DEFAULTS.sockName,
+    sockName: values['sock-name'] ?? values['socket-name'] ?? DEFAULTS.sockName,
     pluginsDir: values['plugins-directory'],
   });
   const host = new LocalInstanceHost(opts, silentLogger);
   const registry = new PluginRegistry();
-  const problems = await registry.loadDirectory(opts.pluginsDir, host, opts.memoryLimitMb, silentLogger);
+  const problems = await registry.loadDirectory(opts.pluginsDir, host, opts, silentLogger);
   await host.shutdown();
   for (const p of problems) process.stderr.write(`left out: ${p.file}: ${p.message}\n`);
+  const shards = defaultShards(discoverPlugins(opts.pluginsDir).length);
+  process.stderr.write(
+    `memory: the server starts ${shards} shard process${shards === 1 ? '' : 'es'} for this directory (one per plugin, at most one per CPU core; ` +
+      `--shards N at the end of the start command sets it), each about ${IDLE_SHARD_MB} MB of RSS when idle, besides the supervisor's ~${IDLE_SUPERVISOR_MB} MB\n`,
+  );
   process.stdout.write(kongConf({ bin: BIN, socketPath: opts.socketPath, pluginsDir: opts.pluginsDir, plugins: registry.names, kong: values.kong ?? '3.9', env: values.env ?? false }));
   return 0;
 }

@@ -1,9 +1,11 @@
 // `kong-sandbox-pluginserver status`: asks a running server (plugin.GetStatus over its socket) and
 // prints its plugins and instances: heap used against quota as a bar, CPU, events, breaches.
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseCommand } from './command-args.ts';
 import { callServer } from '../rpc/client.ts';
 import { DEFAULTS } from '../config/options.ts';
+import { KpsError, errorMessage } from '../errors.ts';
 import type { InstanceStats } from '../sandbox/host-api.ts';
 
 interface StatusPlugin {
@@ -19,12 +21,14 @@ interface StatusReport {
   Plugins: Record<string, StatusPlugin>;
   Shards?: Array<{ Shard: number; Kind: string; Pid: number | null; Plugins: string[]; Instances: number; RssMb: number; Restarts: number }>;
   Quarantined?: string[];
-  Reload?: { Watching: boolean; Reloads: number; Failures: number };
+  Reload?: { Watching: boolean; Reloads: number; Failures: number; LastError?: { Plugin: string; Message: string; Time: number } | null };
 }
 
 export const STATUS_HELP = `Usage: kong-sandbox-pluginserver status [-p <kong-prefix>] [--sock-name <name>] [--socket <path>] [--json]
 
 Prints the plugins, instances (heap used / quota, CPU, events, breaches) and shards of a running server.
+Without -p or --socket it asks the server on /usr/local/kong (Kong's default prefix), else the one on
+/tmp (where \`npm start\` serves).
 `;
 
 export async function runStatus(argv: string[]): Promise<number> {
@@ -37,10 +41,34 @@ export async function runStatus(argv: string[]): Promise<number> {
     }, STATUS_HELP);
   if (!parsed) return 0;
   const { values } = parsed;
-  const socketPath = values.socket ?? path.resolve(values['kong-prefix'] ?? DEFAULTS.kongPrefix, values['sock-name'] ?? values['socket-name'] ?? DEFAULTS.sockName);
-  const report = (await callServer(socketPath, 'plugin.GetStatus', [])) as StatusReport;
+  const sockName = values['sock-name'] ?? values['socket-name'] ?? DEFAULTS.sockName;
+  // no -p: Kong's default prefix, then the one `npm start` serves on
+  const candidates = values.socket !== undefined ? [values.socket]
+    : values['kong-prefix'] !== undefined ? [path.resolve(values['kong-prefix'], sockName)]
+    : [path.join(DEFAULTS.kongPrefix, sockName), path.join(NPM_START_PREFIX, sockName)];
+  const { socketPath, report } = await firstAnswer(candidates);
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report, socketPath));
   return 0;
+}
+
+/** the -p of `npm start` (package.json) */
+export const NPM_START_PREFIX = '/tmp';
+
+async function firstAnswer(sockets: string[]): Promise<{ socketPath: string; report: StatusReport }> {
+  const failures: string[] = [];
+  for (const socketPath of sockets) {
+    if (sockets.length > 1 && !fs.existsSync(socketPath)) {
+      failures.push(`${socketPath}: no such socket`);
+      continue;
+    }
+    try {
+      return { socketPath, report: (await callServer(socketPath, 'plugin.GetStatus', [])) as StatusReport };
+    } catch (err) {
+      if (sockets.length === 1) throw err;
+      failures.push(errorMessage(err).replace('cannot reach a plugin server on ', ''));
+    }
+  }
+  throw new KpsError('KPS_ERR_CLIENT', `cannot reach a plugin server; tried ${failures.join(', and ')} (-p <kong-prefix> or --socket <path> names another)`);
 }
 
 const MB = 1024 * 1024;
@@ -81,5 +109,6 @@ function renderStatus(r: StatusReport, socketPath: string): string {
   }
   if (r.Quarantined?.length) lines.push(`QUARANTINED: ${r.Quarantined.join(', ')}`, '');
   if (r.Reload) lines.push(`hot reload: ${r.Reload.Watching ? 'on' : 'off'}, ${r.Reload.Reloads} reloads, ${r.Reload.Failures} failures`, '');
+  if (r.Reload?.LastError) lines.push(`still failing to reload: ${r.Reload.LastError.Plugin}: ${r.Reload.LastError.Message}`, '');
   return lines.join('\n');
 }

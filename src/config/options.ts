@@ -53,6 +53,10 @@ export interface ServerOptions {
   readonly watch: boolean;
   /** ms of quiet after a change before a plugin is rebuilt */
   readonly watchDebounceMs: number;
+  /** bytes a plugin's bundle may read (all its files together) and be */
+  readonly maxBundleBytes: number;
+  /** ms one plugin's build (checking its files, resolving, reading, bundling) may take */
+  readonly buildTimeoutMs: number;
   readonly logLevel: string;
 }
 
@@ -67,6 +71,7 @@ export const DEFAULTS = {
   onPluginError: 'closed' as FailurePolicy,
   shutdownTimeoutMs: 10_000,
   killGraceMs: 500,
+  /** the most shards the default gives (see defaultShards) */
   shards: Math.max(2, os.availableParallelism()),
   placement: 'spread',
   isolatePool: 2,
@@ -78,7 +83,29 @@ export const DEFAULTS = {
   maxEventsPerInstance: 1000,
   maxPayloadBytes: 16 * 1024 * 1024,
   maxMetadataBytes: 1024 * 1024,
+  // a bundle lives in every instance's heap (64 MB by default) as source and compiled code, so one
+  // near a quarter of it is already too big to serve; real plugins with their npm dependencies
+  // bundle to well under 4 MB
+  maxBundleBytes: 16 * 1024 * 1024,
+  // esbuild bundles a plugin in tens of ms, a large dependency tree in about a second on a loaded
+  // machine; a build still running after 10 s is refused, and only costs start-up that much
+  buildTimeoutMs: 10_000,
 } as const;
+
+/** idle RSS measured on Node 24 (installed package, x64): a shard with no instance, the supervisor */
+export const IDLE_SHARD_MB = 80;
+export const IDLE_SUPERVISOR_MB = 90;
+
+/**
+ * --shards when not given: one general shard per plugin that shares them, at most one per core.
+ * Spread placement keeps all instances of a plugin on one shard, so general shards beyond the
+ * number of plugins never hold an instance, and an idle shard costs IDLE_SHARD_MB of RSS. 2 when
+ * the number is not known (an empty or unreadable directory).
+ */
+export function defaultShards(sharingPlugins: number | null): number {
+  if (sharingPlugins === null || sharingPlugins === 0) return Math.min(2, DEFAULTS.shards);
+  return Math.min(DEFAULTS.shards, sharingPlugins);
+}
 
 /** A shard holds many instances; its cap leaves room for several of them at their heap limit. */
 export function defaultShardMemoryLimitMb(memoryLimitMb: number): number {
@@ -124,6 +151,8 @@ const schema = z.object({
     .regex(/^(([^:]+|\[[0-9a-fA-F:]+\]):)?\d{1,5}$/, '--metrics-listen expects PORT or HOST:PORT')
     .optional(),
   watchDebounceMs: positiveInt('--watch-debounce', 0, 60_000),
+  maxBundleBytes: positiveInt('--max-bundle-size', 1024, 1024 * 1024 * 1024),
+  buildTimeoutMs: positiveInt('--build-timeout', 1, 3_600_000),
   shardMemoryLimitMb: positiveInt('--shard-memory-limit', 64, 1024 * 1024).optional(),
   verbose: z.number().int().min(0),
 });
@@ -180,6 +209,8 @@ export function buildOptions(raw: RawOptions): ServerOptions {
     metricsListen: o.metricsListen === undefined ? null : parseListen(o.metricsListen),
     watch: o.watch,
     watchDebounceMs: o.watchDebounceMs,
+    maxBundleBytes: o.maxBundleBytes,
+    buildTimeoutMs: o.buildTimeoutMs,
     logLevel: o.verbose >= 2 ? 'debug' : 'info',
   });
 }

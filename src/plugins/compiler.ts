@@ -1,12 +1,28 @@
 // esbuild: a plugin (JS or TS, CJS or ESM, with its npm dependencies) → one classic script for an
 // isolate that has no module loader. Node built-ins and native addons cannot work in a V8 isolate,
-// so importing one is a build error that names the import.
-import { build, type Plugin as EsbuildPlugin, type Message } from 'esbuild';
+// so importing one is a build error that names the import. The bundler runs with the server's
+// rights, so it is confined too: only files inside the plugin's own root (bundle-confinement.ts),
+// a byte budget, and a time limit after which the build is abandoned and esbuild restarted.
+import { build, stop, type Plugin as EsbuildPlugin, type Message, type BuildResult, type TsconfigRaw } from 'esbuild';
 import { builtinModules } from 'node:module';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { PluginLoadError } from '../errors.ts';
+import { PluginLoadError, errorMessage } from '../errors.ts';
+import { DEFAULTS } from '../config/options.ts';
 import type { PluginSource } from './discovery.ts';
+import { ConfinementError } from './confined-file.ts';
+import { confineRoot, type ConfinedRoot } from './plugin-root.ts';
+import { pluginTsconfig } from './plugin-tsconfig.ts';
+import { confinement, type ConfinementState } from './bundle-confinement.ts';
+
+export interface BundleLimits {
+  /** bytes: the inputs read, and the bundle written */
+  maxBundleBytes: number;
+  /** ms: checking the root, resolving, reading and bundling together */
+  buildTimeoutMs: number;
+}
+
+export const DEFAULT_BUNDLE_LIMITS: BundleLimits = { maxBundleBytes: DEFAULTS.maxBundleBytes, buildTimeoutMs: DEFAULTS.buildTimeoutMs };
 
 export interface CompiledPlugin {
   source: PluginSource;
@@ -40,12 +56,26 @@ const refuseHostModules: EsbuildPlugin = {
 
 export const EXPORTS_GLOBAL = '__kps_exports';
 
-export async function compilePlugin(source: PluginSource): Promise<CompiledPlugin> {
-  const cwd = path.dirname(source.entry);
-  let result;
+export async function compilePlugin(source: PluginSource, limits: BundleLimits = DEFAULT_BUNDLE_LIMITS): Promise<CompiledPlugin> {
+  const deadline = Date.now() + limits.buildTimeoutMs;
+  const fail = (detail: string) => new PluginLoadError(source.name, source.entry, detail);
+  let state: ConfinementState;
+  let tsconfigRaw: TsconfigRaw;
+  let root: ConfinedRoot;
   try {
-    result = await build({
-      entryPoints: [source.entry],
+    root = await confineRoot(source, deadline, limits.maxBundleBytes);
+    tsconfigRaw = await pluginTsconfig(root.real, root.isDirectory, limits.maxBundleBytes);
+    const paths = tsconfigRaw.compilerOptions?.paths;
+    state = { root: root.real, budget: limits.maxBundleBytes, abandoned: false, pathAliases: paths && typeof paths === 'object' ? Object.keys(paths) : [] };
+  } catch (err) {
+    // ConfinementError says why; anything else is a file system error met on the way (EACCES…)
+    throw fail(`refused: ${err instanceof ConfinementError ? err.message : errorMessage(err)}`);
+  }
+  const workDir = root.isDirectory ? root.real : path.dirname(root.entry);
+  const attempt = () => {
+    state.budget = limits.maxBundleBytes;
+    return build({
+      entryPoints: [root.entry],
       bundle: true,
       write: false,
       format: 'iife',
@@ -58,24 +88,78 @@ export async function compilePlugin(source: PluginSource): Promise<CompiledPlugi
       sourcemap: 'external',
       outfile: 'plugin.js', // not written: it names the map for esbuild
       logLevel: 'silent',
-      plugins: [refuseHostModules],
-      absWorkingDir: cwd,
+      plugins: [refuseHostModules, confinement(state)],
+      absWorkingDir: workDir,
+      // given, so esbuild never reads a tsconfig.json itself (plugin-tsconfig.ts)
+      tsconfigRaw,
     });
-  } catch (err) {
+  };
+  const result = await bundleWithin(deadline, limits.buildTimeoutMs, state, attempt).catch((err: unknown) => {
+    if (err instanceof BuildTimeout || err instanceof ServiceStopped) throw fail(err.message);
     const errors = (err as { errors?: Message[] }).errors;
-    const detail = errors?.length ? errors.map((m) => formatMessage(m, cwd)).join('; ') : String(err);
-    throw new PluginLoadError(source.name, source.entry, detail);
-  }
+    throw fail(errors?.length ? errors.map((m) => formatMessage(m, workDir)).join('; ') : String(err));
+  });
   // sourcemap 'external': the map is its own output file and the bundle has no sourceMappingURL comment
   const code = result.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
   const map = result.outputFiles.find((f) => f.path.endsWith('.map'))!.text;
+  if (Buffer.byteLength(code) > limits.maxBundleBytes) {
+    throw fail(`refused: the bundle is ${Buffer.byteLength(code)} bytes, more than --max-bundle-size ${limits.maxBundleBytes}`);
+  }
   return {
     source,
     code,
     map,
     hash: createHash('sha256').update(code).digest('hex'),
-    inputs: Object.keys(result.metafile.inputs).map((p) => path.resolve(cwd, p)),
+    inputs: Object.keys(result.metafile.inputs).map((p) => path.resolve(workDir, p)),
   };
+}
+
+class BuildTimeout extends Error {}
+class ServiceStopped extends Error {}
+
+/** Bumped each time the esbuild service is stopped, so a build it took down with it can tell and try again. */
+let serviceGeneration = 0;
+
+function restartService(): void {
+  serviceGeneration++;
+  // kills the esbuild process; the next build() starts a fresh one
+  void stop().catch(() => {});
+}
+
+const SERVICE_GONE = /The service (was stopped|is no longer running)/;
+
+/**
+ * `run` (one esbuild build) within the deadline. esbuild's build() cannot be cancelled, and a
+ * build stuck in its resolver (a FIFO it reads by itself) would hold its thread for good: when
+ * time is up the build is abandoned and the esbuild service is stopped, so it dies with it and the
+ * next build gets a new one. A build killed by another's restart is tried once more; a service
+ * that died under this build is restarted and the plugin refused.
+ */
+async function bundleWithin(deadline: number, timeoutMs: number, state: ConfinementState, run: () => Promise<BuildResult<{ metafile: true; write: false }>>, retried = false): Promise<BuildResult<{ metafile: true; write: false }>> {
+  const generation = serviceGeneration;
+  const left = deadline - Date.now();
+  if (left <= 0) throw new BuildTimeout(`refused: bundling took longer than --build-timeout ${timeoutMs} ms`);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BuildTimeout(`refused: bundling took longer than --build-timeout ${timeoutMs} ms`)), left);
+  });
+  try {
+    return await Promise.race([run(), timeout]);
+  } catch (err) {
+    if (err instanceof BuildTimeout) {
+      state.abandoned = true;
+      restartService();
+      throw err;
+    }
+    if (SERVICE_GONE.test(String((err as Error)?.message ?? err))) {
+      if (generation !== serviceGeneration && !retried) return bundleWithin(deadline, timeoutMs, state, run, true);
+      if (generation === serviceGeneration) restartService();
+      throw new ServiceStopped(`refused: the bundler (esbuild) stopped while building this plugin: ${String((err as Error)?.message ?? err)}`);
+    }
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function formatMessage(m: Message, cwd: string): string {

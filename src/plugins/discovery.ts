@@ -2,6 +2,7 @@
 // a package.json or an index file. Dotfiles, node_modules, tests and type declarations are skipped.
 import fs from 'node:fs';
 import path from 'node:path';
+import { readRegularFileSync } from './confined-file.ts';
 
 export interface PluginSource {
   /** the default plugin name (the module may export another with `Name`) */
@@ -13,6 +14,8 @@ export interface PluginSource {
 }
 
 const EXTENSIONS = ['.ts', '.js', '.cjs', '.mjs'];
+/** a package.json is read here only for "main": one past this is left to the build, which refuses it by --max-bundle-size */
+const MANIFEST_CAP = 1024 * 1024;
 const SKIP = /^(\.|node_modules$|__tests__$|tests?$)|\.d\.[cm]?ts$|\.(test|spec)\.[cm]?[jt]s$/;
 
 export function discoverPlugins(dir: string): PluginSource[] {
@@ -33,10 +36,11 @@ export function discoverPlugins(dir: string): PluginSource[] {
 }
 
 function directoryEntry(dir: string): string | null {
-  const pkgPath = path.join(dir, 'package.json');
-  if (fs.existsSync(pkgPath)) {
+  // read without blocking (a FIFO never answers) and only if it is a regular file of a sane size
+  const manifest = readRegularFileSync(path.join(dir, 'package.json'), MANIFEST_CAP);
+  if (manifest !== null) {
     try {
-      const pkg = JSON.parse(fs.readFileSync(pkgPath, 'utf8')) as { main?: unknown };
+      const pkg = JSON.parse(manifest) as { main?: unknown };
       if (typeof pkg.main === 'string') {
         const main = path.resolve(dir, pkg.main);
         for (const candidate of [main, ...EXTENSIONS.map((e) => main + e), ...EXTENSIONS.map((e) => path.join(main, 'index' + e))]) {

@@ -3,7 +3,7 @@
 import type { Logger } from '../log.ts';
 import type { InstanceHostApi } from '../sandbox/host-api.ts';
 import { discoverPlugins } from './discovery.ts';
-import { buildPlugin, type LoadedPlugin } from './loader.ts';
+import { buildPlugin, type BuildLimits, type LoadedPlugin } from './loader.ts';
 import { KpsError, UnknownPluginError } from '../errors.ts';
 
 export interface LoadProblem {
@@ -48,11 +48,11 @@ export class PluginRegistry {
   }
 
   /** Replaces the whole set with what `dir` holds now. */
-  async loadDirectory(dir: string, host: InstanceHostApi, memoryLimitMb: number, log: Logger): Promise<LoadProblem[]> {
+  async loadDirectory(dir: string, host: InstanceHostApi, limits: BuildLimits, log: Logger): Promise<LoadProblem[]> {
     const problems: LoadProblem[] = [];
     const next = new Map<string, LoadedPlugin>();
     for (const source of discoverPlugins(dir)) {
-      const result = await buildPlugin(source, host, memoryLimitMb);
+      const result = await buildPlugin(source, host, limits);
       if ('problems' in result) {
         problems.push(...result.problems.map((message) => ({ name: source.name, file: source.entry, message })));
         continue;

@@ -8,7 +8,7 @@ import type { InstanceHostApi } from '../sandbox/host-api.ts';
 import type { InstanceManager } from '../instances/manager.ts';
 import type { PluginRegistry } from './registry.ts';
 import { discoverPlugins, type PluginSource } from './discovery.ts';
-import { buildPlugin } from './loader.ts';
+import { buildPlugin, type BuildLimits } from './loader.ts';
 import { metadataChanges } from './metadata-diff.ts';
 import { PluginWatcher } from './watcher.ts';
 
@@ -26,7 +26,7 @@ export interface ReloaderDeps {
   registry: PluginRegistry;
   host: InstanceHostApi;
   manager: InstanceManager;
-  memoryLimitMb: number;
+  limits: BuildLimits;
   debounceMs: number;
   log: Logger;
 }
@@ -109,7 +109,7 @@ export class HotReloader {
     const source = known ?? discoverPlugins(this.#d.dir).find((s) => s.root === current.compiled.source.root);
     if (!source) return this.#remove(name);
     const t0 = performance.now();
-    const result = await buildPlugin(source, this.#d.host, this.#d.memoryLimitMb, current.compiled.hash);
+    const result = await buildPlugin(source, this.#d.host, this.#d.limits, current.compiled.hash);
     if (result === 'unchanged') return;
     if ('problems' in result) return this.#failed(name, result.problems.join('; '));
     const next = result.ok;
@@ -121,6 +121,7 @@ export class HotReloader {
     this.#d.registry.set(next);
     const { reloaded, failed } = await this.#d.manager.reloadPlugin(name);
     this.stats.Reloads++;
+    this.#recovered(name);
     if (changes.length) {
       this.#d.log.warn(
         { event: 'plugin.metadata_changed', plugin: name, changes },
@@ -134,12 +135,14 @@ export class HotReloader {
   }
 
   async #add(source: PluginSource): Promise<void> {
-    const result = await buildPlugin(source, this.#d.host, this.#d.memoryLimitMb);
+    const result = await buildPlugin(source, this.#d.host, this.#d.limits);
     if ('problems' in result) return this.#failed(source.name, result.problems.join('; '));
     if (this.#d.registry.find(result.ok.info.Name)) {
       return this.#failed(source.name, `${source.entry}: duplicate plugin name "${result.ok.info.Name}"; the existing one is kept`);
     }
     this.#d.registry.set(result.ok);
+    this.#recovered(source.name);
+    this.#recovered(result.ok.info.Name);
     // a plugin deleted and created again: its running instances take the new code too
     await this.#d.manager.reloadPlugin(result.ok.info.Name);
     this.#d.log.info({ event: 'plugin.added', plugin: result.ok.info.Name, file: source.entry }, `new plugin ${result.ok.info.Name}: add it to Kong's plugins= (and restart Kong) to use it`);
@@ -150,16 +153,25 @@ export class HotReloader {
     this.#d.log.warn({ event: 'plugin.removed', plugin: name }, `plugin ${name} was removed: running instances keep their last code; new instances are refused`);
   }
 
+  /** a plugin that loads again clears its error: LastError is what is still wrong */
+  #recovered(name: string): void {
+    if (this.stats.LastError?.Plugin === name) this.stats.LastError = null;
+  }
+
   #failed(name: string, message: string): void {
     this.stats.Failures++;
     this.stats.LastError = { Plugin: name, Message: message, Time: Date.now() / 1000 };
     this.#d.log.error({ event: 'plugin.reload_failed', plugin: name }, `${message} (the previous version keeps serving)`);
   }
 
+  /**
+   * Inputs not under the directory's own path: reached through a symlink (the directory itself,
+   * or a ConfigMap's ..data) whose real path is inside it; the watcher refuses any that is not.
+   */
   #watchInputs(): void {
     const inside = this.#d.dir + path.sep;
-    const outside = this.#d.registry.all().flatMap((p) => p.compiled.inputs).filter((f) => !f.startsWith(inside));
-    this.#watcher?.watchFiles(outside);
+    const elsewhere = this.#d.registry.all().flatMap((p) => p.compiled.inputs).filter((f) => !f.startsWith(inside));
+    this.#watcher?.watchFiles(elsewhere);
   }
 }
 

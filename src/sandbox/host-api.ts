@@ -10,6 +10,8 @@ export interface PluginCode {
   code: string;
   /** shown in stack traces */
   filename: string;
+  /** the bundle's source map: logged and reported positions are the author's, not the bundle's */
+  map?: string;
 }
 
 /** What a plugin's module exported, as read inside a throwaway isolate (validated by the caller). */
@@ -75,6 +77,8 @@ export interface InstanceStats {
   EventsServed: number;
   EventsInFlight: number;
   PdkCalls: number;
+  /** phase handlers that threw or rejected */
+  HandlerErrors: number;
   /** 1, plus one per hot reload */
   Generation: number;
 }

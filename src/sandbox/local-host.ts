@@ -17,6 +17,7 @@ import { payloadSize } from './payload-size.ts';
 import { toKongData } from './kong-data.ts';
 import { withSandboxStats } from './memory-stats.ts';
 import { clipPluginText, isPdkMethodName } from './plugin-text.ts';
+import { mapBundlePositions } from '../plugins/source-map.ts';
 import type {
   InstanceHostApi, PluginCode, PluginDescription, StartInstanceMsg, HandleEventMsg, StepMsg, StepAnswer, HostStatus,
   Breach, BreachKind, InstanceStats,
@@ -46,6 +47,8 @@ interface Generation {
   readonly plugin: string;
   readonly isolate: PluginIsolate;
   readonly events: Set<number>;
+  /** bundle positions in a text → the author's (source map) */
+  readonly positions: (text: string) => string;
   /** replaced (reload) or closed: disposed as soon as its last event ends */
   retired: boolean;
 }
@@ -54,6 +57,8 @@ interface Generation {
 interface Usage {
   events: number;
   pdkCalls: number;
+  /** handler exceptions */
+  errors: number;
   generation: number;
   /** CPU of generations already disposed */
   cpuRetiredMs: number;
@@ -132,7 +137,7 @@ export class LocalInstanceHost implements InstanceHostApi {
     if (this.#stopped) throw new ShuttingDownError();
     this.#watchdog?.name(msg.instanceId, msg.plugin);
     this.#instances.set(msg.instanceId, await this.#build(msg));
-    this.#usage.set(msg.instanceId, { events: 0, pdkCalls: 0, generation: 1, cpuRetiredMs: 0, overSoftLimit: false });
+    this.#usage.set(msg.instanceId, { events: 0, pdkCalls: 0, errors: 0, generation: 1, cpuRetiredMs: 0, overSoftLimit: false });
     this.#log.debug({ event: 'instance.started', plugin: msg.plugin, instance: msg.instanceId }, 'instance started');
   }
 
@@ -239,11 +244,11 @@ export class LocalInstanceHost implements InstanceHostApi {
       await isolate.start(msg.config);
       const ms = +(performance.now() - t0).toFixed(2);
       this.#log.debug({ event: 'isolate.built', plugin: msg.plugin, instance: msg.instanceId, pooled: blank !== null, ms }, `isolate ready in ${ms} ms${blank ? ' (from the pool)' : ''}`);
-      gen.current = { instanceId: msg.instanceId, plugin: msg.plugin, isolate, events: new Set(), retired: false };
+      gen.current = { instanceId: msg.instanceId, plugin: msg.plugin, isolate, events: new Set(), positions: positionsOf(msg), retired: false };
       return gen.current;
     } catch (err) {
       isolate?.dispose();
-      throw new InstanceStartError(msg.plugin, clipPluginText(pluginErrorText(err, msg.filename)));
+      throw new InstanceStartError(msg.plugin, clipPluginText(positionsOf(msg)(pluginErrorText(err, msg.filename))));
     }
   }
 
@@ -292,7 +297,7 @@ export class LocalInstanceHost implements InstanceHostApi {
   #onMessage(gen: Generation, m: BridgeMessage): void {
     if (m.kind === 'log') {
       const level = m.level === 'error' || m.level === 'warn' || m.level === 'debug' ? m.level : 'info';
-      const text = clipPluginText(m.text, MAX_LOG_LINE);
+      const text = clipPluginText(gen.positions(m.text.length > MAX_LOG_LINE ? m.text.slice(0, MAX_LOG_LINE) : m.text), MAX_LOG_LINE);
       this.#log[level]({ event: 'plugin.log', plugin: gen.plugin, instance: gen.instanceId }, text);
       return;
     }
@@ -305,7 +310,9 @@ export class LocalInstanceHost implements InstanceHostApi {
     } else if (m.error === null) {
       this.#events.answer(ev, 'ret');
     } else {
-      this.#log.warn({ event: 'plugin.error', plugin: gen.plugin, instance: gen.instanceId, eventId: ev.id, phase: ev.phase, policy: this.#opts.onPluginError }, `plugin handler failed: ${clipPluginText(m.error)}`);
+      const usage = this.#usage.get(gen.instanceId);
+      if (usage) usage.errors++;
+      this.#log.warn({ event: 'plugin.error', plugin: gen.plugin, instance: gen.instanceId, eventId: ev.id, phase: ev.phase, policy: this.#opts.onPluginError }, `plugin handler failed: ${clipPluginText(gen.positions(m.error.slice(0, 16_384)))}`);
       this.#events.answer(ev, failureAnswer(this.#opts.onPluginError, ev.phase), true);
     }
   }
@@ -423,6 +430,7 @@ export class LocalInstanceHost implements InstanceHostApi {
       EventsServed: usage?.events ?? 0,
       EventsInFlight: gen.events.size,
       PdkCalls: usage?.pdkCalls ?? 0,
+      HandlerErrors: usage?.errors ?? 0,
       Generation: usage?.generation ?? 1,
     };
   }
@@ -475,4 +483,9 @@ function sliceWatch(watchdog: SliceWatch, watchId: number, plugin: string): { ar
 export function coalescedTimeout(wantMs: number, cpuLimitMs: number, now = Date.now()): number {
   const grid = Math.max(1, Math.min(50, Math.floor(cpuLimitMs / 2)));
   return Math.max(1, Math.ceil((now + wantMs) / grid) * grid - now);
+}
+
+function positionsOf(code: PluginCode): (text: string) => string {
+  const { filename, map } = code;
+  return map === undefined ? (text) => text : (text) => mapBundlePositions(text, filename, map);
 }

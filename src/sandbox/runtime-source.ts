@@ -1,25 +1,34 @@
 // The sandbox runtime (sandbox-runtime/) bundled into one classic script, built once per process,
-// on first use (importing this module builds nothing).
+// on first use (importing this module builds nothing). The installed package carries it prebuilt
+// (dist/sandbox-runtime.js, written by `npm run build`); a checkout bundles the source.
 import { buildSync } from 'esbuild';
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const ENTRY = fileURLToPath(new URL('../../sandbox-runtime/index.ts', import.meta.url));
+/** beside dist/sandbox/ in the package; src/sandbox-runtime.js never exists in a checkout */
+export const PREBUILT_RUNTIME = fileURLToPath(new URL('../sandbox-runtime.js', import.meta.url));
 
 let cached: { source: string; hash: string } | null = null;
 
+/** Bundles sandbox-runtime/ from its source. */
+export function bundleSandboxRuntime(): string {
+  const out = buildSync({
+    entryPoints: [ENTRY],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'neutral',
+    target: 'es2024',
+    logLevel: 'silent',
+  });
+  return out.outputFiles[0]!.text;
+}
+
 function runtime(): { source: string; hash: string } {
   if (cached === null) {
-    const out = buildSync({
-      entryPoints: [ENTRY],
-      bundle: true,
-      write: false,
-      format: 'iife',
-      platform: 'neutral',
-      target: 'es2024',
-      logLevel: 'silent',
-    });
-    const source = out.outputFiles[0]!.text;
+    const source = fs.existsSync(PREBUILT_RUNTIME) ? fs.readFileSync(PREBUILT_RUNTIME, 'utf8') : bundleSandboxRuntime();
     cached = { source, hash: createHash('sha256').update(source).digest('hex') };
   }
   return cached;

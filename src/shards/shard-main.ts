@@ -42,18 +42,18 @@ const host = new LocalInstanceHost(config, log, {
 host.onInstanceGone((instanceId, reason) => channel.notify('instanceGone', { instanceId, reason }));
 host.onBreach((breach) => channel.notify('breach', breach));
 
-const codeByHash = new Map<string, string>();
+const codeByHash = new Map<string, { code: string; map: string | undefined }>();
 const MAX_CODES = 64;
 
 function withCode<T extends CodeRef>(msg: T): T & { code: string } {
   if (typeof msg.code === 'string') {
     if (codeByHash.size >= MAX_CODES) codeByHash.delete(codeByHash.keys().next().value!);
-    codeByHash.set(msg.hash, msg.code);
+    codeByHash.set(msg.hash, { code: msg.code, map: msg.map });
     return msg as T & { code: string };
   }
-  const code = codeByHash.get(msg.hash);
-  if (code === undefined) throw new KpsError(CODE_UNKNOWN, `shard ${config.shard} has no code for ${msg.plugin} (${msg.hash})`);
-  return { ...msg, code };
+  const known = codeByHash.get(msg.hash);
+  if (known === undefined) throw new KpsError(CODE_UNKNOWN, `shard ${config.shard} has no code for ${msg.plugin} (${msg.hash})`);
+  return { ...msg, code: known.code, map: known.map };
 }
 
 channel.handleRequests(async (method, params) => {
@@ -92,4 +92,5 @@ channel.onClose(() => process.exit(0));
 // Signals are the supervisor's to handle (Ctrl-C reaches the whole process group); it closes us.
 process.on('SIGINT', () => {});
 process.on('SIGTERM', () => {});
+process.on('SIGHUP', () => {}); // a terminal's hangup reaches the whole process group: the supervisor decides
 log.debug({ event: 'shard.started' }, `shard ${config.shard} started`);

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { Channel, shardFrameCap } from './channel.ts';
 import type { ShardConfig } from './shard-main.ts';
 
-const SHARD_MAIN = fileURLToPath(new URL('./shard-main.ts', import.meta.url));
+// shard-main.ts in a checkout, shard-main.js in the built package (dist/)
+const SHARD_MAIN = fileURLToPath(new URL(`./shard-main${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
 
 export interface ShardExit {
   code: number | null;

@@ -445,5 +445,6 @@ export class ShardSupervisor implements InstanceHostApi {
 function withoutCode<M extends PluginCode>(msg: M): Omit<M, 'code'> {
   const rest: Partial<M> = { ...msg };
   delete rest.code;
+  delete rest.map; // travels with its code
   return rest as Omit<M, 'code'>;
 }

@@ -122,7 +122,7 @@ export class PluginTest {
     const host = new LocalInstanceHost(this.#opts, captureLogger((r) => this.#onServerLog(r, compiled)));
     try {
       const memoryLimitMb = this.#opts.pluginMemoryLimitMb[source.name] ?? this.#opts.memoryLimitMb;
-      const built = await buildPlugin(source, host, memoryLimitMb);
+      const built = await buildPlugin(source, host, { ...this.#opts, memoryLimitMb });
       if ('problems' in built) throw new PluginLoadFailure(source.entry, built.problems);
       const { info } = built.ok;
       compiled = built.ok.compiled;

@@ -48,11 +48,13 @@ export class ServerProcess {
     this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
   }
 
-  static async start(opts: { pluginsDir?: string; args?: string[] } = {}): Promise<ServerProcess> {
+  /** `bin`: another install's bin (the installed package's, in package.test.ts); `env`: its environment */
+  static async start(opts: { pluginsDir?: string; args?: string[]; bin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ServerProcess> {
     const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'kps-test-'));
     const socketPath = path.join(prefix, 'kps.sock');
-    const child = spawn(BIN, ['-p', prefix, '--sock-name', 'kps.sock', '-d', opts.pluginsDir ?? FIXTURE_PLUGINS, ...(opts.args ?? [])], {
+    const child = spawn(opts.bin ?? BIN, ['-p', prefix, '--sock-name', 'kps.sock', '-d', opts.pluginsDir ?? FIXTURE_PLUGINS, ...(opts.args ?? [])], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: opts.env ?? process.env,
     });
     const server = new ServerProcess(child, socketPath, prefix);
     await server.#waitReady();

@@ -4,10 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { BIN, FIXTURE_PLUGINS, ROOT, ServerProcess } from '../helpers/server-process.ts';
 import { EXIT_500 } from '../helpers/fake-kong.ts';
+import { discoverPlugins } from '../../src/plugins/discovery.ts';
 
 const SYSTEM_PATH = '/usr/local/bin:/usr/bin:/bin';
 
@@ -155,4 +157,55 @@ test('--on-plugin-error open lets the request go on ("ret") when a plugin throws
   assert.equal((await kong.call('plugin.HandleEvent', { InstanceId: inst.Id, EventName: 'rewrite' })).Data, 'ret');
   kong.close();
   await server.stop();
+});
+
+test('SIGHUP stops the server as gracefully as SIGTERM: logged, socket removed, exit 0', async () => {
+  const server = await ServerProcess.start({ args: ['--shards', '1'] });
+  const kong = server.client();
+  const inst = await kong.startInstance('echo-header');
+  await kong.runPhase(inst.Id, 'access', () => 'v');
+  server.child.kill('SIGHUP');
+  assert.equal(await server.exited, 0);
+  assert.equal((await server.waitForLog('server.stopping', () => true)).reason, 'SIGHUP');
+  assert.equal(server.logsOf('server.stopped').length, 1);
+  assert.ok(!fs.existsSync(server.socketPath));
+  kong.close();
+  await server.stop();
+});
+
+test('a --metrics-listen port that is taken: one line, exit 1, no socket left', async () => {
+  const blocker = net.createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const port = (blocker.address() as net.AddressInfo).port;
+  const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'kps-metrics-'));
+  try {
+    const r = run(['-p', prefix, '-d', FIXTURE_PLUGINS, '--shards', '1', '--metrics-listen', String(port)]);
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr, `kong-sandbox-pluginserver: --metrics-listen 127.0.0.1:${port}: the port is already in use (choose another one, or stop what listens there)\n`);
+    assert.deepEqual(fs.readdirSync(prefix), []);
+  } finally {
+    blocker.close();
+    fs.rmSync(prefix, { recursive: true, force: true });
+  }
+});
+
+test('the default shard count is one per plugin, at most one per core: shards no plugin can use are not started', async () => {
+  const cores = Math.max(2, os.availableParallelism());
+  const plugins = discoverPlugins(FIXTURE_PLUGINS).length;
+  assert.ok(plugins > 20);
+  for (const [dir, args, expected] of [
+    [path.join(ROOT, 'test/fixtures/try'), [], 1],
+    [FIXTURE_PLUGINS, [], Math.min(cores, plugins)],
+    [path.join(ROOT, 'test/fixtures/try'), ['--shards', '3'], 3],
+  ] as const) {
+    const server = await ServerProcess.start({ pluginsDir: dir, args: [...args] });
+    try {
+      assert.equal((await server.waitForLog('server.listening', () => true)).shards, expected);
+      const kong = server.client();
+      assert.equal((await kong.call('plugin.GetStatus')).Shards.length, expected);
+      kong.close();
+    } finally {
+      await server.stop();
+    }
+  }
 });

@@ -92,3 +92,35 @@ test('kong-conf for Kong 2.x-3.8: one server entry whose query command registers
   assert.match(env.stdout, /^KONG_PLUGINSERVER_SANDBOX_QUERY_CMD='.*--dump-all-plugins'$/m);
   assert.match(env.stdout, /^KONG_PLUGINS=bundled,/m);
 });
+
+test('module.exports in a "type": "module" package fails with what to change, not only "module is not defined"', () => {
+  const r = run(['check', '-d', 'test/fixtures/esm-package']);
+  assert.equal(r.status, 1, r.stderr);
+  const pkg = path.join(ROOT, 'test/fixtures/esm-package/package.json');
+  assert.equal(
+    r.stdout.split('\n')[0],
+    `FAIL test/fixtures/esm-package/cjs-in-esm.js: module is not defined (at ${path.join(ROOT, 'test/fixtures/esm-package/cjs-in-esm.js')}:2:1): ` +
+      `cjs-in-esm.js is an ES module (${pkg} says "type": "module"), where \`module\` does not exist; export the plugin instead ` +
+      '(`export const Plugin = …; export const Version = …`), or rename it to .cjs, or set "type": "commonjs" in that package.json',
+  );
+});
+
+test('kong-conf takes --socket-name as the server does; --help calls --dump-plugin-info the query command of Kong >= 3.9', () => {
+  for (const flag of ['--sock-name', '--socket-name']) {
+    const r = run(['kong-conf', '-d', EXAMPLES, '--kong', '3.8', '-p', '/usr/local/kong', flag, 'other.sock']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^pluginserver_sandbox_socket = \/usr\/local\/kong\/other\.sock$/m);
+    assert.match(r.stdout, /^pluginserver_sandbox_start_cmd = \S+ -p \/usr\/local\/kong --sock-name other\.sock -d /m);
+  }
+  const help = run(['--help']).stdout;
+  const line = (flag: string) => help.slice(help.indexOf(`${flag} `), help.indexOf('\n      --', help.indexOf(`${flag} `) + 1));
+  assert.match(line('--dump-plugin-info'), /query_cmd\s+of each plugin for Kong >= 3\.9/);
+  assert.doesNotMatch(line('--dump'), /3\.9/);
+});
+
+test('kong-conf says how many shards the server will start for the directory and what an idle one costs', () => {
+  const one = run(['kong-conf', '-d', 'test/fixtures/try']);
+  assert.equal(one.status, 0, one.stderr);
+  assert.match(one.stderr, /^memory: the server starts 1 shard process for this directory \(one per plugin, at most one per CPU core; --shards N .*\), each about 80 MB of RSS when idle/m);
+  assert.doesNotMatch(one.stdout, /memory/, 'the note stays out of the kong.conf lines');
+});

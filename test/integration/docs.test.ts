@@ -91,6 +91,9 @@ interface Run {
 /** Runs a block with /bin/sh -e in the repository root; the whole process group dies on timeout. */
 function runBlock(script: string): Promise<Run> {
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${ROOT}/node_modules/.bin:${process.env.PATH ?? ''}` };
+  // the docs import the package as an installed user does; in the checkout its exports resolve to
+  // src/ under this condition (dist/ exists only in the tarball, see test/integration/package.test.ts)
+  env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --conditions=kps-source`.trim();
   // a `node --test` the docs run must report to its terminal, not to this test runner
   delete env.NODE_TEST_CONTEXT;
   return new Promise((resolve, reject) => {

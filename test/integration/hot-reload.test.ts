@@ -91,6 +91,10 @@ test('a syntax error and a throwing module body keep the old version serving, wi
     fs.writeFileSync(file, plugin('v4'));
     await server.waitForLogs('plugin.reloaded', 1);
     assert.equal(await version(kong, inst.Id), 'v4:in:');
+    // fixed: no stale LastError; the failures stay counted
+    const fixed = await kong.call('plugin.GetStatus');
+    assert.equal(fixed.Reload.LastError, null);
+    assert.equal(fixed.Reload.Failures, 2);
   });
 });
 

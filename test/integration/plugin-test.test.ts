@@ -4,6 +4,8 @@
 // server's limits. kong-js-pdk's own example tests run under it with only their import changed.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +17,25 @@ import { definePlugin } from '../../src/sdk/index.ts';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FIXTURES = path.join(ROOT, 'test/fixtures/plugin-test');
 const EXAMPLES = path.join(ROOT, 'test/fixtures/kong-js-pdk-examples');
-const PROBER = path.join(FIXTURES, 'prober.js');
+const PROBERS = fs.mkdtempSync(path.join(os.tmpdir(), 'kps-probers-'));
+process.on('exit', () => fs.rmSync(PROBERS, { recursive: true, force: true }));
+
+/**
+ * A prober plugin for these phases: probe-lib.js with the makeProber call appended, as one file.
+ * A single-file plugin bundles only itself (its siblings are other tenants' plugins), so the
+ * probers cannot require a shared probe-lib.js the way a Node program would.
+ */
+function prober(name: string, phases: string[]): string {
+  const file = path.join(PROBERS, `${name}.js`);
+  fs.writeFileSync(file, `${fs.readFileSync(path.join(FIXTURES, 'probe-lib.js'), 'utf8')}\nmodule.exports = makeProber(${JSON.stringify(phases)});\n`);
+  return file;
+}
+// Every phase external plugins have in HTTP (response included: Kong buffers the upstream answer).
+const PROBER = prober('prober', ['certificate', 'rewrite', 'access', 'response', 'log']);
+// Access and log only: no response handler, so no buffered proxying unless the plugin asks for it.
+const ACCESS_PROBER = prober('access-prober', ['access', 'log']);
+// The stream subsystem's phases (tcp: and tls: requests).
+const STREAM_PROBER = prober('stream-prober', ['certificate', 'preread', 'log']);
 const require = createRequire(import.meta.url);
 
 // kong-js-pdk's example tests (CommonJS, node:test): requiring them registers their tests here.
@@ -114,7 +134,7 @@ describe('PluginTest: Kong\'s phases', () => {
     assert.deepEqual(https.logs.filter((l) => l.level === 'info').map((l) => l.message), ['c', 'r', 'a', 'resp', 'l']);
 
     const http = new PluginTest(new Request());
-    await http.Run(path.join(FIXTURES, 'access-prober.js'), { access: [], log: [] });
+    await http.Run(ACCESS_PROBER, { access: [], log: [] });
     assert.deepEqual(http.phases, ['access', 'log']);
     assert.equal(http.response.status, 200);
     assert.equal(http.response.body, 'OK');
@@ -125,7 +145,7 @@ describe('PluginTest: Kong\'s phases', () => {
       certificate: [['nginx.getSubsystem']],
       preread: [['client.getIp'], ['request.getHeader', 'host']],
       log: [],
-    }, path.join(FIXTURES, 'stream-prober.js'));
+    }, STREAM_PROBER);
     assert.deepEqual(t.phases, ['certificate', 'preread', 'log']);
     assert.deepEqual(results(seen), ['stream', '127.0.0.1']);
     assert.match(t.errors.join('\n'), /kong\.request\.get_header is not available in the stream subsystem/);
@@ -313,7 +333,7 @@ describe('PluginTest: failures', () => {
     const { t } = await probe(new Request(), {
       access: [['service.request.enableBuffering'], ['service.setTarget', 'backend.internal', 8080], ['service.setRetries', 2], ['service.setTimeouts', 100, 200, 300]],
       log: [],
-    }, path.join(FIXTURES, 'access-prober.js'));
+    }, ACCESS_PROBER);
     assert.deepEqual(t.service, { buffering: true, target: { host: 'backend.internal', port: 8080 }, retries: 2, timeouts: { connect: 100, write: 200, read: 300 } });
   });
 });
@@ -347,7 +367,7 @@ describe('PluginTest: Kong\'s values', () => {
     const { t, seen } = await probe(new Request(), {
       access: [['client.getConsumer'], ['client.authenticate', { id: 'c1', username: 'ada' }, { id: 'k1' }], ['client.getConsumer'], ['client.getCredential']],
       log: [['log.serialize'], ['client.getConsumer']],
-    }, path.join(FIXTURES, 'access-prober.js'));
+    }, ACCESS_PROBER);
     assert.deepEqual(results(seen.slice(0, 4)), [{ undefined: true }, { undefined: true }, { id: 'c1', username: 'ada' }, { id: 'k1' }]);
     assert.deepEqual((JSON.parse(seen[4]!.result as string) as { consumer: unknown }).consumer, { id: 'c1', username: 'ada' });
     assert.equal(seen.length, 5); // get_consumer in the log timer is a Lua error in Kong

@@ -83,7 +83,7 @@ async function pluginStatus(kong: KongClient, name: string): Promise<PluginEntry
 }
 
 const STATS_KEYS = [
-  'CpuBudgetMs', 'CpuTimeMs', 'EventsInFlight', 'EventsServed', 'ExternalMemory', 'Generation', 'HeapFraction', 'HeapLimit', 'HeapTotal',
+  'CpuBudgetMs', 'CpuTimeMs', 'EventsInFlight', 'EventsServed', 'ExternalMemory', 'Generation', 'HandlerErrors', 'HeapFraction', 'HeapLimit', 'HeapTotal',
   'HeapUsed', 'InstanceId', 'PdkCalls', 'Plugin',
 ];
 const SANDBOX_KEYS = ['cpu_budget_ms', 'cpu_time_ms', 'external_memory', 'heap_limit', 'heap_total', 'heap_used', 'heap_used_ratio', 'instance_id'];

@@ -102,3 +102,42 @@ test('try says clearly what is wrong with a bad plugin name, config or phase', (
   assert.match(bad.err, /^kong-sandbox-pluginserver: js-memory: schema violation \(config\.x: unknown field\)\n$/);
   assert.match(tryPlugin(['js-hello', '--phase', 'header_filter']).err, /--phase must be one of/);
 });
+
+test('try -v prints the console; --upstream-* set what the response phase sees; a repeated header has several values', () => {
+  const args = ['-d', 'test/fixtures/try', 'upstream-echo', '--header', 'x-tag=a', '--header', 'x-tag=b', '--upstream-status', '503', '--upstream-header', 'x-up=1', '--upstream-header', 'x-up=2', '--upstream-body', 'down'];
+  const run = (extra: string[]) => spawnSync(BIN, ['try', ...args, ...extra], { encoding: 'utf8', cwd: ROOT, timeout: 60_000 });
+  const verbose = run(['-v']);
+  assert.equal(verbose.status, 0, verbose.stderr);
+  assert.equal(
+    verbose.stdout,
+    `plugin upstream-echo 1.0.0, phases access, response, priority 1
+request GET http://localhost/
+  x-tag: a
+  x-tag: b
+  host: localhost
+
+access:
+  1. kong.request.get_headers()
+
+response:
+  1. kong.service.response.get_status()
+  2. kong.service.response.get_headers()
+  3. kong.response.set_header("x-seen", "503 [\\"1\\",\\"2\\"]")
+
+console:
+  x-tag: ["a","b"]
+
+response 503
+  x-up: 1
+  x-up: 2
+  x-seen: 503 ["1","2"]
+  body: down
+`,
+  );
+  const quiet = run([]);
+  assert.equal(quiet.status, 0, quiet.stderr);
+  assert.equal(quiet.stdout, verbose.stdout.replace('\nconsole:\n  x-tag: ["a","b"]\n', ''));
+  const bad = run(['--upstream-status', '42']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--upstream-status expects an HTTP status/);
+});

@@ -97,7 +97,8 @@ test('the routing reader hands out event frames undecoded, and decodes everythin
   ];
   const out = reader.pushRoutable(Buffer.concat(frames));
   assert.equal(out.length, 3);
-  assert.ok('peek' in out[0]! && (out[0] as RoutableFrame).peek.msgid === 1);
-  assert.ok(!('peek' in out[1]!) && out[1].method === 'plugin.GetStatus');
-  assert.ok(!('peek' in out[2]!) && out[2].msgid === 3);
+  const [first, second, third] = out;
+  assert.ok(first && 'peek' in first && (first as RoutableFrame).peek.msgid === 1);
+  assert.ok(second && !('peek' in second) && second.method === 'plugin.GetStatus');
+  assert.ok(third && !('peek' in third) && third.msgid === 3);
 });

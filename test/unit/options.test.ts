@@ -95,6 +95,14 @@ describe('buildOptions: errors name the flag', () => {
   test('--plugin-memory-limit foo=', () => throwsNaming(raw({ pluginMemoryLimit: ['foo='] }), '--plugin-memory-limit'));
   test('--max-frame-size 10', () => throwsNaming(raw({ maxFrameSize: '10' }), '--max-frame-size'));
   test('--cpu-limit 0', () => throwsNaming(raw({ cpuLimitMs: '0' }), '--cpu-limit'));
+  test('--max-bundle-size 10', () => throwsNaming(raw({ maxBundleBytes: '10' }), '--max-bundle-size'));
+  test('--build-timeout 0', () => throwsNaming(raw({ buildTimeoutMs: '0' }), '--build-timeout'));
+  test('--max-bundle-size and --build-timeout from the command line; 16 MB and 10 s by default', () => {
+    const o = buildOptions(fromArgv(['-d', 'plugins', '--max-bundle-size', '65536', '--build-timeout', '500']));
+    assert.deepEqual([o.maxBundleBytes, o.buildTimeoutMs], [65536, 500]);
+    const d = buildOptions(fromArgv(['-d', 'plugins']));
+    assert.deepEqual([d.maxBundleBytes, d.buildTimeoutMs], [16 * 1024 * 1024, 10_000]);
+  });
   test('--isolate-pool -1', () => throwsNaming(raw({ isolatePool: '-1' }), '--isolate-pool'));
   test('--isolate-pool 3 from the command line, 2 by default', () => {
     assert.equal(buildOptions(fromArgv(['-d', 'plugins', '--isolate-pool', '3'])).isolatePool, 3);
