@@ -5,7 +5,7 @@
 // which answers every oddity as it always did. The frame was already framed by FrameScanner, but
 // every read here is bounds-checked anyway: this runs on bytes Kong (or anyone on the socket) sent.
 import { isPhase, type Phase } from './protocol.ts';
-import { STEP_METHODS } from './event-calls.ts';
+import { STEP_METHODS, readEventCall } from './event-calls.ts';
 
 export type PeekedEvent =
   | { kind: 'handle'; msgid: number; method: string; instanceId: number; phase: Phase }
@@ -19,6 +19,23 @@ export const EVENT_METHODS: ReadonlyMap<string, 'handle' | 'step'> = new Map<str
 ]);
 
 const ID_LIMIT = 2 ** 31;
+
+/**
+ * The routing fields of a request that was decoded (its frame had a shape the peek declines, such as
+ * an ext value or a string that is not UTF-8): null if it is no event call or its parameters are bad
+ * (the dispatcher then answers with the error).
+ */
+export function routingOf(msgid: number, method: string, params: unknown[]): PeekedEvent | null {
+  if (!EVENT_METHODS.has(method)) return null;
+  try {
+    const call = readEventCall(method, params);
+    return call.kind === 'handle'
+      ? { kind: 'handle', msgid, method, instanceId: call.instanceId, phase: call.phase }
+      : { kind: 'step', msgid, method, eventId: call.eventId };
+  } catch {
+    return null;
+  }
+}
 
 export function peekEventFrame(b: Uint8Array): PeekedEvent | null {
   // [0, msgid, method, params]: fixarray of 4, type 0

@@ -5,9 +5,9 @@ import fs from 'node:fs';
 import type { Logger } from '../log.ts';
 import { encode } from './codec.ts';
 import { FrameReader, decodeRequest, type RpcRequest, type RoutableFrame } from './framing.ts';
-import { NOTIFICATION, RESPONSE } from './protocol.ts';
+import { NOTIFICATION, REQUEST, RESPONSE } from './protocol.ts';
 import { responseFrame } from './response-frame.ts';
-import type { PeekedEvent } from './frame-peek.ts';
+import { routingOf, type PeekedEvent } from './frame-peek.ts';
 import { KpsError, FrameTooLargeError, errorMessage } from '../errors.ts';
 import type { Dispatcher } from './dispatcher.ts';
 
@@ -111,21 +111,22 @@ export class RpcServer {
         return;
       }
       for (const req of requests) {
-        if (!('peek' in req)) {
-          this.#serve(socket, conn, req);
+        if ('peek' in req) {
+          if (this.#forward(req.peek, req.bytes, reply)) continue;
+          let decoded: RpcRequest;
+          try {
+            decoded = decodeRequest(req.bytes);
+          } catch (err) {
+            refuse(err);
+            return;
+          }
+          this.#serve(socket, conn, decoded);
           continue;
         }
-        this.#inFlight++;
-        if (this.#router!.forward(req.peek, req.bytes, reply)) continue;
-        this.#inFlight--;
-        let decoded: RpcRequest;
-        try {
-          decoded = decodeRequest(req.bytes);
-        } catch (err) {
-          refuse(err);
-          return;
-        }
-        this.#serve(socket, conn, decoded);
+        // An event call in a frame the peek declined still goes to its shard, as the decoder read it.
+        const route = this.#router === null ? null : routingOf(req.msgid, req.method, req.params);
+        if (route !== null && this.#forward(route, encode([REQUEST, req.msgid, req.method, req.params]), reply)) continue;
+        this.#serve(socket, conn, req);
       }
     });
     socket.on('error', (err) => this.#log.debug({ event: 'rpc.socket_error', conn }, errorMessage(err)));
@@ -143,6 +144,14 @@ export class RpcServer {
         this.#reply(socket, req.msgid, message, null);
       },
     ).finally(() => this.#done());
+  }
+
+  /** Hands the frame to the router; false: it declined, and the dispatcher answers. */
+  #forward(peek: PeekedEvent, frame: Buffer, reply: (answer: Uint8Array) => void): boolean {
+    this.#inFlight++;
+    if (this.#router!.forward(peek, frame, reply)) return true;
+    this.#inFlight--;
+    return false;
   }
 
   #done(): void {

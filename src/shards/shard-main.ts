@@ -8,7 +8,7 @@ import { serveEventFrame } from './event-frames.ts';
 import { LocalInstanceHost, type LocalHostOptions } from '../sandbox/local-host.ts';
 import { createLogger } from '../log.ts';
 import { CODE_UNKNOWN, KpsError } from '../errors.ts';
-import type { StartInstanceMsg, HandleEventMsg, StepMsg, PluginCode } from '../sandbox/host-api.ts';
+import type { StartInstanceMsg, PluginCode } from '../sandbox/host-api.ts';
 
 export interface ShardConfig extends LocalHostOptions {
   shard: number;
@@ -64,10 +64,6 @@ channel.handleRequests(async (method, params) => {
       return host.startInstance(withCode(params as Omit<StartInstanceMsg, 'code'> & { code?: string }));
     case 'reloadInstance':
       return host.reloadInstance(withCode(params as Omit<StartInstanceMsg, 'code'> & { code?: string }));
-    case 'handleEvent':
-      return host.handleEvent(params as HandleEventMsg);
-    case 'step':
-      return host.step(params as StepMsg);
     case 'closeInstance':
       return host.closeInstance(params as number);
     case 'ping':
