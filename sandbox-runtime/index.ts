@@ -1,9 +1,12 @@
 // The sandbox runtime: runs first in every isolate, before any plugin code. It takes the host bridge,
-// installs console, and leaves the host one API object (which the host removes from the global
-// before the plugin bundle runs). Everything it calls later is its own copy of the builtins
-// (./intrinsics.ts): plugin code that replaces Promise.prototype.then, Map or JSON changes nothing here.
+// installs console and the Web APIs (web/install.ts), and leaves the host one API object (which the
+// host removes from the global before the plugin bundle runs). Everything it calls later is its own
+// copy of the builtins (./intrinsics.ts): plugin code that replaces Promise.prototype.then, Map or
+// JSON changes nothing here.
 import { takeBridge } from './bridge.ts';
 import { installConsole } from './console.ts';
+import { installWebApis } from './web/install.ts';
+import { formatValue } from './format.ts';
 import { createKong } from './kong-proxy.ts';
 import { EventQueue } from './event-queue.ts';
 import { withholdUncountedMemory } from './uncounted-memory.ts';
@@ -12,6 +15,7 @@ import { collectExports, describePlugin, type PluginExports, type PluginDescript
 
 const post = takeBridge();
 installConsole(post);
+installWebApis((err) => post('log', -1, 'error', `uncaught error in queueMicrotask callback: ${formatValue(err)}`));
 // V8 runs FinalizationRegistry callbacks on its own, outside any time-limited call into the isolate:
 // a callback that loops would burn its shard's core with nothing to stop it. Plugins do without.
 delete (globalThis as Record<string, unknown>).FinalizationRegistry;

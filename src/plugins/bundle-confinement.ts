@@ -12,6 +12,8 @@ import { ConfinementError, isInside, kindOf, readConfined } from './confined-fil
 /** The typed SDK (`kong-sandbox-pluginserver/pdk`): server files, bundled into plugins that import it. */
 export const SDK_DIR = path.resolve(import.meta.dirname, '../sdk');
 const SDK_NAME = 'kong-sandbox-pluginserver/pdk';
+/** its entry: the TypeScript source in a checkout, the compiled file in the installed package */
+const SDK_ENTRY = fs.existsSync(path.join(SDK_DIR, 'index.ts')) ? 'index.ts' : 'index.js';
 
 const LOADERS: Readonly<Record<string, Loader>> = {
   '.js': 'js', '.cjs': 'js', '.mjs': 'js', '.jsx': 'jsx',
@@ -109,7 +111,7 @@ export function confinement(state: ConfinementState): EsbuildPlugin {
           return refuse(args, `import attributes { ${attrs.map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ')} }: only { type: "json" } is allowed (text, bytes and file imports would read any file as data)`);
         }
         let spec = args.path;
-        if (spec === SDK_NAME) spec = path.join(sdk, 'index.ts');
+        if (spec === SDK_NAME) spec = path.join(sdk, SDK_ENTRY);
         else if (args.kind !== 'entry-point') {
           if (/^[a-z][a-z0-9+.-]*:/i.test(spec)) return refuse(args, 'URL imports (file:, data:, http:) are not bundled; import files of the plugin\'s own directory by relative path or package name');
           if (path.isAbsolute(spec)) return refuse(args, 'an absolute path; a plugin imports only files of its own directory, by relative path or package name');

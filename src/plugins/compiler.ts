@@ -23,6 +23,7 @@ export interface BundleLimits {
 }
 
 export const DEFAULT_BUNDLE_LIMITS: BundleLimits = { maxBundleBytes: DEFAULTS.maxBundleBytes, buildTimeoutMs: DEFAULTS.buildTimeoutMs };
+import { nodeBuiltinMessage } from './node-builtin-hints.ts';
 
 export interface CompiledPlugin {
   source: PluginSource;
@@ -43,7 +44,7 @@ const refuseHostModules: EsbuildPlugin = {
     b.onResolve({ filter: /.*/ }, (args) => {
       if (args.path.startsWith('node:') || BUILTINS.has(args.path) || BUILTINS.has(args.path.split('/')[0]!)) {
         return {
-          errors: [{ text: `import "${args.path}" is not available: plugins run in a V8 isolate without Node.js APIs (use the kong PDK instead)` }],
+          errors: [{ text: nodeBuiltinMessage(args.path) }],
         };
       }
       return undefined;

@@ -66,25 +66,16 @@ export function commonJsHint(message: string, entry: string): string {
   const why = free ? whyEsModule(entry) : null;
   if (!why) return message;
   const ts = /\.m?ts$/.test(entry);
-  const instead = ts || why.startsWith('its extension') ? 'or rename the file to .cjs (plain JavaScript)' : 'or rename it to .cjs';
+  const instead = ts ? 'or rename the file to .cjs (plain JavaScript)' : 'or rename it to .cjs';
   return `${message}: ${path.basename(entry)} is an ES module (${why}), where \`${free}\` does not exist; ` +
-    `export the plugin instead (\`export const Plugin = …; export const Version = …\`), ${instead}` +
-    (why.includes('"type": "module"') ? ', or set "type": "commonjs" in that package.json' : '');
+    `export the plugin instead (\`export const Plugin = …; export const Version = …\`), ${instead}`;
 }
 
-/** why Node and esbuild read `entry` as an ES module, or null if they do not */
+/**
+ * Why `entry` is an ES module, or null. Only the extension decides: the server hands esbuild each
+ * file itself, and esbuild reads a file that uses `module.exports` and no `export` as CommonJS
+ * whatever a package.json's "type" says (so such a plugin in a "type": "module" package loads).
+ */
 function whyEsModule(entry: string): string | null {
-  if (/\.m[jt]s$/.test(entry)) return `its extension is ${path.extname(entry)}`;
-  if (/\.c[jt]s$/.test(entry)) return null;
-  for (let dir = path.dirname(entry); ; dir = path.dirname(dir)) {
-    const pkg = path.join(dir, 'package.json');
-    if (fs.existsSync(pkg)) {
-      try {
-        return (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { type?: unknown }).type === 'module' ? `${pkg} says "type": "module"` : null;
-      } catch {
-        return null;
-      }
-    }
-    if (path.dirname(dir) === dir) return null;
-  }
+  return /\.m[jt]s$/.test(entry) ? `its extension is ${path.extname(entry)}` : null;
 }

@@ -1,6 +1,7 @@
 // An isolate with the sandbox runtime loaded and no plugin code yet: what every instance starts
 // from, built ahead of time by the isolate pool or on demand.
 import ivm from 'isolated-vm';
+import { randomBytes } from 'node:crypto';
 import { sandboxRuntimeHash, sandboxRuntimeSource } from './runtime-source.ts';
 import { compileCached } from './code-cache.ts';
 import { Inbox, bridgeCallback } from './isolate-bridge.ts';
@@ -25,6 +26,10 @@ export async function createBlankIsolate(memoryLimitMb: number, sync: boolean, t
     const inbox = new Inbox();
     const bridge = bridgeCallback(inbox, sync);
     await step(() => context.global.setSync('__kps_bridge', bridge), () => context.global.set('__kps_bridge', bridge));
+    // The key of the isolate's random generator (crypto.getRandomValues; sandbox-runtime/web/
+    // web-crypto-random.ts): 32 bytes from the host's CSPRNG, a string copy the runtime takes and deletes.
+    const seed = randomBytes(32).toString('hex');
+    await step(() => context.global.setSync('__kps_random_seed', seed), () => context.global.set('__kps_random_seed', seed));
     const runtime = await compileCached(isolate, sandboxRuntimeSource(), 'kps:sandbox-runtime.js', sandboxRuntimeHash(), sync);
     await step(() => runtime.runSync(context, { timeout: timeoutMs }), () => runtime.run(context, { timeout: timeoutMs }));
     runtime.release();

@@ -44,6 +44,8 @@ export class ShardSupervisor implements InstanceHostApi {
   readonly #events: EventRoutes;
   readonly #crashes = new Map<string, number[]>();
   readonly #starting = new Map<ShardSlot, number>();
+  /** slots whose process died and is not restarted yet: resolved with the new process */
+  readonly #restarting = new Map<ShardSlot, (proc: ShardProcess) => void>();
   readonly #timers: NodeJS.Timeout[] = [];
   /** restarts waiting out their backoff: they keep the process alive (a load may await one) */
   readonly #restarts = new Set<NodeJS.Timeout>();
@@ -240,7 +242,13 @@ export class ShardSupervisor implements InstanceHostApi {
     const closed = new Promise<void>((r) => (drained = r));
     proc.channel.onClose(() => {
       drained();
-      if (!this.#stopping) proc.kill('its channel closed');
+      if (this.#stopping) return;
+      proc.kill('its channel closed');
+      // From now until the restart, whoever asks for this slot waits for the new process: its death
+      // is handled once the channel is drained and the process has exited, which takes a moment.
+      if (slot.proc === proc && !this.#restarting.has(slot)) {
+        slot.ready = new Promise((resolve) => this.#restarting.set(slot, resolve));
+      }
     });
     // Death is handled once the channel is read to its end (its last "running" note is in it), or
     // a second after the exit at the latest.
@@ -290,6 +298,8 @@ export class ShardSupervisor implements InstanceHostApi {
     slot.backoffMs = Date.now() - slot.lastStart > 30_000 ? BACKOFF_MIN_MS : Math.min(slot.backoffMs * 2, BACKOFF_MAX_MS);
     const delay = slot.restarts === 0 ? 0 : slot.backoffMs;
     slot.restarts++;
+    const pending = this.#restarting.get(slot);
+    this.#restarting.delete(slot);
     slot.ready = new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.#restarts.delete(timer);
@@ -300,6 +310,7 @@ export class ShardSupervisor implements InstanceHostApi {
         this.#watch(slot, proc);
         this.#log.info({ event: 'shard.restarted', shard: slot.index, pid: proc.pid, restarts: slot.restarts, delayMs: delay }, `shard ${slot.index} restarted`);
         resolve(proc);
+        pending?.(proc);
       }, delay);
       this.#restarts.add(timer);
     });

@@ -66,8 +66,12 @@ test('PDK calls forged into another tenant\'s running request (captured runtime 
     return { forged, calls };
   });
   const got = reported(run.forged);
-  assert.ok(got.captured >= 2, 'the forger captured the runtime\'s queues');
-  assert.ok(got.forged.length >= 1 && got.forged.every((id: unknown) => typeof id === 'number'), `forged: ${JSON.stringify(got.forged)}`);
+  // The runtime keeps its event queues in Maps through its own copies of Map's methods, taken before
+  // plugin code ran: wrapping Map.prototype.set captures none of them (it captured two before), so
+  // nothing can be renamed. The host still attributes calls by event (below, and reach-host's
+  // stale-kong test).
+  assert.equal(got.captured, 0, 'the forger captured the runtime\'s queues');
+  assert.deepEqual(got.forged, []);
   // Kong saw exactly the victim's own calls, and nothing of the forger's.
   assert.deepEqual(run.calls, [
     { Method: 'kong.request.get_header', Args: ['x-user'] },

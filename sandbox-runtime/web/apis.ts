@@ -1,0 +1,10 @@
+// Everything install.ts hands out, as one module: src/sandbox/runtime-source.ts bundles it on its own
+// and puts its source into the runtime as a string, compiled on first use (see install.ts).
+export { TextEncoder, TextDecoder } from './text-encoding.ts';
+export { atob, btoa } from './base64.ts';
+export { URL } from './url.ts';
+export { URLSearchParams } from './url-search-params.ts';
+export { structuredClone } from './structured-clone.ts';
+export { createQueueMicrotask } from './queue-microtask.ts';
+export { DOMException } from './dom-exception.ts';
+export { RandomPool, createCrypto } from './web-crypto-random.ts';

@@ -1,0 +1,37 @@
+// What a plugin that imports a Node built-in is told: the import cannot work in a V8 isolate, and,
+// where the sandbox has one, the Web API that does the job instead (sandbox-runtime/web/).
+const HINTS: Record<string, string> = {
+  buffer: 'use Uint8Array with TextEncoder / TextDecoder, and atob / btoa for base64',
+  string_decoder: 'use TextDecoder (with { stream: true } for chunks)',
+  util: 'use TextEncoder / TextDecoder for text, structuredClone for deep copies',
+  url: 'use the URL and URLSearchParams globals',
+  querystring: 'use URLSearchParams',
+  punycode: 'use new URL(...).hostname, which converts non-ASCII hosts',
+  crypto: 'use crypto.getRandomValues / crypto.randomUUID (crypto.subtle is not available yet)',
+  timers: 'timers are not available in the sandbox yet; use queueMicrotask for deferred work',
+  'timers/promises': 'timers are not available in the sandbox yet',
+  http: 'outbound HTTP is not available in the sandbox yet',
+  https: 'outbound HTTP is not available in the sandbox yet',
+  http2: 'outbound HTTP is not available in the sandbox yet',
+  net: 'network access is not available in the sandbox',
+  tls: 'network access is not available in the sandbox',
+  dns: 'network access is not available in the sandbox',
+  fs: 'plugins have no file system: read what you need from the plugin config',
+  'fs/promises': 'plugins have no file system: read what you need from the plugin config',
+  path: 'plugins have no file system; for URL paths use the URL global',
+  events: 'bundle a pure-JavaScript EventEmitter from npm under another name (for example "eventemitter3")',
+  stream: 'use the kong PDK for request and response bodies',
+  zlib: 'no compression library is built in: bundle a pure-JavaScript one (for example "fflate")',
+  worker_threads: 'each plugin instance already runs in its own isolate',
+  child_process: 'plugins cannot start processes',
+  os: 'plugins cannot read the host',
+  process: 'plugins cannot read the host; configuration comes from the plugin config',
+};
+
+/** The build error for `import "<specifier>"` of a Node built-in (`node:` prefix or not). */
+export function nodeBuiltinMessage(specifier: string): string {
+  const name = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
+  const hint = HINTS[name] ?? HINTS[name.split('/')[0]!];
+  const base = `import "${specifier}" is not available: plugins run in a V8 isolate without Node.js APIs`;
+  return hint ? `${base} (${hint}; the kong PDK for everything about the request)` : `${base} (use the kong PDK instead)`;
+}
