@@ -1,5 +1,5 @@
 // The parameters of HandleEvent and the Step* calls, checked once: the dispatcher (decoding path,
-// --shards 0) and a shard serving a forwarded frame (src/shards/raw-events.ts) read them with this,
+// --shards 0) and a shard serving a forwarded frame (src/shards/event-frames.ts) read them with this,
 // so Kong gets the same answer to the same bytes whichever way they went.
 import { BadParamsError } from '../errors.ts';
 import { isPhase, type Phase } from './protocol.ts';

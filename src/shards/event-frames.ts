@@ -7,13 +7,14 @@ import { responseFrame } from '../rpc/response-frame.ts';
 import { TERMINAL_METHODS } from '../rpc/protocol.ts';
 import { KpsError, NO_INSTANCE, errorMessage } from '../errors.ts';
 import type { LocalInstanceHost } from '../sandbox/local-host.ts';
+import type { Logger } from '../log.ts';
 import type { StepAnswer } from '../sandbox/host-api.ts';
 import { EventStatus } from './event-status.ts';
 
 export type AnswerFrame = (status: number, answer: Uint8Array) => void;
 
 /** `eventId`: the id the supervisor gave a HandleEvent (-1 for a Step, whose frame names its event). */
-export function serveEventFrame(host: LocalInstanceHost, msgid: number, eventId: number, frame: Uint8Array, answer: AnswerFrame): void {
+export function serveEventFrame(host: LocalInstanceHost, log: Logger, msgid: number, eventId: number, frame: Uint8Array, answer: AnswerFrame): void {
   let method = 'plugin.HandleEvent';
   let work: Promise<StepAnswer>;
   let id: number;
@@ -30,12 +31,12 @@ export function serveEventFrame(host: LocalInstanceHost, msgid: number, eventId:
       work = host.step({ eventId: id, ...call.data });
     }
   } catch (err) {
-    answer(statusOf(err), responseFrame(msgid, messageOf(method, err), null));
+    answer(statusOf(err), refusal(log, msgid, method, err));
     return;
   }
   work.then(
     (data) => answer(data === 'ret' ? EventStatus.ENDED : TERMINAL_METHODS.has(data.Method) ? EventStatus.ENDED_TERMINAL : EventStatus.RUNNING, responseFrame(msgid, null, { EventId: id, Data: data })),
-    (err: unknown) => answer(statusOf(err), responseFrame(msgid, messageOf(method, err), null)),
+    (err: unknown) => answer(statusOf(err), refusal(log, msgid, method, err)),
   );
 }
 
@@ -45,8 +46,10 @@ function statusOf(err: unknown): number {
   return EventStatus.REFUSED;
 }
 
-/** As the dispatcher words it: a KpsError's own message, anything else an internal error. */
-function messageOf(method: string, err: unknown): string {
-  if (err instanceof KpsError) return err.message;
-  return `internal error in ${method}: ${errorMessage(err)}`;
+/** Kong's error answer, worded and logged as the RPC server does: a KpsError's own message, anything else an internal error. */
+function refusal(log: Logger, msgid: number, method: string, err: unknown): Buffer {
+  const code = err instanceof KpsError ? err.code : 'KPS_ERR_INTERNAL';
+  const message = err instanceof KpsError ? err.message : `internal error in ${method}: ${errorMessage(err)}`;
+  log[code === 'KPS_ERR_INTERNAL' ? 'error' : 'info']({ event: 'rpc.error', method, code }, message);
+  return responseFrame(msgid, message, null);
 }

@@ -80,7 +80,7 @@ channel.handleRequests(async (method, params) => {
 
 // Kong's event frames, forwarded undecoded by the supervisor; answered already encoded for Kong.
 channel.handleEventFrames((id, msgid, eventId, frame) =>
-  serveEventFrame(host, msgid, eventId, frame, (status, answer) => channel.answerEvent(id, status, answer, msgid)),
+  serveEventFrame(host, log, msgid, eventId, frame, (status, answer) => channel.answerEvent(id, status, answer, msgid)),
 );
 
 // The supervisor is gone (or closed us): nothing here may outlive it.
