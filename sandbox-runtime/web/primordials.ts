@@ -39,7 +39,6 @@ const dataViewBuffer = Object.getOwnPropertyDescriptor(DataView.prototype, 'buff
 const dataViewOffset = Object.getOwnPropertyDescriptor(DataView.prototype, 'byteOffset')!.get!;
 const dataViewByteLength = Object.getOwnPropertyDescriptor(DataView.prototype, 'byteLength')!.get!;
 const arrayBufferByteLength = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength')!.get!;
-const sharedByteLength = Object.getOwnPropertyDescriptor(SharedArrayBuffer.prototype, 'byteLength')!.get!;
 export const isView = ArrayBuffer.isView;
 
 /** The typed array's constructor name ('Uint8Array', …), or undefined for anything else (unspoofable). */
@@ -56,7 +55,6 @@ function brand(getter: () => unknown, v: unknown): boolean {
   }
 }
 export const isArrayBuffer = (v: unknown): v is ArrayBuffer => brand(arrayBufferByteLength, v);
-export const isSharedArrayBuffer = (v: unknown): v is SharedArrayBuffer => brand(sharedByteLength, v);
 export const isDataView = (v: unknown): v is DataView => brand(dataViewByteLength, v);
 
 /** Bytes of a BufferSource as a Uint8Array over the same memory, or undefined if it is not one. */
@@ -67,7 +65,8 @@ export function bytesOf(v: unknown): Uint8Array | undefined {
   if (isDataView(v)) {
     return new Uint8Array(apply(dataViewBuffer, v, []) as ArrayBuffer, apply(dataViewOffset, v, []) as number, apply(dataViewByteLength, v, []) as number);
   }
-  if (isArrayBuffer(v) || isSharedArrayBuffer(v)) return new Uint8Array(v);
+  // no SharedArrayBuffer: the sandbox does not offer it (uncounted-memory.ts)
+  if (isArrayBuffer(v)) return new Uint8Array(v);
   return undefined;
 }
 

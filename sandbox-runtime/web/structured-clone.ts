@@ -3,7 +3,7 @@
 // and plain objects, with cycles and shared references kept. Functions, symbols and objects
 // with hidden state (WeakMap, Promise, …) throw a DataCloneError. No transfer list.
 import { DOMException } from './dom-exception.ts';
-import { isArrayBuffer, isDataView, isSharedArrayBuffer, typedArrayKind } from './primordials.ts';
+import { isArrayBuffer, isDataView, typedArrayKind } from './primordials.ts';
 
 const { apply, ownKeys, getPrototypeOf } = Reflect;
 const getOwn = Object.getOwnPropertyDescriptor;
@@ -94,7 +94,6 @@ function clone(v: unknown, memo: Map<object, unknown>): unknown {
   if (is(booleanValue, o)) return remember(Object(apply(booleanValue, o, [])));
   if (is(bigintValue, o)) return remember(Object(apply(bigintValue, o, [])));
   if (isArrayBuffer(o)) return remember(apply(abSlice, o, [0, apply(abByteLength, o, [])]));
-  if (isSharedArrayBuffer(o)) return remember(o); // shared memory is shared, as across workers
   const kind = typedArrayKind(o);
   if (kind !== undefined) {
     const buffer = clone(apply(taBuffer, o, []), memo) as ArrayBuffer;

@@ -1,6 +1,6 @@
 // The Web platform APIs inside the sandbox (sandbox-runtime/web/), run by a plugin in a real isolate
 // through PluginTest, compared with Node's own implementations in this process: the same snippets run
-// in both, and what they return or throw (test/fixtures/web-apis/harness.js) must be the same.
+// in both, and what they return or throw (test/fixtures/web-apis/web-apis/harness.js) must be the same.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -14,8 +14,8 @@ import { PluginTest, Request, PluginLoadFailure } from '../../src/testing/index.
 import { chacha20Block } from '../../sandbox-runtime/web/chacha20.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const FIXTURE = path.join(ROOT, 'test/fixtures/web-apis/web-apis.js');
-const { runSnippets } = createRequire(import.meta.url)(path.join(ROOT, 'test/fixtures/web-apis/harness.js')) as {
+const FIXTURE = path.join(ROOT, 'test/fixtures/web-apis/web-apis');
+const { runSnippets } = createRequire(import.meta.url)(path.join(ROOT, 'test/fixtures/web-apis/web-apis/harness.js')) as {
   runSnippets: (s: string[]) => Promise<unknown[]>;
 };
 
