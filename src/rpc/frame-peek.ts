@@ -26,7 +26,8 @@ const ID_LIMIT = 2 ** 31;
  * (the dispatcher then answers with the error).
  */
 export function routingOf(msgid: number, method: string, params: unknown[]): PeekedEvent | null {
-  if (!EVENT_METHODS.has(method)) return null;
+  // the channel carries msgids up to 2^53 (one above that cannot be echoed exactly anyway)
+  if (!EVENT_METHODS.has(method) || !Number.isSafeInteger(msgid)) return null;
   try {
     const call = readEventCall(method, params);
     return call.kind === 'handle'

@@ -9,6 +9,7 @@ import { encode } from '../rpc/codec.ts';
 import { MessageStream } from '../rpc/message-stream.ts';
 import { KpsError, errorMessage } from '../errors.ts';
 import { clipPluginText } from '../sandbox/plugin-text.ts';
+import { EVENT_ANSWER, EVENT_FRAME, encodeEventAnswer, encodeEventFrame, readEventMessage, type EventMessage } from './event-wire.ts';
 
 /**
  * Largest frame a shard may send its supervisor: everything a shard answers is bounded before it is
@@ -32,8 +33,6 @@ export type EventFrameHandler = (id: number, msgid: number, eventId: number, fra
 /** Kong's answer frame and what it did to the event; `answer` is null if the channel closed first. */
 export type EventAnswerCallback = (status: number, answer: Uint8Array | null) => void;
 
-const EVENT_FRAME = 3;
-const EVENT_ANSWER = 4;
 export type NotificationHandler = (kind: string, args: unknown) => void;
 
 interface WireError {
@@ -101,7 +100,7 @@ export class Channel {
     if (this.#closed) return false;
     const id = this.#nextId++;
     this.#events.set(id, done);
-    this.#send(encode([EVENT_FRAME, id, msgid, eventId, frame]));
+    this.#send(encodeEventFrame(id, msgid, eventId, frame));
     return true;
   }
 
@@ -112,7 +111,7 @@ export class Channel {
     if (answer.length + 64 > cap && msgid >= 0) {
       answer = encode([1, msgid, `an answer of ${answer.length} bytes is over the channel's cap of ${cap}`, null]);
     }
-    this.#send(encode([EVENT_ANSWER, id, status, answer]));
+    this.#send(encodeEventAnswer(id, status, answer));
   }
 
   notify(kind: string, args: unknown): void {
@@ -134,13 +133,24 @@ export class Channel {
   }
 
   #onData(chunk: Buffer): void {
-    const messages: unknown[][] = [];
+    const messages: Array<unknown[] | EventMessage> = [];
     const cap = this.#caps.incoming ?? Infinity;
     try {
-      this.#stream.push(chunk, (value, size) => {
-        if (size > cap) throw new KpsError('KPS_ERR_CHANNEL', `a frame of ${size} bytes, over the channel's cap of ${cap}`);
-        messages.push(value as unknown[]);
-      });
+      this.#stream.push(
+        chunk,
+        (value, size) => {
+          if (size > cap) throw new KpsError('KPS_ERR_CHANNEL', `a frame of ${size} bytes, over the channel's cap of ${cap}`);
+          messages.push(value as unknown[]);
+        },
+        // Kong's frames and answers are read by hand (src/shards/event-wire.ts), not decoded.
+        (bytes) => {
+          if (bytes.length > cap) return false;
+          const event = readEventMessage(bytes);
+          if (event === null) return false;
+          messages.push(event);
+          return true;
+        },
+      );
       // refused while it arrives, before it is complete or decoded
       if (this.#stream.pending > cap) throw new KpsError('KPS_ERR_CHANNEL', `a frame of more than ${cap} bytes, over the channel's cap`);
     } catch (err) {
@@ -148,7 +158,21 @@ export class Channel {
       this.#close(`undecodable channel data: ${errorMessage(err)}`);
       return;
     }
-    for (const msg of messages) this.#onMessage(msg);
+    for (const msg of messages) {
+      if (Array.isArray(msg)) this.#onMessage(msg);
+      else this.#onEvent(msg);
+    }
+  }
+
+  #onEvent(m: EventMessage): void {
+    if (m.type === EVENT_FRAME) {
+      this.#onEventFrame(m.id, m.a, m.b, m.bytes); // served at once: the view is still valid
+      return;
+    }
+    const done = this.#events.get(m.id);
+    if (!done) return;
+    this.#events.delete(m.id);
+    done(m.a, Buffer.from(m.bytes)); // a copy: Kong's socket writes it later, and the receive buffer is reused
   }
 
   #onMessage(msg: unknown[]): void {
@@ -167,13 +191,6 @@ export class Channel {
       else p.resolve(c);
     } else if (type === 2) {
       this.#onNotification(a as string, b);
-    } else if (type === EVENT_ANSWER) {
-      const done = this.#events.get(a as number);
-      if (!done) return;
-      this.#events.delete(a as number);
-      done(b as number, c as Uint8Array);
-    } else if (type === EVENT_FRAME) {
-      this.#onEventFrame(a as number, b as number, c as number, msg[4] as Uint8Array);
     }
   }
 
