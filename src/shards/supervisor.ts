@@ -1,8 +1,9 @@
 // The supervisor's instance host: isolates live in shard processes, and this routes instances and
-// events to them (Kong's event frames go undecoded, src/shards/event-routes.ts). When a shard dies (abort, segfault, SIGKILL, memory cap, a call that won't stop),
-// every event in flight on it is answered at once by the failure policy, its instances answer
-// "No plugin instance" so Kong starts them again, and the shard is restarted with backoff. A plugin
-// that was running when its shard died three times within a minute is quarantined on a shard alone.
+// events to them (Kong's event frames go undecoded, src/shards/event-routes.ts). When a shard dies
+// (abort, segfault, SIGKILL, memory cap, a call that won't stop), every event in flight on it is
+// answered at once by the failure policy, its instances answer "No plugin instance" so Kong starts
+// them again, and the shard is restarted with backoff. A plugin that was running when its shard
+// died three times within a minute is quarantined on a shard alone.
 // "Running" is exact: the shard names each plugin before its code runs (src/shards/running-plugin.ts),
 // whatever the entry (module body, metadata read, constructor, reload, event, abandon); plugins that
 // merely had events in flight on the shard are never charged.
