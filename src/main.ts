@@ -12,6 +12,7 @@ import type { InstanceHostApi } from './sandbox/host-api.ts';
 import { InstanceManager } from './instances/manager.ts';
 import { Dispatcher } from './rpc/dispatcher.ts';
 import { RpcServer } from './rpc/server.ts';
+import { EventRouter } from './instances/event-router.ts';
 import { kongConf, runKongConf, BIN } from './cli/kong-conf.ts';
 import { VERSION } from './version.ts';
 import { HotReloader } from './plugins/reloader.ts';
@@ -100,7 +101,9 @@ async function serve(opts: ServerOptions, registry: PluginRegistry, host: Instan
   });
   // the metrics port first: if it cannot be had, the server stops before it creates its socket
   const metrics = opts.metricsListen ? await serveMetrics(opts.metricsListen, { manager, host }, log) : null;
-  const server = new RpcServer(opts, dispatcher, log);
+  // with shards, event frames are routed undecoded to the shard that owns them
+  const router = host instanceof ShardSupervisor ? new EventRouter(manager, host) : null;
+  const server = new RpcServer(opts, dispatcher, log, router);
   await server.listen();
   await reloader?.start();
   log.info({ event: 'server.listening', socket: opts.socketPath, plugins: registry.names, shards: opts.shards, version: VERSION }, `listening on ${opts.socketPath}`);

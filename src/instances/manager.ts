@@ -124,6 +124,16 @@ export class InstanceManager {
     return { EventId: eventId, Data: answer };
   }
 
+  /**
+   * The frame router's HandleEvent: the event gets its id here, as on the decoding path, and the
+   * frame goes to the instance's shard. False: an instance this manager does not know, or a host
+   * that can't take it; the decoding path answers.
+   */
+  forwardHandleEvent(instanceId: number, phase: Phase, forward: (eventId: number) => boolean): boolean {
+    if (!this.#instances.has(instanceId)) return false;
+    return forward(this.#eventIds.next());
+  }
+
   async step(eventId: number, data: { data?: unknown; error?: string }): Promise<StepData> {
     const answer = await this.#host.step({ eventId, ...data });
     return { EventId: eventId, Data: answer };

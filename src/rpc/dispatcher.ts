@@ -5,8 +5,8 @@ import type { InstanceManager } from '../instances/manager.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import type { ReloadStats } from '../plugins/reloader.ts';
 import { UnknownMethodError, BadParamsError, KpsError } from '../errors.ts';
-import { isPhase } from './protocol.ts';
 import { mapParam, idValue, stringValue, has } from './params.ts';
+import { readEventCall, STEP_METHODS, type EventCall } from './event-calls.ts';
 
 export type Handler = (params: unknown[]) => unknown;
 
@@ -18,11 +18,6 @@ export interface DispatcherDeps {
   /** hot reload counters and last error, for GetStatus */
   reloadStats(): ReloadStats;
 }
-
-const STEP_METHODS = [
-  'plugin.Step', 'plugin.StepMultiMap', 'plugin.StepCredential', 'plugin.StepRoute', 'plugin.StepService',
-  'plugin.StepConsumer', 'plugin.StepMemoryStats', 'plugin.StepPlugin',
-];
 
 export class Dispatcher {
   readonly #table = new Map<string, Handler>();
@@ -55,29 +50,16 @@ export class Dispatcher {
     t.set('plugin.CloseInstance', (params) => manager.close(idValue('plugin.CloseInstance', 'id', params[0])));
 
     t.set('plugin.HandleEvent', (params) => {
-      const m = 'plugin.HandleEvent';
-      const p = mapParam(m, params);
-      const id = idValue(m, 'InstanceId', p.InstanceId);
-      const phase = p.EventName;
-      if (!isPhase(phase)) throw new BadParamsError(m, `EventName must be one of certificate, rewrite, access, response, preread, log`);
-      return manager.handleEvent(id, phase);
+      const call = readEventCall('plugin.HandleEvent', params) as Extract<EventCall, { kind: 'handle' }>;
+      return manager.handleEvent(call.instanceId, call.phase);
     });
 
-    for (const name of STEP_METHODS) {
+    for (const name of [...STEP_METHODS, 'plugin.StepError']) {
       t.set(name, (params) => {
-        const p = mapParam(name, params);
-        const id = idValue(name, 'EventId', p.EventId);
-        return manager.step(id, has(p, 'Data') ? { data: p.Data } : {});
+        const call = readEventCall(name, params) as Extract<EventCall, { kind: 'step' }>;
+        return manager.step(call.eventId, call.data);
       });
     }
-
-    t.set('plugin.StepError', (params) => {
-      const m = 'plugin.StepError';
-      const p = mapParam(m, params);
-      const id = idValue(m, 'EventId', p.EventId);
-      const data = has(p, 'Data') && p.Data !== null ? p.Data : 'unknown error';
-      return manager.step(id, { error: typeof data === 'string' || data instanceof Uint8Array ? stringValue(m, 'Data', data) : JSON.stringify(data) });
-    });
   }
 
   get methods(): string[] {

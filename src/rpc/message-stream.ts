@@ -24,13 +24,22 @@ export class MessageStream {
     return this.#buf.subarray(this.#start, this.#end);
   }
 
-  /** Appends a chunk; returns the values it completed, and the encoded size of each. Throws on bytes that are not MessagePack. */
-  push(chunk: Buffer, onFrame: (value: unknown, size: number, bytes: Buffer) => void): void {
+  /**
+   * Appends a chunk; returns the values it completed, and the encoded size of each. Throws on bytes
+   * that are not MessagePack. `claim` sees each complete frame first (its bytes are valid until the
+   * next push): returning true takes the frame undecoded, and `onFrame` is not called for it.
+   */
+  push(chunk: Buffer, onFrame: (value: unknown, size: number, bytes: Buffer) => void, claim?: (bytes: Buffer, strings: readonly number[]) => boolean): void {
     this.#append(chunk);
     for (;;) {
       const length = this.#scanner.scan(this.#buf.subarray(this.#start, this.#end));
       if (length === null) break;
       const bytes = this.#buf.subarray(this.#start, this.#start + length);
+      if (claim?.(bytes, this.#scanner.strings)) {
+        this.#start += length;
+        this.#scanner.reset();
+        continue;
+      }
       let value: unknown;
       try {
         value = decodeFrame(bytes, this.#scanner.strings);

@@ -4,8 +4,10 @@ import net from 'node:net';
 import fs from 'node:fs';
 import type { Logger } from '../log.ts';
 import { encode } from './codec.ts';
-import { FrameReader, type RpcRequest } from './framing.ts';
-import { NOTIFICATION, RESPONSE } from './protocol.ts';
+import { FrameReader, decodeRequest, type RpcRequest, type RoutableFrame } from './framing.ts';
+import { NOTIFICATION, REQUEST, RESPONSE } from './protocol.ts';
+import { responseFrame } from './response-frame.ts';
+import { routingOf, type PeekedEvent } from './frame-peek.ts';
 import { KpsError, FrameTooLargeError, errorMessage } from '../errors.ts';
 import type { Dispatcher } from './dispatcher.ts';
 
@@ -14,20 +16,31 @@ export interface RpcServerOptions {
   maxFrameSize: number;
 }
 
+/**
+ * Forwards event frames undecoded to where their instance lives (src/instances/event-router.ts).
+ * `reply` takes Kong's complete answer frame and must be called exactly once.
+ */
+export interface FrameRouter {
+  /** false: not forwarded (unknown instance or event, a shard gone, a Step out of turn): serve it by decoding */
+  forward(peek: PeekedEvent, frame: Buffer, reply: (answer: Uint8Array) => void): boolean;
+}
+
 export class RpcServer {
   readonly #server: net.Server;
   readonly #opts: RpcServerOptions;
   readonly #log: Logger;
   readonly #dispatcher: Dispatcher;
+  readonly #router: FrameRouter | null;
   readonly #sockets = new Set<net.Socket>();
   #inFlight = 0;
   #connSeq = 0;
   #idleWaiters: Array<() => void> = [];
   #closed: Promise<void> = Promise.resolve();
 
-  constructor(opts: RpcServerOptions, dispatcher: Dispatcher, log: Logger) {
+  constructor(opts: RpcServerOptions, dispatcher: Dispatcher, log: Logger, router: FrameRouter | null = null) {
     this.#opts = opts;
     this.#dispatcher = dispatcher;
+    this.#router = router;
     this.#log = log;
     this.#server = net.createServer((s) => this.#onConnection(s));
   }
@@ -72,24 +85,49 @@ export class RpcServer {
     const conn = ++this.#connSeq;
     this.#sockets.add(socket);
     const reader = new FrameReader(this.#opts.maxFrameSize);
+    const routing = this.#router !== null;
     // Kong (go-pluginserver convention) learns our pid on every connection, so it notices a restart.
     socket.write(encode([NOTIFICATION, 'serverPid', process.pid]));
+    const refuse = (err: unknown): void => {
+      this.#log.warn({ event: 'rpc.bad_frame', conn, code: (err as KpsError).code }, `closing connection: ${errorMessage(err)}`);
+      // The rest of the stream can't be trusted: answer the refused request if we know it, then close.
+      if (err instanceof FrameTooLargeError && err.msgid !== null) {
+        socket.end(encode([RESPONSE, err.msgid, err.message, null]));
+        socket.destroySoon();
+      } else {
+        socket.destroy();
+      }
+    };
+    const reply = (answer: Uint8Array): void => {
+      if (!socket.destroyed) socket.write(answer);
+      this.#done();
+    };
     socket.on('data', (chunk: Buffer) => {
-      let requests: RpcRequest[];
+      let requests: Array<RpcRequest | RoutableFrame>;
       try {
-        requests = reader.push(chunk);
+        requests = routing ? reader.pushRoutable(chunk) : reader.push(chunk);
       } catch (err) {
-        this.#log.warn({ event: 'rpc.bad_frame', conn, code: (err as KpsError).code }, `closing connection: ${errorMessage(err)}`);
-        // The rest of the stream can't be trusted: answer the refused request if we know it, then close.
-        if (err instanceof FrameTooLargeError && err.msgid !== null) {
-          socket.end(encode([RESPONSE, err.msgid, err.message, null]));
-          socket.destroySoon();
-        } else {
-          socket.destroy();
-        }
+        refuse(err);
         return;
       }
-      for (const req of requests) this.#serve(socket, conn, req);
+      for (const req of requests) {
+        if ('peek' in req) {
+          if (this.#forward(req.peek, req.bytes, reply)) continue;
+          let decoded: RpcRequest;
+          try {
+            decoded = decodeRequest(req.bytes);
+          } catch (err) {
+            refuse(err);
+            return;
+          }
+          this.#serve(socket, conn, decoded);
+          continue;
+        }
+        // An event call in a frame the peek declined still goes to its shard, as the decoder read it.
+        const route = this.#router === null ? null : routingOf(req.msgid, req.method, req.params);
+        if (route !== null && this.#forward(route, encode([REQUEST, req.msgid, req.method, req.params]), reply)) continue;
+        this.#serve(socket, conn, req);
+      }
     });
     socket.on('error', (err) => this.#log.debug({ event: 'rpc.socket_error', conn }, errorMessage(err)));
     socket.on('close', () => this.#sockets.delete(socket));
@@ -105,20 +143,24 @@ export class RpcServer {
         this.#log[level]({ event: 'rpc.error', conn, method: req.method, code: (err as KpsError).code }, message);
         this.#reply(socket, req.msgid, message, null);
       },
-    ).finally(() => {
-      if (--this.#inFlight === 0) for (const w of this.#idleWaiters.splice(0)) w();
-    });
+    ).finally(() => this.#done());
+  }
+
+  /** Hands the frame to the router; false: it declined, and the dispatcher answers. */
+  #forward(peek: PeekedEvent, frame: Buffer, reply: (answer: Uint8Array) => void): boolean {
+    this.#inFlight++;
+    if (this.#router!.forward(peek, frame, reply)) return true;
+    this.#inFlight--;
+    return false;
+  }
+
+  #done(): void {
+    if (--this.#inFlight === 0) for (const w of this.#idleWaiters.splice(0)) w();
   }
 
   #reply(socket: net.Socket, msgid: number, error: string | null, result: unknown): void {
     if (socket.destroyed) return;
-    let bytes: Buffer;
-    try {
-      bytes = encode([RESPONSE, msgid, error, result]);
-    } catch (err) {
-      bytes = encode([RESPONSE, msgid, `could not encode the result: ${errorMessage(err)}`, null]);
-    }
-    socket.write(bytes);
+    socket.write(responseFrame(msgid, error, result));
   }
 }
 

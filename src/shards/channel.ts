@@ -1,11 +1,15 @@
 // The private channel between the supervisor and a shard: the same msgpack codec over a socketpair
 // (an inherited file descriptor, nothing on the filesystem). Requests [0, id, method, params],
 // responses [1, id, error, result], notifications [2, kind, args]. Errors keep their stable code.
+// Kong's event frames travel undecoded: [3, id, msgid, eventId, frame] to the shard, and
+// [4, id, status, answer] back, where answer is Kong's complete response frame; the supervisor
+// keeps a callback per id (no promise), and writes the answer to Kong's socket as it is.
 import type net from 'node:net';
 import { encode } from '../rpc/codec.ts';
 import { MessageStream } from '../rpc/message-stream.ts';
 import { KpsError, errorMessage } from '../errors.ts';
 import { clipPluginText } from '../sandbox/plugin-text.ts';
+import { EVENT_ANSWER, EVENT_FRAME, encodeEventAnswer, encodeEventFrame, readEventMessage, type EventMessage } from './event-wire.ts';
 
 /**
  * Largest frame a shard may send its supervisor: everything a shard answers is bounded before it is
@@ -24,6 +28,11 @@ export interface FrameCaps {
 }
 
 export type RequestHandler = (method: string, params: unknown) => Promise<unknown>;
+/** A forwarded Kong frame: answer it with answerEvent(id, …), once. `eventId` is -1 for a Step. */
+export type EventFrameHandler = (id: number, msgid: number, eventId: number, frame: Uint8Array) => void;
+/** Kong's answer frame and what it did to the event; `answer` is null if the channel closed first. */
+export type EventAnswerCallback = (status: number, answer: Uint8Array | null) => void;
+
 export type NotificationHandler = (kind: string, args: unknown) => void;
 
 interface WireError {
@@ -34,6 +43,7 @@ interface WireError {
 export class Channel {
   readonly #socket: net.Socket;
   readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  readonly #events = new Map<number, EventAnswerCallback>();
   #nextId = 1;
   readonly #stream = new MessageStream();
   #closed = false;
@@ -43,6 +53,7 @@ export class Channel {
     throw new KpsError('KPS_ERR_CHANNEL', `no handler for ${method}`);
   };
   #onNotification: NotificationHandler = () => {};
+  #onEventFrame: EventFrameHandler = (id, msgid) => this.answerEvent(id, -1, encode([1, msgid, 'no event handler on this channel', null]));
   #onClose: (why: string) => void = () => {};
 
   readonly #caps: FrameCaps;
@@ -57,6 +68,10 @@ export class Channel {
 
   handleRequests(handler: RequestHandler): void {
     this.#onRequest = handler;
+  }
+
+  handleEventFrames(handler: EventFrameHandler): void {
+    this.#onEventFrame = handler;
   }
 
   handleNotifications(handler: NotificationHandler): void {
@@ -80,6 +95,25 @@ export class Channel {
     });
   }
 
+  /** Forwards Kong's frame (copied into the channel message at once). False if the channel is closed. */
+  forwardEvent(msgid: number, eventId: number, frame: Uint8Array, done: EventAnswerCallback): boolean {
+    if (this.#closed) return false;
+    const id = this.#nextId++;
+    this.#events.set(id, done);
+    this.#send(encodeEventFrame(id, msgid, eventId, frame));
+    return true;
+  }
+
+  /** The shard's side: Kong's answer frame to a forwarded one (over the outgoing cap: an error frame instead). */
+  answerEvent(id: number, status: number, answer: Uint8Array, msgid = -1): void {
+    if (this.#closed) return;
+    const cap = this.#caps.outgoing ?? Infinity;
+    if (answer.length + 64 > cap && msgid >= 0) {
+      answer = encode([1, msgid, `an answer of ${answer.length} bytes is over the channel's cap of ${cap}`, null]);
+    }
+    this.#send(encodeEventAnswer(id, status, answer));
+  }
+
   notify(kind: string, args: unknown): void {
     if (!this.#closed) this.#send(encode([2, kind, args]));
   }
@@ -99,13 +133,24 @@ export class Channel {
   }
 
   #onData(chunk: Buffer): void {
-    const messages: unknown[][] = [];
+    const messages: Array<unknown[] | EventMessage> = [];
     const cap = this.#caps.incoming ?? Infinity;
     try {
-      this.#stream.push(chunk, (value, size) => {
-        if (size > cap) throw new KpsError('KPS_ERR_CHANNEL', `a frame of ${size} bytes, over the channel's cap of ${cap}`);
-        messages.push(value as unknown[]);
-      });
+      this.#stream.push(
+        chunk,
+        (value, size) => {
+          if (size > cap) throw new KpsError('KPS_ERR_CHANNEL', `a frame of ${size} bytes, over the channel's cap of ${cap}`);
+          messages.push(value as unknown[]);
+        },
+        // Kong's frames and answers are read by hand (src/shards/event-wire.ts), not decoded.
+        (bytes) => {
+          if (bytes.length > cap) return false;
+          const event = readEventMessage(bytes);
+          if (event === null) return false;
+          messages.push(event);
+          return true;
+        },
+      );
       // refused while it arrives, before it is complete or decoded
       if (this.#stream.pending > cap) throw new KpsError('KPS_ERR_CHANNEL', `a frame of more than ${cap} bytes, over the channel's cap`);
     } catch (err) {
@@ -113,7 +158,21 @@ export class Channel {
       this.#close(`undecodable channel data: ${errorMessage(err)}`);
       return;
     }
-    for (const msg of messages) this.#onMessage(msg);
+    for (const msg of messages) {
+      if (Array.isArray(msg)) this.#onMessage(msg);
+      else this.#onEvent(msg);
+    }
+  }
+
+  #onEvent(m: EventMessage): void {
+    if (m.type === EVENT_FRAME) {
+      this.#onEventFrame(m.id, m.a, m.b, m.bytes); // served at once: the view is still valid
+      return;
+    }
+    const done = this.#events.get(m.id);
+    if (!done) return;
+    this.#events.delete(m.id);
+    done(m.a, Buffer.from(m.bytes)); // a copy: Kong's socket writes it later, and the receive buffer is reused
   }
 
   #onMessage(msg: unknown[]): void {
@@ -168,6 +227,9 @@ export class Channel {
     const err = new KpsError('KPS_ERR_CHANNEL', why);
     for (const p of this.#pending.values()) p.reject(err);
     this.#pending.clear();
+    const events = [...this.#events.values()];
+    this.#events.clear();
+    for (const done of events) done(-1, null);
     this.#onClose(why);
   }
 }

@@ -4,10 +4,11 @@ import net from 'node:net';
 import { Channel, shardFrameCap } from './channel.ts';
 import { SliceWatchdog } from './slice-watchdog.ts';
 import { RunningPlugin } from './running-plugin.ts';
+import { serveEventFrame } from './event-frames.ts';
 import { LocalInstanceHost, type LocalHostOptions } from '../sandbox/local-host.ts';
 import { createLogger } from '../log.ts';
 import { CODE_UNKNOWN, KpsError } from '../errors.ts';
-import type { StartInstanceMsg, HandleEventMsg, StepMsg, PluginCode } from '../sandbox/host-api.ts';
+import type { StartInstanceMsg, PluginCode } from '../sandbox/host-api.ts';
 
 export interface ShardConfig extends LocalHostOptions {
   shard: number;
@@ -63,10 +64,6 @@ channel.handleRequests(async (method, params) => {
       return host.startInstance(withCode(params as Omit<StartInstanceMsg, 'code'> & { code?: string }));
     case 'reloadInstance':
       return host.reloadInstance(withCode(params as Omit<StartInstanceMsg, 'code'> & { code?: string }));
-    case 'handleEvent':
-      return host.handleEvent(params as HandleEventMsg);
-    case 'step':
-      return host.step(params as StepMsg);
     case 'closeInstance':
       return host.closeInstance(params as number);
     case 'ping':
@@ -80,6 +77,11 @@ channel.handleRequests(async (method, params) => {
       throw new KpsError('KPS_ERR_CHANNEL', `unknown shard method ${method}`);
   }
 });
+
+// Kong's event frames, forwarded undecoded by the supervisor; answered already encoded for Kong.
+channel.handleEventFrames((id, msgid, eventId, frame) =>
+  serveEventFrame(host, log, msgid, eventId, frame, (status, answer) => channel.answerEvent(id, status, answer, msgid)),
+);
 
 // The supervisor is gone (or closed us): nothing here may outlive it.
 channel.onClose(() => process.exit(0));

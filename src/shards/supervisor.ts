@@ -1,17 +1,16 @@
 // The supervisor's instance host: isolates live in shard processes, and this routes instances and
-// events to them. When a shard dies (abort, segfault, SIGKILL, memory cap, a call that won't stop),
-// every event in flight on it is answered at once by the failure policy, its instances answer
-// "No plugin instance" so Kong starts them again, and the shard is restarted with backoff. A plugin
-// that was running when its shard died three times within a minute is quarantined on a shard alone.
+// events to them (Kong's event frames go undecoded, src/shards/event-routes.ts). When a shard dies
+// (abort, segfault, SIGKILL, memory cap, a call that won't stop), every event in flight on it is
+// answered at once by the failure policy, its instances answer "No plugin instance" so Kong starts
+// them again, and the shard is restarted with backoff. A plugin that was running when its shard
+// died three times within a minute is quarantined on a shard alone.
 // "Running" is exact: the shard names each plugin before its code runs (src/shards/running-plugin.ts),
 // whatever the entry (module body, metadata read, constructor, reload, event, abandon); plugins that
 // merely had events in flight on the shard are never charged.
 import type { Logger } from '../log.ts';
 import type { ServerOptions } from '../config/options.ts';
-import { CODE_UNKNOWN, EventBusyError, KpsError, NO_INSTANCE, NoPluginInstanceError, NoRunningEventError, ShuttingDownError, isNoInstance } from '../errors.ts';
-import { failureAnswer } from '../instances/failure-policy.ts';
-import { Tombstones } from '../instances/tombstones.ts';
-import { TERMINAL_METHODS, type Phase } from '../rpc/protocol.ts';
+import { CODE_UNKNOWN, KpsError, NoPluginInstanceError, ShuttingDownError, isNoInstance } from '../errors.ts';
+import type { Phase } from '../rpc/protocol.ts';
 import { ShardProcess, type ShardExit } from './shard-process.ts';
 import { Placement, type ShardSlot, type SlotKind } from './slots.ts';
 import type {
@@ -19,6 +18,7 @@ import type {
   Breach, BreachKind, InstanceStats,
 } from '../sandbox/host-api.ts';
 import { LOCAL_HOST_OPTIONS, type LocalHostOptions } from '../sandbox/host-options.ts';
+import { EventRoutes } from './event-routes.ts';
 
 const CRASH_WINDOW_MS = 60_000;
 const CRASHES_TO_QUARANTINE = 3;
@@ -36,24 +36,13 @@ interface InstanceRoute {
   plugin: string;
 }
 
-interface EventRoute {
-  proc: ShardProcess;
-  phase: Phase;
-  /** a request for this event is out at the shard */
-  pending: boolean;
-  /** the shard died while Kong held the event: its next Step gets the failure answer */
-  lost: boolean;
-  touched: number;
-}
-
 export class ShardSupervisor implements InstanceHostApi {
   readonly #opts: ServerOptions;
   readonly #log: Logger;
   readonly #logStream: 1 | 2;
   readonly #placement: Placement;
   readonly #instances = new Map<number, InstanceRoute>();
-  readonly #events = new Map<number, EventRoute>();
-  readonly #tombstones = new Tombstones();
+  readonly #events: EventRoutes;
   readonly #crashes = new Map<string, number[]>();
   readonly #starting = new Map<ShardSlot, number>();
   /** slots whose process died and is not restarted yet: resolved with the new process */
@@ -71,6 +60,7 @@ export class ShardSupervisor implements InstanceHostApi {
     this.#log = log;
     this.#logStream = logStream;
     this.#placement = new Placement(opts.dedicatedPlugins, opts.placementMode);
+    this.#events = new EventRoutes(opts.onPluginError, (instanceId) => this.#goneListener(instanceId, 'lost'));
     for (let i = 0; i < opts.shards; i++) this.#placement.addGeneral(this.#newSlot('general', null));
     this.#timers.push(
       setInterval(() => this.#watchMemory(), RSS_POLL_MS),
@@ -115,29 +105,33 @@ export class ShardSupervisor implements InstanceHostApi {
     await this.#withCode(inst.proc, msg, (m) => inst.proc.channel.request('reloadInstance', m));
   }
 
+  /**
+   * Kong's events reach the shards as frames, through the frame router (src/instances/event-router.ts):
+   * these two answer only what the supervisor answers itself, the cases the router declined.
+   */
   async handleEvent(msg: HandleEventMsg): Promise<StepAnswer> {
     const inst = this.#instances.get(msg.instanceId);
     if (!inst || inst.proc.dead) {
       this.#instances.delete(msg.instanceId); // its shard is dying; Kong will start a new one
       throw new NoPluginInstanceError(msg.instanceId);
     }
-    const route: EventRoute = { proc: inst.proc, phase: msg.phase, pending: true, lost: false, touched: Date.now() };
-    this.#events.set(msg.eventId, route);
-    return this.#answer(msg.eventId, route, inst.proc.channel.request<StepAnswer>('handleEvent', msg));
+    throw new KpsError('KPS_ERR_INTERNAL', `HandleEvent for instance ${msg.instanceId} did not go through the frame router`);
   }
 
   async step(msg: StepMsg): Promise<StepAnswer> {
-    const route = this.#events.get(msg.eventId);
-    if (!route) {
-      if (this.#tombstones.has(msg.eventId)) return 'ret';
-      throw new NoRunningEventError(msg.eventId);
-    }
-    if (route.lost) return this.#final(msg.eventId, failureAnswer(this.#opts.onPluginError, route.phase));
-    // Kong has not had the answer to the event's previous RPC: this Step is not for that event.
-    if (route.pending) throw new EventBusyError(msg.eventId);
-    route.pending = true;
-    route.touched = Date.now();
-    return this.#answer(msg.eventId, route, route.proc.channel.request<StepAnswer>('step', msg));
+    return this.#events.ownAnswer(msg.eventId);
+  }
+
+  /** Forwards a HandleEvent frame undecoded to the instance's shard. False (nothing done): handleEvent() answers. */
+  forwardHandleEvent(instanceId: number, eventId: number, phase: Phase, msgid: number, frame: Uint8Array, reply: (answer: Uint8Array) => void): boolean {
+    const inst = this.#instances.get(instanceId);
+    if (!inst) return false;
+    return this.#events.begin(inst.proc, instanceId, eventId, phase, msgid, frame, reply);
+  }
+
+  /** Forwards a Step frame to the shard holding its event. False (nothing done): step() answers. */
+  forwardStep(eventId: number, msgid: number, frame: Uint8Array, reply: (answer: Uint8Array) => void): boolean {
+    return this.#events.step(eventId, msgid, frame, reply);
   }
 
   async closeInstance(instanceId: number): Promise<void> {
@@ -215,32 +209,6 @@ export class ShardSupervisor implements InstanceHostApi {
     }
   }
 
-  async #answer(eventId: number, route: EventRoute, request: Promise<StepAnswer>): Promise<StepAnswer> {
-    let answer: StepAnswer;
-    try {
-      answer = await request;
-    } catch (err) {
-      if (route.proc.dead || (err instanceof KpsError && err.code === 'KPS_ERR_CHANNEL')) {
-        return this.#final(eventId, failureAnswer(this.#opts.onPluginError, route.phase));
-      }
-      route.pending = false;
-      // Only an event the shard no longer knows is forgotten here; a refused Step (the plugin is
-      // still running: EventBusyError) leaves the event to finish with its real Steps.
-      if (err instanceof KpsError && (err.code === 'KPS_ERR_NO_EVENT' || err.code === NO_INSTANCE)) this.#events.delete(eventId);
-      throw err;
-    }
-    route.pending = false;
-    route.touched = Date.now();
-    if (answer === 'ret' || TERMINAL_METHODS.has(answer.Method)) return this.#final(eventId, answer);
-    return answer;
-  }
-
-  #final(eventId: number, answer: StepAnswer): StepAnswer {
-    this.#events.delete(eventId);
-    if (answer !== 'ret') this.#tombstones.add(eventId);
-    return answer;
-  }
-
   #newSlot(kind: SlotKind, owner: string | null): ShardSlot {
     const proc = this.#spawn(this.#slotCount);
     const slot: ShardSlot = { index: this.#slotCount++, kind, owner, proc, ready: Promise.resolve(proc), restarts: 0, backoffMs: BACKOFF_MIN_MS, lastStart: Date.now() };
@@ -294,9 +262,7 @@ export class ShardSupervisor implements InstanceHostApi {
   #onDeath(slot: ShardSlot, proc: ShardProcess, exit: ShardExit): void {
     const lostInstances = [...this.#instances].filter(([, i]) => i.proc === proc).map(([id]) => id);
     for (const id of lostInstances) this.#instances.delete(id);
-    for (const route of this.#events.values()) {
-      if (route.proc === proc) route.lost = true; // pending requests were failed by the channel; the rest answer on their next Step
-    }
+    this.#events.markLost(proc); // frames out were answered when the channel closed; the rest answer on their next Step
     // the plugin whose code the shard last entered: it was running, or (between slices) ran last
     const running = proc.running === null ? [] : [proc.running];
     if (this.#stopping) return;
@@ -400,9 +366,9 @@ export class ShardSupervisor implements InstanceHostApi {
 
   /** Routes of events Kong abandoned: the shard reaped them at its deadline; forget them here too. */
   #sweepEvents(): void {
-    const horizon = Date.now() - this.#opts.eventTimeoutMs - 1000;
-    for (const [id, route] of this.#events) if (!route.pending && route.touched < horizon) this.#events.delete(id);
+    this.#events.sweep(Date.now() - this.#opts.eventTimeoutMs - 1000);
   }
+
 }
 
 function withoutCode<M extends PluginCode>(msg: M): Omit<M, 'code'> {

@@ -212,7 +212,7 @@ test('every MessagePack type and width Kong can send reaches the plugin as the v
     ['float32', hex('ca 3fc00000'), N(1.5)],
     ['float64', Buffer.concat([hex('cb'), f64(1712345678.123)]), N(1712345678.123)],
     ['float64 NaN', hex('cb 7ff8000000000000'), N('NaN')],
-    ['float64 -0 (arrives as 0: the shard channel packs -0 as an integer)', hex('cb 8000000000000000'), N(0)],
+    ['float64 -0 (Kong\'s frame reaches the shard undecoded, so the sign survives)', hex('cb 8000000000000000'), N('-0')],
     ['float64 -Infinity', hex('cb fff0000000000000'), N('-Infinity')],
     ['fixstr', mpStr('héllo'), S('héllo')],
     ['str8', mpStr('héllo', 8), S('héllo')],
