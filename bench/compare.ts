@@ -4,11 +4,11 @@
 // Usage: npm run bench:compare -- [--quick] [--rounds 3] [--seconds 5]
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { waitForSocket } from './wait-for-socket.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, rounds: { type: 'string' }, seconds: { type: 'string' } } });
@@ -58,20 +58,6 @@ function startServer(kind: ServerKind, dir: string): { child: ChildProcess; sock
         : ['--disable-warning=ExperimentalWarning', path.join(ROOT, 'bench/echo-server.ts'), socket];
   const child = spawn(NODE, args, { stdio: 'ignore' });
   return { child, socket };
-}
-
-async function waitForSocket(socket: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(socket);
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no server on ${socket}`);
 }
 
 /** A process and its descendants (shards): user+sys ms and RSS MB, from /proc. */

@@ -4,11 +4,11 @@
 // Usage: npm run bench:placement -- [--seconds 5]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { waitForSocket } from './wait-for-socket.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' } } });
@@ -30,19 +30,6 @@ function cpuByProcess(pid: number): Map<string, number> {
     // the process ended
   }
   return out;
-}
-
-async function waitForSocket(socket: string): Promise<void> {
-  for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(socket);
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no server on ${socket}`);
 }
 
 async function run(placement: 'spread' | 'balance'): Promise<{ perSecond: number; cpu: Map<string, number> }> {

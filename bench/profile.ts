@@ -6,11 +6,11 @@
 // Usage: npm run bench:profile -- [--seconds 5] [--in-flight 20] [--pdk-calls 2] [--shards 2] [--out dir]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { waitForSocket } from './wait-for-socket.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
@@ -35,20 +35,6 @@ const server = spawn(process.execPath, serverArgs, {
   stdio: 'ignore',
   env: { ...process.env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${outDir} --cpu-prof-interval=200` },
 });
-
-async function waitForSocket(): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(socket);
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no server on ${socket}`);
-}
 
 interface ThreadTimes {
   /** "pid/comm" → CPU ms */
@@ -148,7 +134,7 @@ function summarise(file: string, events: number, from: number, to: number): Map<
   return us;
 }
 
-await waitForSocket();
+await waitForSocket(socket);
 let before: ThreadTimes = {};
 let after: ThreadTimes = {};
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
