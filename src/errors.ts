@@ -28,6 +28,14 @@ export function isNoInstance(err: unknown): boolean {
   return err instanceof KpsError && err.code === NO_INSTANCE;
 }
 
+/** PluginTest / try: the process hosting the plugin's isolates died; nothing that ran in it can answer. */
+export class PluginCrashError extends KpsError {
+  constructor(how: string, detail: string | null) {
+    super('KPS_ERR_PLUGIN_CRASH', `the plugin's isolate process died (${how}): a failure V8 cannot contain, such as new Array(2**28).fill(0)${detail ? `; ${detail}` : ''}`);
+    this.name = 'PluginCrashError';
+  }
+}
+
 export class NoRunningEventError extends KpsError {
   constructor(id: number) {
     super('KPS_ERR_NO_EVENT', `No running event ${id}`);

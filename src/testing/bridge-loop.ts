@@ -1,11 +1,10 @@
-// Kong's bridge_loop (protocol.md §3.2), played against the in-process instance host: HandleEvent
+// Kong's bridge_loop (protocol.md §3.2), played against the instance host: HandleEvent
 // (starting the instance first, and again when the host says "No plugin instance", as Kong does),
 // then for every PDK call the host answers with, the fake Kong runs it and steps the result back
 // (no Data for nil, StepError for a Kong 2.x error), until "ret", a terminal call (Kong never steps
 // after exit), or a Lua error (Kong stops, and answers 500 in a request phase).
 import type { Phase } from '../rpc/protocol.ts';
-import type { StepAnswer, StepMsg } from '../sandbox/host-api.ts';
-import type { LocalInstanceHost } from '../sandbox/local-host.ts';
+import type { InstanceHostApi, StepAnswer, StepMsg } from '../sandbox/host-api.ts';
 import { errorMessage, isNoInstance } from '../errors.ts';
 import type { Exchange } from './exchange.ts';
 import type { FakeKongPdk } from './fake-kong-pdk.ts';
@@ -28,7 +27,7 @@ const MAX_RESTARTS = 3;
 
 /** One per request: like Kong's per-worker cache, it keeps the instance id across the phases. */
 export class BridgeLoop {
-  readonly #host: LocalInstanceHost;
+  readonly #host: InstanceHostApi;
   readonly #pdk: FakeKongPdk;
   readonly #start: () => Promise<number>;
   readonly #ex: Exchange;
@@ -36,7 +35,7 @@ export class BridgeLoop {
   #instanceId: number | null = null;
   #nextEventId = 1;
 
-  constructor(host: LocalInstanceHost, pdk: FakeKongPdk, start: () => Promise<number>, ex: Exchange, record: BridgeRecord) {
+  constructor(host: InstanceHostApi, pdk: FakeKongPdk, start: () => Promise<number>, ex: Exchange, record: BridgeRecord) {
     this.#host = host;
     this.#pdk = pdk;
     this.#start = start;

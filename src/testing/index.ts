@@ -13,6 +13,7 @@ export { Request, type UpstreamSpec, type Body } from './request.ts';
 export { Response } from './response.ts';
 export { HeaderMap, type HeadersInit, type HeaderInput } from './header-map.ts';
 export { ConfigError } from './kong-config.ts';
+export { PluginCrashError } from '../errors.ts';
 export type { KongVersion, LogEntry, ServiceSettings } from './exchange.ts';
 export type { PluginRef } from './plugin-source.ts';
 

@@ -1,10 +1,12 @@
 // PluginTest: runs a plugin through one request exactly as the server runs it (esbuild bundle, the
-// same isolate, sandbox runtime and limits, the in-process instance host), with a fake Kong on the
-// other side that drives the host like Kong's bridge loop and answers PDK calls like Kong's PDK.
+// same isolate, sandbox runtime and limits; the instance host in a child process, so a plugin that
+// kills V8 fails its own test only), with a fake Kong on the other side that drives the host like
+// Kong's bridge loop and answers PDK calls like Kong's PDK.
 // The API is kong-js-pdk's plugin_test (`new PluginTest(request)`, `await t.Run(plugin, config)`,
 // `t.response`, `t.serviceRequest`, `t.serviceResponse`), so its tests run unchanged.
 import type { PluginInfo, Phase } from '../rpc/protocol.ts';
-import { LocalInstanceHost } from '../sandbox/local-host.ts';
+import { LOCAL_HOST_OPTIONS, type LocalHostOptions } from '../sandbox/host-options.ts';
+import { ToolHost } from './tool-host.ts';
 import { toolOptions, DEFAULTS, type FailurePolicy, type ServerOptions } from '../config/options.ts';
 import { buildPlugin } from '../plugins/loader.ts';
 import type { CompiledPlugin } from '../plugins/compiler.ts';
@@ -16,7 +18,7 @@ import { FakeKongPdk } from './fake-kong-pdk.ts';
 import { BridgeLoop, type PdkCallRecord } from './bridge-loop.ts';
 import { kongConfig } from './kong-config.ts';
 import { pluginSource, type PluginRef } from './plugin-source.ts';
-import { captureLogger, type ServerRecord } from './capture-log.ts';
+import type { ServerRecord } from './capture-log.ts';
 
 export interface PluginTestOptions {
   /**
@@ -119,10 +121,12 @@ export class PluginTest {
   async Run(plugin: PluginRef, config: Readonly<Record<string, unknown>> = {}): Promise<PluginInfo> {
     const source = pluginSource(plugin);
     let compiled: CompiledPlugin | null = null;
-    const host = new LocalInstanceHost(this.#opts, captureLogger((r) => this.#onServerLog(r, compiled)));
+    const limits = Object.fromEntries(LOCAL_HOST_OPTIONS.map((k) => [k, this.#opts[k]])) as LocalHostOptions;
+    const host = new ToolHost(limits, (r) => this.#onServerLog(r, compiled));
     try {
       const memoryLimitMb = this.#opts.pluginMemoryLimitMb[source.name] ?? this.#opts.memoryLimitMb;
       const built = await buildPlugin(source, host, { ...this.#opts, memoryLimitMb });
+      if (host.crash) throw host.crash;
       if ('problems' in built) throw new PluginLoadFailure(source.entry, built.problems);
       const { info } = built.ok;
       compiled = built.ok.compiled;
@@ -146,6 +150,8 @@ export class PluginTest {
         if (phase === 'response' && ex.serviceResponse === undefined) continue;
         if (!info.Phases.includes(phase)) continue;
         await loop.run(phase);
+        // the process holding the isolate died: nothing after this phase would be the plugin's doing
+        if (host.crash) throw host.crash;
       }
       return info;
     } finally {

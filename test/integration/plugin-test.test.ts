@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { PluginTest, Request, ConfigError, PluginLoadFailure, withOptions } from '../../src/testing/index.ts';
+import { PluginTest, Request, ConfigError, PluginLoadFailure, PluginCrashError, withOptions } from '../../src/testing/index.ts';
 import * as viaPackage from 'kong-sandbox-pluginserver/testing';
 import * as pdkViaPackage from 'kong-sandbox-pluginserver/pdk';
 import { definePlugin } from '../../src/sdk/index.ts';
@@ -83,6 +83,25 @@ describe('PluginTest: the real sandbox', () => {
     await t.Run(path.join(ROOT, 'test/fixtures/plugins/looper.js'));
     assert.equal(t.response.status, 500);
     assert.ok(t.errors.some((e) => /CPU budget \(--cpu-limit\)/.test(e)), t.errors.join('\n'));
+  });
+
+  test('a plugin V8 cannot contain fails its own test with PluginCrashError, and the next test runs', async () => {
+    const started = process.hrtime.bigint();
+    const t = new PluginTest(new Request());
+    await assert.rejects(t.Run(path.join(ROOT, 'test/fixtures/plugins/aborter.js')), (err: Error) => {
+      assert.ok(err instanceof PluginCrashError, String(err));
+      assert.match(err.message, /^the plugin's isolate process died \(signal SIG[A-Z]+\): a failure V8 cannot contain/);
+      return true;
+    });
+    assert.deepEqual(t.phases, ['access']);
+    // the child is killed at --cpu-limit + --kill-grace, not after V8 has filled the machine
+    assert.ok(Number(process.hrtime.bigint() - started) / 1e6 < 15_000);
+    assert.ok(process.memoryUsage.rss() < 1024 * 2 ** 20, `this process holds ${process.memoryUsage.rss()} bytes`);
+    const good = new PluginTest(new Request());
+    await good.Run(path.join(ROOT, 'test/fixtures/plugins/hello-host.js'));
+    assert.equal(good.response.status, 200);
+    assert.equal(good.response.headers.get('x-hello'), 'world');
+    assert.deepEqual(good.errors, []);
   });
 
   test('an instance the server stopped is started again, as Kong does on "No plugin instance"', async () => {

@@ -103,6 +103,13 @@ test('try says clearly what is wrong with a bad plugin name, config or phase', (
   assert.match(tryPlugin(['js-hello', '--phase', 'header_filter']).err, /--phase must be one of/);
 });
 
+test('try on a plugin V8 cannot contain exits non-zero with one clear line', () => {
+  const r = spawnSync(BIN, ['try', '-d', 'test/fixtures/plugins', 'aborter'], { encoding: 'utf8', cwd: ROOT, timeout: 60_000 });
+  assert.equal(r.status, 2);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^kong-sandbox-pluginserver: aborter: the plugin's isolate process died \(signal SIG[A-Z]+\): a failure V8 cannot contain, such as new Array\(2\*\*28\)\.fill\(0\)[^\n]*\n$/);
+});
+
 test('try -v prints the console; --upstream-* set what the response phase sees; a repeated header has several values', () => {
   const args = ['-d', 'test/fixtures/try', 'upstream-echo', '--header', 'x-tag=a', '--header', 'x-tag=b', '--upstream-status', '503', '--upstream-header', 'x-up=1', '--upstream-header', 'x-up=2', '--upstream-body', 'down'];
   const run = (extra: string[]) => spawnSync(BIN, ['try', ...args, ...extra], { encoding: 'utf8', cwd: ROOT, timeout: 60_000 });

@@ -1,0 +1,158 @@
+// PluginTest's instance host: the server's LocalInstanceHost, run in a child process of its own
+// (tool-host-child.ts) as the server runs isolates in shards, so that a plugin V8 cannot contain (an
+// abort, a builtin that ignores the timeout) kills that child and fails its own test with
+// PluginCrashError, and the tests after it run. One child per PluginTest.Run.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { LocalHostOptions } from '../sandbox/host-options.ts';
+import type {
+  InstanceHostApi, PluginCode, PluginDescription, StartInstanceMsg, HandleEventMsg, StepMsg, StepAnswer, HostStatus, Breach, InstanceStats,
+} from '../sandbox/host-api.ts';
+import { KpsError, PluginCrashError } from '../errors.ts';
+import type { ServerRecord } from './capture-log.ts';
+
+// tool-host-child.ts in a checkout, tool-host-child.js in the built package (dist/)
+const CHILD_MAIN = fileURLToPath(new URL(`./tool-host-child${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+
+export type ToolHostRequest = { id: number } & (
+  | { method: 'describePlugin'; params: PluginCode & { memoryLimitMb: number } }
+  | { method: 'startInstance' | 'reloadInstance'; params: StartInstanceMsg }
+  | { method: 'handleEvent'; params: HandleEventMsg }
+  | { method: 'step'; params: StepMsg }
+  | { method: 'closeInstance'; params: number }
+  | { method: 'instanceStats'; params: number | undefined }
+  | { method: 'shutdown'; params: null }
+);
+
+export type ToolHostReply =
+  | { id: number; ok: unknown }
+  | { id: number; error: { name: string; message: string; code: string | undefined } }
+  | { log: ServerRecord }
+  | { gone: { instanceId: number; reason: string } }
+  | { breach: Breach };
+
+/** what the watchdog's log line may say about why it killed the child (bounded) */
+const MAX_STDOUT = 64 * 1024;
+
+export class ToolHost implements InstanceHostApi {
+  readonly #child: ChildProcess;
+  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  readonly #exited: Promise<void>;
+  #nextId = 1;
+  #crash: PluginCrashError | null = null;
+  #closing = false;
+  #stdout = '';
+  #goneListener: (instanceId: number, reason: string) => void = () => {};
+  #breachListener: (breach: Breach) => void = () => {};
+
+  constructor(opts: LocalHostOptions, onLog: (record: ServerRecord) => void) {
+    this.#child = spawn(process.execPath, ['--no-node-snapshot', '--disable-warning=ExperimentalWarning', CHILD_MAIN], {
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+      serialization: 'advanced',
+      env: { ...process.env, KPS_TOOL_HOST_CONFIG: JSON.stringify(opts) },
+    });
+    this.#child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      if (this.#stdout.length < MAX_STDOUT) this.#stdout += chunk;
+    });
+    this.#child.on('message', (m: ToolHostReply) => {
+      if ('log' in m) onLog(m.log);
+      else if ('gone' in m) this.#goneListener(m.gone.instanceId, m.gone.reason);
+      else if ('breach' in m) this.#breachListener(m.breach);
+      else this.#settle(m);
+    });
+    this.#exited = new Promise((resolve) => {
+      const gone = (crash: PluginCrashError | null): void => {
+        if (!this.#closing) this.#crash ??= crash;
+        const err = this.#crash ?? new PluginCrashError('closed', null);
+        for (const p of this.#pending.values()) p.reject(err);
+        this.#pending.clear();
+        resolve();
+      };
+      this.#child.once('exit', (code, signal) => gone(new PluginCrashError(signal ? `signal ${signal}` : `exit status ${code}`, this.#watchdogSaid())));
+      // not started at all (no 'exit' follows), or could not be signalled
+      this.#child.once('error', (err) => {
+        gone(new PluginCrashError('could not be started', err.message));
+        this.#child.kill('SIGKILL');
+      });
+    });
+  }
+
+  /** the child's death, if it died while in use */
+  get crash(): PluginCrashError | null {
+    return this.#crash;
+  }
+
+  describePlugin(msg: PluginCode & { memoryLimitMb: number }): Promise<PluginDescription> {
+    return this.#call({ method: 'describePlugin', params: msg });
+  }
+  startInstance(msg: StartInstanceMsg): Promise<void> {
+    return this.#call({ method: 'startInstance', params: msg });
+  }
+  reloadInstance(msg: StartInstanceMsg): Promise<void> {
+    return this.#call({ method: 'reloadInstance', params: msg });
+  }
+  handleEvent(msg: HandleEventMsg): Promise<StepAnswer> {
+    return this.#call({ method: 'handleEvent', params: msg });
+  }
+  step(msg: StepMsg): Promise<StepAnswer> {
+    return this.#call({ method: 'step', params: msg });
+  }
+  closeInstance(instanceId: number): Promise<void> {
+    return this.#call({ method: 'closeInstance', params: instanceId });
+  }
+  instanceStats(instanceId?: number): Promise<InstanceStats[]> {
+    return this.#call({ method: 'instanceStats', params: instanceId });
+  }
+  onInstanceGone(listener: (instanceId: number, reason: string) => void): void {
+    this.#goneListener = listener;
+  }
+  onBreach(listener: (breach: Breach) => void): void {
+    this.#breachListener = listener;
+  }
+  status(): HostStatus {
+    return { Shards: [], Quarantined: [] };
+  }
+
+  /** Disposes the isolates, then ends the child (it exits when its channel closes). */
+  async shutdown(): Promise<void> {
+    if (this.#child.exitCode === null && this.#child.signalCode === null && this.#crash === null) {
+      await this.#call({ method: 'shutdown', params: null }).catch(() => {});
+      this.#closing = true;
+      if (this.#child.connected) this.#child.disconnect();
+    }
+    await this.#exited;
+  }
+
+  #call<T>(req: Omit<ToolHostRequest, 'id'>): Promise<T> {
+    if (this.#crash) return Promise.reject(this.#crash);
+    const id = this.#nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.#child.send({ id, ...req } as ToolHostRequest, () => {}); // a dead child: its exit rejects this call
+    });
+  }
+
+  #settle(m: Extract<ToolHostReply, { id: number }>): void {
+    const p = this.#pending.get(m.id);
+    if (!p) return;
+    this.#pending.delete(m.id);
+    if ('ok' in m) return p.resolve(m.ok);
+    // the same class on this side for the server's codes (BridgeLoop checks "No plugin instance" by code)
+    const err = m.error.code !== undefined ? new KpsError(m.error.code, m.error.message) : new Error(m.error.message);
+    err.name = m.error.name;
+    p.reject(err);
+  }
+
+  /** why the child killed itself, when it did: a call that would not stop */
+  #watchdogSaid(): string | null {
+    for (const line of this.#stdout.split('\n')) {
+      try {
+        const r = JSON.parse(line) as { event?: string; plugin?: string | null; msg?: string };
+        if (r.event === 'isolate.hung' && r.msg) return r.plugin ? `${r.plugin}: ${r.msg}` : r.msg;
+      } catch {
+        // not a log line
+      }
+    }
+    return null;
+  }
+}
