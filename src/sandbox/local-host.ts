@@ -363,8 +363,15 @@ export class LocalInstanceHost implements InstanceHostApi {
       this.#fail(gen, `event ${ev.id} ran past its ${this.#opts.cpuLimitMs} ms CPU budget (--cpu-limit)`, 'cpu');
     } else if (err instanceof IsolateFailure && err.reason === 'memory') {
       this.#fail(gen, err.message, 'memory');
+    } else if (err instanceof IsolateFailure) {
+      this.#fail(gen, err.message, 'isolate');
     } else {
-      this.#fail(gen, err instanceof IsolateFailure ? err.message : `isolate call failed: ${errorMessage(err)}`, 'isolate');
+      // The plugin's own error out of a slice (isolated-vm throws an unhandled rejection out of the
+      // call): the isolate is whole, so the instance lives; the event, if still open, fails by policy.
+      const usage = this.#usage.get(gen.instanceId);
+      if (usage) usage.errors++;
+      this.#log.warn({ event: 'plugin.error', plugin: gen.plugin, instance: gen.instanceId, eventId: ev.id, phase: ev.phase, policy: this.#opts.onPluginError }, `unhandled rejection in the plugin: ${clipPluginText(gen.positions(errorMessage(err).slice(0, 16_384)))}`);
+      this.#events.answer(ev, failureAnswer(this.#opts.onPluginError, ev.phase), true);
     }
   }
 

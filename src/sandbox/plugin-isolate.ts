@@ -205,15 +205,19 @@ async function guard<T>(isolate: ivm.Isolate, work: Promise<T>, timeoutMs: numbe
  */
 function runSyncSlice(isolate: ivm.Isolate, inbox: Inbox, limits: IsolateLimits, timeoutMs: number, start: boolean, run: () => unknown): void {
   limits.watch?.arm(timeoutMs);
-  let ok = false;
+  // what the slice asked for is void only when the isolate failed (timeout, heap limit): an error
+  // of the plugin's own that isolated-vm throws out of the call (an unhandled rejection) leaves
+  // the isolate whole, and the calls and results the slice queued stand
+  let voided = false;
   try {
     run();
-    ok = true;
   } catch (err) {
-    throw failureOf(isolate, err, timeoutMs, start);
+    const failure = failureOf(isolate, err, timeoutMs, start);
+    voided = failure instanceof IsolateFailure;
+    throw failure;
   } finally {
     limits.watch?.disarm();
-    inbox.deliver(!ok);
+    inbox.deliver(voided);
   }
 }
 
