@@ -9,6 +9,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { waitForSocket } from './wait-for-socket.ts';
+import { runDriver, type DriverResult } from './run-driver.ts';
+import { childrenOf, cpuMsOf } from './proc-cpu.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, rounds: { type: 'string' }, seconds: { type: 'string' } } });
@@ -66,10 +68,9 @@ function usage(pid: number): { cpuMs: number; rssMb: number } {
   let rssMb = 0;
   const visit = (p: number) => {
     try {
-      const f = fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      cpuMs += ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+      cpuMs += cpuMsOf(`/proc/${p}/stat`);
       rssMb += Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-      for (const c of fs.readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) visit(Number(c));
+      for (const c of childrenOf(p)) visit(c);
     } catch {
       // the process ended
     }
@@ -78,26 +79,9 @@ function usage(pid: number): { cpuMs: number; rssMb: number } {
   return { cpuMs, rssMb };
 }
 
-type DriverResult = { events: number; perSecond: number; p50: number; p99: number; p999: number; errors: number };
-
 /** Runs the driver; `onPhase` is called when its warm-up ends and when its measured events are done. */
-function runDriver(socket: string, s: Scenario, onPhase: (phase: 'measuring' | 'measured') => void): Promise<DriverResult> {
-  const opts = { socket, plugin: 'bench-calls', workers: 2, inFlight: s.inFlight, pdkCalls: s.pdkCalls, payloadBytes: 64, seconds, warmupSeconds: quick ? 1 : WARMUP_SECONDS, rate: s.rate };
-  return new Promise((resolve, reject) => {
-    const d = spawn(NODE, ['--disable-warning=ExperimentalWarning', path.join(ROOT, 'bench/driver.ts'), JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    let result: DriverResult | null = null;
-    d.stdout!.on('data', (c: Buffer) => {
-      out += c;
-      for (let nl = out.indexOf('\n'); nl >= 0; nl = out.indexOf('\n')) {
-        const line = out.slice(0, nl);
-        out = out.slice(nl + 1);
-        if (line === 'measuring' || line === 'measured') onPhase(line);
-        else result = JSON.parse(line) as DriverResult;
-      }
-    });
-    d.on('exit', (code) => (code === 0 && result ? resolve(result) : reject(new Error(`driver exited ${code}`))));
-  });
+function driveScenario(socket: string, s: Scenario, onPhase: (phase: 'measuring' | 'measured') => void): Promise<DriverResult> {
+  return runDriver({ socket, plugin: 'bench-calls', workers: 2, inFlight: s.inFlight, pdkCalls: s.pdkCalls, payloadBytes: 64, seconds, warmupSeconds: quick ? 1 : WARMUP_SECONDS, rate: s.rate }, onPhase);
 }
 
 async function measure(kind: ServerKind, s: Scenario): Promise<Sample> {
@@ -109,7 +93,7 @@ async function measure(kind: ServerKind, s: Scenario): Promise<Sample> {
     // CPU over the measured events only, read from /proc as the driver reports its phases
     let before = usage(child.pid!);
     let after = before;
-    const r = await runDriver(socket, s, (phase) => {
+    const r = await driveScenario(socket, s, (phase) => {
       if (phase === 'measuring') before = usage(child.pid!);
       else after = usage(child.pid!);
     });

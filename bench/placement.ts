@@ -9,6 +9,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { waitForSocket } from './wait-for-socket.ts';
+import { runDriver } from './run-driver.ts';
+import { childrenOf, cpuMsOf } from './proc-cpu.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' } } });
@@ -17,15 +19,9 @@ const seconds = Number(values.seconds);
 /** CPU ms of a process and, by shard index, of each of its children, from /proc. */
 function cpuByProcess(pid: number): Map<string, number> {
   const out = new Map<string, number>();
-  const cpu = (p: number) => {
-    const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-  };
   try {
-    out.set('supervisor', cpu(pid));
-    const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-    children.forEach((c, i) => out.set(`shard ${i + 1}`, cpu(Number(c))));
+    out.set('supervisor', cpuMsOf(`/proc/${pid}/stat`));
+    childrenOf(pid).forEach((c, i) => out.set(`shard ${i + 1}`, cpuMsOf(`/proc/${c}/stat`)));
   } catch {
     // the process ended
   }
@@ -41,21 +37,9 @@ async function run(placement: 'spread' | 'balance'): Promise<{ perSecond: number
     const opts = { socket, plugin: 'bench-calls', workers: 2, inFlight: 20, pdkCalls: 2, payloadBytes: 64, seconds, warmupSeconds: 2, rate: 0 };
     let before = new Map<string, number>();
     let after = new Map<string, number>();
-    const result = await new Promise<{ perSecond: number }>((resolve, reject) => {
-      const d = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(ROOT, 'bench/driver.ts'), JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'inherit'] });
-      let out = '';
-      let parsed: { perSecond: number } | null = null;
-      d.stdout!.on('data', (c: Buffer) => {
-        out += c;
-        for (let nl = out.indexOf('\n'); nl >= 0; nl = out.indexOf('\n')) {
-          const line = out.slice(0, nl);
-          out = out.slice(nl + 1);
-          if (line === 'measuring') before = cpuByProcess(server.pid!);
-          else if (line === 'measured') after = cpuByProcess(server.pid!);
-          else parsed = JSON.parse(line) as { perSecond: number };
-        }
-      });
-      d.on('exit', (code) => (code === 0 && parsed ? resolve(parsed) : reject(new Error(`driver exited ${code}`))));
+    const result = await runDriver(opts, (phase) => {
+      if (phase === 'measuring') before = cpuByProcess(server.pid!);
+      else after = cpuByProcess(server.pid!);
     });
     const cpu = new Map([...after].map(([k, v]) => [k, (v - (before.get(k) ?? 0)) / (seconds * 10)])); // % of one core
     return { perSecond: result.perSecond, cpu };

@@ -11,6 +11,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { waitForSocket } from './wait-for-socket.ts';
+import { runDriver } from './run-driver.ts';
+import { childrenOf, commOf, cpuMsOf } from './proc-cpu.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
@@ -47,39 +49,17 @@ function threadTimes(): ThreadTimes {
   const visit = (pid: number, role: string) => {
     try {
       for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
-        const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        const key = `${role} ${comm}`;
-        out[key] = (out[key] ?? 0) + ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+        const file = `/proc/${pid}/task/${tid}/stat`;
+        const key = `${role} ${commOf(file)}`;
+        out[key] = (out[key] ?? 0) + cpuMsOf(file);
       }
-      const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-      children.forEach((c, i) => visit(Number(c), `shard${i + 1}(${c})`));
+      childrenOf(pid).forEach((c, i) => visit(c, `shard${i + 1}(${c})`));
     } catch {
       // the process ended
     }
   };
   visit(server.pid!, `supervisor(${server.pid})`);
   return out;
-}
-
-function runDriver(onPhase: (p: 'measuring' | 'measured') => void): Promise<{ events: number; perSecond: number }> {
-  const opts = { socket, plugin: 'bench-calls', workers: 2, inFlight: Number(values['in-flight']), pdkCalls: Number(values['pdk-calls']), payloadBytes: 64, seconds, warmupSeconds: 2, rate: 0 };
-  return new Promise((resolve, reject) => {
-    const d = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(ROOT, 'bench/driver.ts'), JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: '' } });
-    let out = '';
-    let result: { events: number; perSecond: number } | null = null;
-    d.stdout!.on('data', (c: Buffer) => {
-      out += c;
-      for (let nl = out.indexOf('\n'); nl >= 0; nl = out.indexOf('\n')) {
-        const line = out.slice(0, nl);
-        out = out.slice(nl + 1);
-        if (line === 'measuring' || line === 'measured') onPhase(line);
-        else result = JSON.parse(line) as { events: number; perSecond: number };
-      }
-    });
-    d.on('exit', (code) => (code === 0 && result ? resolve(result) : reject(new Error(`driver exited ${code}`))));
-  });
 }
 
 interface ProfileNode {
@@ -140,7 +120,8 @@ let after: ThreadTimes = {};
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 let from = 0;
 let to = 0;
-const result = await runDriver((phase) => {
+const driverOpts = { socket, plugin: 'bench-calls', workers: 2, inFlight: Number(values['in-flight']), pdkCalls: Number(values['pdk-calls']), payloadBytes: 64, seconds, warmupSeconds: 2, rate: 0 };
+const result = await runDriver(driverOpts, (phase) => {
   if (phase === 'measuring') {
     before = threadTimes();
     from = nowUs();
