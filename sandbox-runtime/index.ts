@@ -9,13 +9,15 @@ import { installWebApis } from './web/install.ts';
 import { formatValue } from './format.ts';
 import { createKong } from './kong-proxy.ts';
 import { EventQueue } from './event-queue.ts';
+import { HostOps } from './host-ops.ts';
 import { withholdUncountedMemory } from './uncounted-memory.ts';
 import { SafeMap, apply, whenSettled } from './intrinsics.ts';
 import { collectExports, describePlugin, type PluginExports, type PluginDescription } from './plugin-module.ts';
 
 const post = takeBridge();
 installConsole(post);
-installWebApis((err) => post('log', -1, 'error', `uncaught error in queueMicrotask callback: ${formatValue(err)}`));
+const ops = new HostOps(post);
+installWebApis((err, where) => post('log', -1, 'error', `uncaught error in ${where} callback: ${formatValue(err)}`), ops);
 // V8 runs FinalizationRegistry callbacks on its own, outside any time-limited call into the isolate:
 // a callback that loops would burn its shard's core with nothing to stop it. Plugins do without.
 delete (globalThis as Record<string, unknown>).FinalizationRegistry;
@@ -24,11 +26,24 @@ withholdUncountedMemory();
 let mod: PluginExports | null = null;
 let instance: Record<string, unknown> | null = null;
 let limits = { maxPendingCalls: 100, maxPayloadBytes: 16 * 1024 * 1024 };
+
+/** What the host gives `start`: the event queue's limits, and the timers' and fetch's. */
+interface StartLimits {
+  maxPendingCalls: number;
+  maxPayloadBytes: number;
+  plugin: string;
+  /** origins (scheme://host[:port]) fetch may reach: --allow-fetch */
+  fetchOrigins: string[];
+  maxTimers: number;
+}
 const events = new SafeMap<number, EventQueue>();
 
 // An event stays known while calls of it may still be settled; the handler may finish first.
+// Its host operations end with it: the host cancels them when it learns the event is over.
 function forgetIfClosed(ev: EventQueue): void {
-  if (ev.closed) events.delete(ev.id);
+  if (!ev.closed) return;
+  events.delete(ev.id);
+  ops.endEvent(ev.id, false);
 }
 
 function loaded(): PluginExports {
@@ -38,11 +53,14 @@ function loaded(): PluginExports {
 
 const api = {
   describe(maxMetadataBytes: number): PluginDescription {
+    ops.current = null;
     return describePlugin(loaded(), maxMetadataBytes);
   },
 
-  start(config: unknown, given: typeof limits): void {
-    limits = given;
+  start(config: unknown, given: StartLimits): void {
+    limits = { maxPendingCalls: given.maxPendingCalls, maxPayloadBytes: given.maxPayloadBytes };
+    ops.configure(given);
+    ops.current = null; // the constructor belongs to no event
     const Plugin = loaded().Plugin;
     instance = new Plugin(config);
   },
@@ -50,6 +68,8 @@ const api = {
   handle(eventId: number, phase: string): void {
     const ev = new EventQueue(eventId, post, limits);
     events.set(eventId, ev);
+    // what this slice (and the microtasks it runs) starts belongs to this event
+    ops.current = ev;
     const kong = createKong((method, args) => {
       const pending = ev.call(method, args);
       forgetIfClosed(ev); // a terminal call closes the event
@@ -85,13 +105,26 @@ const api = {
   settle(eventId: number, ok: boolean, value: unknown): void {
     const ev = events.get(eventId);
     if (!ev) return;
+    ops.current = ev;
     ev.settle(ok, value);
     forgetIfClosed(ev);
   },
 
+  /** A host operation of the event completed (a timer fired, a response arrived). */
+  settleOp(eventId: number, opId: number, ok: boolean, value: unknown): void {
+    const ev = events.get(eventId);
+    if (!ev) return;
+    ops.current = ev;
+    ops.settle(eventId, opId, ok, value);
+    forgetIfClosed(ev);
+  },
+
   abandon(eventId: number): void {
-    events.get(eventId)?.abandon();
+    const ev = events.get(eventId);
+    if (ev) ops.current = ev;
+    ev?.abandon();
     events.delete(eventId);
+    ops.endEvent(eventId, true);
   },
 };
 

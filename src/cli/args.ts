@@ -35,6 +35,12 @@ const OPTIONS = {
   'max-events-per-instance': { type: 'string' },
   'max-payload-size': { type: 'string' },
   'max-metadata-size': { type: 'string' },
+  'allow-fetch': { type: 'string', multiple: true },
+  'fetch-timeout': { type: 'string' },
+  'max-fetch-bytes': { type: 'string' },
+  'max-fetches-per-event': { type: 'string' },
+  'max-concurrent-fetches': { type: 'string' },
+  'max-timers': { type: 'string' },
   'metrics-listen': { type: 'string' },
   'watch-debounce': { type: 'string' },
   'max-bundle-size': { type: 'string' },
@@ -93,6 +99,12 @@ export function rawOptionsFrom(cli: CliValues): RawOptions {
     maxEventsPerInstance: cli['max-events-per-instance'] ?? DEFAULTS.maxEventsPerInstance,
     maxPayloadBytes: cli['max-payload-size'] ?? DEFAULTS.maxPayloadBytes,
     maxMetadataBytes: cli['max-metadata-size'] ?? DEFAULTS.maxMetadataBytes,
+    allowFetch: cli['allow-fetch'] ?? [],
+    fetchTimeoutMs: cli['fetch-timeout'] ?? DEFAULTS.fetchTimeoutMs,
+    maxFetchBytes: cli['max-fetch-bytes'] ?? DEFAULTS.maxFetchBytes,
+    maxFetchesPerEvent: cli['max-fetches-per-event'] ?? DEFAULTS.maxFetchesPerEvent,
+    maxConcurrentFetches: cli['max-concurrent-fetches'] ?? DEFAULTS.maxConcurrentFetches,
+    maxTimers: cli['max-timers'] ?? DEFAULTS.maxTimers,
     metricsListen: cli['metrics-listen'],
     watch: cli.watch ?? DEFAULTS.watch,
     watchDebounceMs: cli['watch-debounce'] ?? DEFAULTS.watchDebounceMs,
@@ -132,6 +144,16 @@ Limits (each instance is an isolate):
       --max-metadata-size <bytes>     a plugin's exported metadata (Schema, Version, …) as Kong will read it (default 1048576)
       --on-plugin-error closed|open   closed: a failing plugin answers 500 in request phases (default); open: the request goes on
       --shutdown-timeout <ms>         on SIGTERM, how long requests in flight may finish (default 10000)
+      --max-timers <n>                timers (setTimeout, setInterval) one event may have pending at once (default 100)
+
+Outbound HTTP (fetch in plugins; no origin is reachable unless allowed here):
+      --allow-fetch <NAME=ORIGIN,...> origins (scheme://host[:port], http or https) plugin NAME may fetch
+                                      (repeatable); redirects are followed only within them
+      --fetch-timeout <ms>            one fetch, redirects included, and never past its event's
+                                      --event-timeout (default 10000)
+      --max-fetch-bytes <bytes>       one response body; past it the request is aborted (default 4194304)
+      --max-fetches-per-event <n>     fetches one event may start (default 16)
+      --max-concurrent-fetches <n>    fetches one instance may have in flight at once (default 64)
 
 Bundling (a plugin's bundle holds only regular files inside its own file or directory):
       --max-bundle-size <bytes>       what one plugin's bundle may read, all files together, and be

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { PlacementMode } from '../shards/slots.ts';
 import { OptionError } from '../errors.ts';
+import { parseAllowFetch, type FetchAllowList } from './allow-fetch.ts';
 
 export const FAILURE_POLICIES = ['closed', 'open'] as const;
 export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
@@ -47,6 +48,18 @@ export interface ServerOptions {
   readonly maxPayloadBytes: number;
   /** bytes of a plugin's exported metadata (Schema and the rest), counted as a tree */
   readonly maxMetadataBytes: number;
+  /** plugin → the origins its fetch may reach (--allow-fetch); none by default */
+  readonly allowFetch: FetchAllowList;
+  /** ms one fetch may take, redirects included (never past its event's deadline) */
+  readonly fetchTimeoutMs: number;
+  /** bytes of one fetch response body; reading stops and the request is aborted past it */
+  readonly maxFetchBytes: number;
+  /** fetches one event may start */
+  readonly maxFetchesPerEvent: number;
+  /** fetches one instance may have in flight at once */
+  readonly maxConcurrentFetches: number;
+  /** timers one event may have pending at once */
+  readonly maxTimers: number;
   /** host:port of the Prometheus /metrics and /healthz endpoint, or null (off) */
   readonly metricsListen: { host: string; port: number } | null;
   /** hot reload: watch the plugins directory */
@@ -83,6 +96,11 @@ export const DEFAULTS = {
   maxEventsPerInstance: 1000,
   maxPayloadBytes: 16 * 1024 * 1024,
   maxMetadataBytes: 1024 * 1024,
+  fetchTimeoutMs: 10_000,
+  maxFetchBytes: 4 * 1024 * 1024,
+  maxFetchesPerEvent: 16,
+  maxConcurrentFetches: 64,
+  maxTimers: 100,
   // a bundle lives in every instance's heap (64 MB by default) as source and compiled code, so one
   // near a quarter of it is already too big to serve; real plugins with their npm dependencies
   // bundle to well under 4 MB
@@ -146,6 +164,12 @@ const schema = z.object({
   maxEventsPerInstance: positiveInt('--max-events-per-instance', 1, 1_000_000),
   maxPayloadBytes: positiveInt('--max-payload-size', 1024, 1024 * 1024 * 1024),
   maxMetadataBytes: positiveInt('--max-metadata-size', 1024, 256 * 1024 * 1024),
+  allowFetch: z.array(z.string()),
+  fetchTimeoutMs: positiveInt('--fetch-timeout', 1, 3_600_000),
+  maxFetchBytes: positiveInt('--max-fetch-bytes', 0, 1024 * 1024 * 1024),
+  maxFetchesPerEvent: positiveInt('--max-fetches-per-event', 0, 1_000_000),
+  maxConcurrentFetches: positiveInt('--max-concurrent-fetches', 1, 1_000_000),
+  maxTimers: positiveInt('--max-timers', 0, 1_000_000),
   metricsListen: z
     .string()
     .regex(/^(([^:]+|\[[0-9a-fA-F:]+\]):)?\d{1,5}$/, '--metrics-listen expects PORT or HOST:PORT')
@@ -163,7 +187,7 @@ const schema = z.object({
  */
 export function toolOptions(overrides: Partial<RawOptions> & { pluginsDir: string }): ServerOptions {
   // isolatePool 0: a tool starts a few instances once; isolates built ahead would only cost time
-  return buildOptions({ ...DEFAULTS, isolatePool: 0, pluginMemoryLimit: [], verbose: 0, shardMemoryLimitMb: undefined, metricsListen: undefined, ...overrides });
+  return buildOptions({ ...DEFAULTS, isolatePool: 0, pluginMemoryLimit: [], allowFetch: [], verbose: 0, shardMemoryLimitMb: undefined, metricsListen: undefined, ...overrides });
 }
 
 export type RawOptions = Omit<z.input<typeof schema>, 'onPluginError'> & { onPluginError: string };
@@ -206,6 +230,12 @@ export function buildOptions(raw: RawOptions): ServerOptions {
     maxEventsPerInstance: o.maxEventsPerInstance,
     maxPayloadBytes: o.maxPayloadBytes,
     maxMetadataBytes: o.maxMetadataBytes,
+    allowFetch: parseAllowFetch(o.allowFetch),
+    fetchTimeoutMs: o.fetchTimeoutMs,
+    maxFetchBytes: o.maxFetchBytes,
+    maxFetchesPerEvent: o.maxFetchesPerEvent,
+    maxConcurrentFetches: o.maxConcurrentFetches,
+    maxTimers: o.maxTimers,
     metricsListen: o.metricsListen === undefined ? null : parseListen(o.metricsListen),
     watch: o.watch,
     watchDebounceMs: o.watchDebounceMs,

@@ -6,7 +6,10 @@ export type BridgeMessage =
   | { kind: 'call'; eventId: number; method: string; args: unknown[] }
   | { kind: 'done'; eventId: number; error: string | null }
   | { kind: 'log'; eventId: number; level: string; text: string }
-  | { kind: 'breach'; eventId: number; what: string; detail: string };
+  | { kind: 'breach'; eventId: number; what: string; detail: string }
+  /** an asynchronous host operation of the event (sandbox-runtime/host-ops.ts); answered by settleOp */
+  | { kind: 'op'; eventId: number; opId: number; opKind: string; args: unknown }
+  | { kind: 'cancel'; eventId: number; opId: number };
 
 /**
  * Bridge messages of the slice running now. Log lines are written at once (writing one never enters
@@ -39,25 +42,27 @@ export class Inbox {
  * where an `ignored` callback is the cheap way home.
  */
 export function bridgeCallback(inbox: Inbox, sync: boolean): ivm.Callback {
-  const post = (kind: string, eventId: unknown, a: unknown, b: unknown) => {
-    const msg = toMessage(kind, eventId, a, b);
+  const post = (kind: string, eventId: unknown, a: unknown, b: unknown, c?: unknown) => {
+    const msg = toMessage(kind, eventId, a, b, c);
     if (msg) inbox.put(msg);
   };
   if (sync) return new ivm.Callback(post);
   return new ivm.Callback(
-    (kind: string, eventId: unknown, a: unknown, b: unknown) => {
-      post(kind, eventId, a, b);
+    (kind: string, eventId: unknown, a: unknown, b: unknown, c?: unknown) => {
+      post(kind, eventId, a, b, c);
       inbox.deliver(false);
     },
     { ignored: true },
   );
 }
 
-function toMessage(kind: string, eventId: unknown, a: unknown, b: unknown): BridgeMessage | null {
+function toMessage(kind: string, eventId: unknown, a: unknown, b: unknown, c: unknown): BridgeMessage | null {
   if (typeof eventId !== 'number') return null;
   if (kind === 'call' && typeof a === 'string' && Array.isArray(b)) return { kind, eventId, method: a, args: b };
   if (kind === 'done') return { kind, eventId, error: typeof a === 'string' ? a : null };
   if (kind === 'log' && typeof a === 'string' && typeof b === 'string') return { kind, eventId, level: a, text: b };
   if (kind === 'breach' && typeof a === 'string' && typeof b === 'string') return { kind, eventId, what: a, detail: b };
+  if (kind === 'op' && typeof a === 'number' && typeof b === 'string') return { kind, eventId, opId: a, opKind: b, args: c };
+  if (kind === 'cancel' && typeof a === 'number') return { kind, eventId, opId: a };
   return null;
 }

@@ -21,6 +21,11 @@ export interface IsolateLimits {
   maxPayloadBytes: number;
   /** the exported metadata, counted as a tree, is refused past this inside the isolate */
   maxMetadataBytes: number;
+  /** the plugin's name, and the origins its fetch may reach (--allow-fetch) */
+  plugin?: string;
+  fetchOrigins?: readonly string[];
+  /** timers one event may have pending at once (--max-timers; default 100) */
+  maxTimers?: number;
   /** ms for the module body and the constructor */
   startTimeoutMs: number;
   /** ms past a timeout after which a call that still runs counts as hung (see onHung) */
@@ -113,7 +118,8 @@ export class PluginIsolate {
 
   async start(config: unknown): Promise<void> {
     const t = this.#limits.startTimeoutMs;
-    const runtimeLimits = { maxPendingCalls: this.#limits.maxPendingCalls, maxPayloadBytes: this.#limits.maxPayloadBytes };
+    const l = this.#limits;
+    const runtimeLimits = { maxPendingCalls: l.maxPendingCalls, maxPayloadBytes: l.maxPayloadBytes, plugin: l.plugin ?? '', fetchOrigins: [...(l.fetchOrigins ?? [])], maxTimers: l.maxTimers ?? 100 };
     if (!this.#limits.syncSlices) {
       await guard(this.#isolate, this.#api.start.apply(undefined, [config, runtimeLimits], { ...COPY, timeout: t }), t, this.#limits);
       return;
@@ -129,6 +135,11 @@ export class PluginIsolate {
   /** Delivers Kong's answer; resolves with the isolate CPU ms the plugin then ran. */
   settle(eventId: number, ok: boolean, value: unknown, budgetMs: number): Promise<number> {
     return this.#slice(budgetMs, this.#api.settle, [eventId, ok, value], true);
+  }
+
+  /** A host operation of the event completed (a timer fired, a response came); resolves with the isolate CPU ms. */
+  settleOp(eventId: number, opId: number, ok: boolean, value: unknown, budgetMs: number): Promise<number> {
+    return this.#slice(budgetMs, this.#api.settleOp, [eventId, opId, ok, value], true);
   }
 
   /**

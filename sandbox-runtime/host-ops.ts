@@ -1,0 +1,130 @@
+// Asynchronous host operations (timers, fetch): the runtime posts ('op', event, id, kind, args), the
+// host starts the operation, and when it completes the host enters the isolate with settleOp, a slice
+// of that same event. An operation belongs to the event whose slice started it: when the event ends
+// the host cancels it and the runtime forgets it, so nothing of it runs afterwards.
+import { SafeMap, SafeSet, $TypeError, record, newArray, arrayPush } from './intrinsics.ts';
+import type { Post } from './bridge.ts';
+import type { OpPort, OpFailure } from './web/op-port.ts';
+
+interface Op {
+  eventId: number;
+  kind: 'timer' | 'fetch';
+  settle: (ok: boolean, value: unknown) => void;
+}
+
+/** What an operation needs of its event. */
+export interface OpEvent {
+  readonly id: number;
+  readonly closed: boolean;
+}
+
+export class HostOps implements OpPort {
+  readonly #post: Post;
+  readonly #ops = new SafeMap<number, Op>();
+  /** pending timers per event (the runtime's check of --max-timers; the host checks again) */
+  readonly #timers = new SafeMap<number, number>();
+  /** events already reported over --max-timers (one breach each) */
+  readonly #breached = new SafeSet<number>();
+  /** op ids per event, some maybe settled already (compacted as it grows) */
+  readonly #byEvent = new SafeMap<number, number[]>();
+  #nextId = 1;
+  #maxTimers = 100;
+  /** the event whose slice runs now; null in the module body and the constructor */
+  current: OpEvent | null = null;
+  fetch: { plugin: string; origins: readonly string[]; maxPayloadBytes: number } = { plugin: '', origins: [], maxPayloadBytes: 0 };
+
+  constructor(post: Post) {
+    this.#post = post;
+  }
+
+  configure(limits: { plugin: string; fetchOrigins: readonly string[]; maxTimers: number; maxPayloadBytes: number }): void {
+    this.#maxTimers = limits.maxTimers;
+    this.fetch = { plugin: limits.plugin, origins: limits.fetchOrigins, maxPayloadBytes: limits.maxPayloadBytes };
+  }
+
+  start(kind: 'timer' | 'fetch', args: unknown, api: string, settle: (ok: boolean, value: unknown) => void): number {
+    const ev = this.current;
+    if (ev === null) {
+      throw new $TypeError(`${api} can only be used while an event runs (in a phase handler): a timer or request started by the module body or the constructor would belong to no request`);
+    }
+    if (ev.closed) throw new $TypeError(`${api}: event ${ev.id} has already ended; a timer or request belongs to the event that started it`);
+    if (kind === 'timer') {
+      const n = this.#timers.get(ev.id) ?? 0;
+      if (n >= this.#maxTimers) {
+        const detail = `more than ${this.#maxTimers} timers pending in one event (--max-timers)`;
+        if (!this.#breached.has(ev.id)) this.#post('breach', ev.id, 'timers', detail);
+        this.#breached.add(ev.id);
+        throw new $TypeError(`${api}: ${detail}`);
+      }
+      this.#timers.set(ev.id, n + 1);
+    }
+    const id = this.#nextId++;
+    this.#ops.set(id, { eventId: ev.id, kind, settle });
+    this.#remember(ev.id, id);
+    this.#post('op', ev.id, id, kind, args);
+    return id;
+  }
+
+  cancel(opId: number): void {
+    const op = this.#forget(opId);
+    if (op) this.#post('cancel', op.eventId, opId);
+  }
+
+  /** The host's answer (api.settleOp). */
+  settle(eventId: number, opId: number, ok: boolean, value: unknown): void {
+    const op = this.#ops.get(opId);
+    if (!op || op.eventId !== eventId) return;
+    this.#forget(opId);
+    op.settle(ok, value);
+  }
+
+  /**
+   * The event ended: its operations are dropped (the host cancels them on its side). `abandoned`:
+   * the host gave up on the event, so a pending fetch rejects now and the plugin's catch and
+   * finally run, as for its pending PDK calls.
+   */
+  endEvent(eventId: number, abandoned: boolean): void {
+    const ids = this.#byEvent.get(eventId);
+    this.#byEvent.delete(eventId);
+    this.#timers.delete(eventId);
+    this.#breached.delete(eventId);
+    if (!ids) return;
+    for (let i = 0; i < ids.length; i++) {
+      const op = this.#ops.get(ids[i]!);
+      if (!op || op.eventId !== eventId) continue;
+      this.#forget(ids[i]!);
+      if (op.kind === 'timer') op.settle(false, null); // the timer forgets itself; its callback never runs
+      else if (abandoned) {
+        op.settle(false, record<OpFailure>({ name: 'AbortError', message: `event ${eventId} ended before the request did` }));
+      }
+    }
+  }
+
+  #remember(eventId: number, opId: number): void {
+    let ids = this.#byEvent.get(eventId);
+    if (!ids) {
+      ids = newArray<number>();
+      this.#byEvent.set(eventId, ids);
+    }
+    if (ids.length >= 64) {
+      // an interval re-arms once per tick: keep only the ids still pending
+      const live = newArray<number>();
+      for (let i = 0; i < ids.length; i++) if (this.#ops.has(ids[i]!)) arrayPush(live, ids[i]!);
+      ids = live;
+      this.#byEvent.set(eventId, ids);
+    }
+    arrayPush(ids, opId);
+  }
+
+  #forget(opId: number): Op | undefined {
+    const op = this.#ops.get(opId);
+    if (!op) return undefined;
+    this.#ops.delete(opId);
+    if (op.kind === 'timer') {
+      const n = (this.#timers.get(op.eventId) ?? 1) - 1;
+      if (n > 0) this.#timers.set(op.eventId, n);
+      else this.#timers.delete(op.eventId);
+    }
+    return op;
+  }
+}
