@@ -164,7 +164,7 @@ const schema = z.object({
   maxEventsPerInstance: positiveInt('--max-events-per-instance', 1, 1_000_000),
   maxPayloadBytes: positiveInt('--max-payload-size', 1024, 1024 * 1024 * 1024),
   maxMetadataBytes: positiveInt('--max-metadata-size', 1024, 256 * 1024 * 1024),
-  allowFetch: z.array(z.string()),
+  allowFetch: z.array(z.string()).default([]),
   fetchTimeoutMs: positiveInt('--fetch-timeout', 1, 3_600_000),
   maxFetchBytes: positiveInt('--max-fetch-bytes', 0, 1024 * 1024 * 1024),
   maxFetchesPerEvent: positiveInt('--max-fetches-per-event', 0, 1_000_000),
