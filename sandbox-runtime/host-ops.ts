@@ -23,41 +23,57 @@ export class HostOps implements OpPort {
   readonly #ops = new SafeMap<number, Op>();
   /** pending timers per event (the runtime's check of --max-timers; the host checks again) */
   readonly #timers = new SafeMap<number, number>();
-  /** events already reported over --max-timers (one breach each) */
-  readonly #breached = new SafeSet<number>();
+  /** fetches started per event (the runtime's check of --max-fetches-per-event; the host checks again) */
+  readonly #fetches = new SafeMap<number, number>();
+  /** events already reported over a cap, as "timers:<id>" and "fetch:<id>" (one breach each) */
+  readonly #breached = new SafeSet<string>();
   /** op ids per event, some maybe settled already (compacted as it grows) */
   readonly #byEvent = new SafeMap<number, number[]>();
   #nextId = 1;
   #maxTimers = 100;
-  /** the event whose slice runs now; null in the module body and the constructor */
-  current: OpEvent | null = null;
+  #maxFetches = 16;
+  /** what this slice has posted (starts and cancels): the host queues them until the slice ends */
+  #slicePosts = 0;
+  #current: OpEvent | null = null;
   fetch: { plugin: string; origins: readonly string[]; maxPayloadBytes: number } = { plugin: '', origins: [], maxPayloadBytes: 0 };
 
   constructor(post: Post) {
     this.#post = post;
   }
 
-  configure(limits: { plugin: string; fetchOrigins: readonly string[]; maxTimers: number; maxPayloadBytes: number }): void {
+  /** the event whose slice runs now; null in the module body and the constructor */
+  get current(): OpEvent | null {
+    return this.#current;
+  }
+
+  /** A slice starts (a runtime API entry): what it and its microtasks start belongs to `ev`. */
+  enter(ev: OpEvent | null): void {
+    this.#current = ev;
+    this.#slicePosts = 0;
+  }
+
+  configure(limits: { plugin: string; fetchOrigins: readonly string[]; maxTimers: number; maxFetchesPerEvent: number; maxPayloadBytes: number }): void {
     this.#maxTimers = limits.maxTimers;
+    this.#maxFetches = limits.maxFetchesPerEvent;
     this.fetch = { plugin: limits.plugin, origins: limits.fetchOrigins, maxPayloadBytes: limits.maxPayloadBytes };
   }
 
   start(kind: 'timer' | 'fetch', args: unknown, api: string, settle: (ok: boolean, value: unknown) => void): number {
-    const ev = this.current;
+    const ev = this.#current;
     if (ev === null) {
       throw new $TypeError(`${api} can only be used while an event runs (in a phase handler): a timer or request started by the module body or the constructor would belong to no request`);
     }
     if (ev.closed) throw new $TypeError(`${api}: event ${ev.id} has already ended; a timer or request belongs to the event that started it`);
     if (kind === 'timer') {
       const n = this.#timers.get(ev.id) ?? 0;
-      if (n >= this.#maxTimers) {
-        const detail = `more than ${this.#maxTimers} timers pending in one event (--max-timers)`;
-        if (!this.#breached.has(ev.id)) this.#post('breach', ev.id, 'timers', detail);
-        this.#breached.add(ev.id);
-        throw new $TypeError(`${api}: ${detail}`);
-      }
+      if (n >= this.#maxTimers) this.#refuse(ev.id, 'timers', api, `more than ${this.#maxTimers} timers pending in one event (--max-timers)`);
       this.#timers.set(ev.id, n + 1);
+    } else {
+      const n = this.#fetches.get(ev.id) ?? 0;
+      if (n >= this.#maxFetches) this.#refuse(ev.id, 'fetch', api, `more than ${this.#maxFetches} requests in one event (--max-fetches-per-event)`);
+      this.#fetches.set(ev.id, n + 1);
     }
+    this.#countPost(api);
     const id = this.#nextId++;
     this.#ops.set(id, { eventId: ev.id, kind, settle });
     this.#remember(ev.id, id);
@@ -67,7 +83,27 @@ export class HostOps implements OpPort {
 
   cancel(opId: number): void {
     const op = this.#forget(opId);
-    if (op) this.#post('cancel', op.eventId, opId);
+    if (!op) return;
+    this.#countPost(op.kind === 'timer' ? 'clearTimeout' : 'fetch abort');
+    this.#post('cancel', op.eventId, opId);
+  }
+
+  /**
+   * The host keeps what a slice posts until the slice returns. Arming and clearing a timer in a
+   * loop keeps one pending but posts twice per turn: bounded here, per slice, by the two caps.
+   */
+  #countPost(api: string): void {
+    const max = 4 * (this.#maxTimers + this.#maxFetches) + 16;
+    if (++this.#slicePosts > max) {
+      throw new $TypeError(`${api}: more than ${max} timers and requests started or cancelled in one run of plugin code (4 x (--max-timers + --max-fetches-per-event) + 16)`);
+    }
+  }
+
+  #refuse(eventId: number, what: 'timers' | 'fetch', api: string, detail: string): never {
+    const key = `${what}:${eventId}`;
+    if (!this.#breached.has(key)) this.#post('breach', eventId, what, detail);
+    this.#breached.add(key);
+    throw new $TypeError(`${api}: ${detail}`);
   }
 
   /** The host's answer (api.settleOp). */
@@ -87,7 +123,9 @@ export class HostOps implements OpPort {
     const ids = this.#byEvent.get(eventId);
     this.#byEvent.delete(eventId);
     this.#timers.delete(eventId);
-    this.#breached.delete(eventId);
+    this.#fetches.delete(eventId);
+    this.#breached.delete(`timers:${eventId}`);
+    this.#breached.delete(`fetch:${eventId}`);
     if (!ids) return;
     for (let i = 0; i < ids.length; i++) {
       const op = this.#ops.get(ids[i]!);

@@ -35,6 +35,7 @@ interface StartLimits {
   /** origins (scheme://host[:port]) fetch may reach: --allow-fetch */
   fetchOrigins: string[];
   maxTimers: number;
+  maxFetchesPerEvent: number;
 }
 const events = new SafeMap<number, EventQueue>();
 
@@ -53,14 +54,14 @@ function loaded(): PluginExports {
 
 const api = {
   describe(maxMetadataBytes: number): PluginDescription {
-    ops.current = null;
+    ops.enter(null);
     return describePlugin(loaded(), maxMetadataBytes);
   },
 
   start(config: unknown, given: StartLimits): void {
     limits = { maxPendingCalls: given.maxPendingCalls, maxPayloadBytes: given.maxPayloadBytes };
     ops.configure(given);
-    ops.current = null; // the constructor belongs to no event
+    ops.enter(null); // the constructor belongs to no event
     const Plugin = loaded().Plugin;
     instance = new Plugin(config);
   },
@@ -69,7 +70,7 @@ const api = {
     const ev = new EventQueue(eventId, post, limits);
     events.set(eventId, ev);
     // what this slice (and the microtasks it runs) starts belongs to this event
-    ops.current = ev;
+    ops.enter(ev);
     const kong = createKong((method, args) => {
       const pending = ev.call(method, args);
       forgetIfClosed(ev); // a terminal call closes the event
@@ -105,7 +106,7 @@ const api = {
   settle(eventId: number, ok: boolean, value: unknown): void {
     const ev = events.get(eventId);
     if (!ev) return;
-    ops.current = ev;
+    ops.enter(ev);
     ev.settle(ok, value);
     forgetIfClosed(ev);
   },
@@ -114,14 +115,14 @@ const api = {
   settleOp(eventId: number, opId: number, ok: boolean, value: unknown): void {
     const ev = events.get(eventId);
     if (!ev) return;
-    ops.current = ev;
+    ops.enter(ev);
     ops.settle(eventId, opId, ok, value);
     forgetIfClosed(ev);
   },
 
   abandon(eventId: number): void {
     const ev = events.get(eventId);
-    if (ev) ops.current = ev;
+    if (ev) ops.enter(ev);
     ev?.abandon();
     events.delete(eventId);
     ops.endEvent(eventId, true);

@@ -271,6 +271,7 @@ export class LocalInstanceHost implements InstanceHostApi {
       plugin,
       fetchOrigins: originsOf(o.allowFetch, plugin),
       maxTimers: o.maxTimers,
+      maxFetchesPerEvent: o.maxFetchesPerEvent,
       startTimeoutMs: o.startTimeoutMs,
       killGraceMs: o.killGraceMs,
       onHung: (why) => this.#onHung(plugin, watchId > 0 ? watchId : null, why),
@@ -315,7 +316,7 @@ export class LocalInstanceHost implements InstanceHostApi {
     const ev = this.#events.get(m.eventId);
     if (!ev || this.#eventGen.get(m.eventId) !== gen) return; // ended already, or not this isolate's event
     if (m.kind === 'breach') {
-      if (m.what === 'pending_calls' || m.what === 'payload' || m.what === 'timers') this.#breach(gen, ev, m.what, clipPluginText(m.detail));
+      if (m.what === 'pending_calls' || m.what === 'payload' || m.what === 'timers' || m.what === 'fetch') this.#breach(gen, ev, m.what, clipPluginText(m.detail));
     } else if (m.kind === 'call') {
       this.#onCall(gen, ev, m.method, m.args);
     } else if (m.kind === 'op') {

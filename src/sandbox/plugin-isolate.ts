@@ -26,6 +26,8 @@ export interface IsolateLimits {
   fetchOrigins?: readonly string[];
   /** timers one event may have pending at once (--max-timers; default 100) */
   maxTimers?: number;
+  /** fetches one event may start (--max-fetches-per-event; default 16) */
+  maxFetchesPerEvent?: number;
   /** ms for the module body and the constructor */
   startTimeoutMs: number;
   /** ms past a timeout after which a call that still runs counts as hung (see onHung) */
@@ -119,7 +121,7 @@ export class PluginIsolate {
   async start(config: unknown): Promise<void> {
     const t = this.#limits.startTimeoutMs;
     const l = this.#limits;
-    const runtimeLimits = { maxPendingCalls: l.maxPendingCalls, maxPayloadBytes: l.maxPayloadBytes, plugin: l.plugin ?? '', fetchOrigins: [...(l.fetchOrigins ?? [])], maxTimers: l.maxTimers ?? 100 };
+    const runtimeLimits = { maxPendingCalls: l.maxPendingCalls, maxPayloadBytes: l.maxPayloadBytes, plugin: l.plugin ?? '', fetchOrigins: [...(l.fetchOrigins ?? [])], maxTimers: l.maxTimers ?? 100, maxFetchesPerEvent: l.maxFetchesPerEvent ?? 16 };
     if (!this.#limits.syncSlices) {
       await guard(this.#isolate, this.#api.start.apply(undefined, [config, runtimeLimits], { ...COPY, timeout: t }), t, this.#limits);
       return;

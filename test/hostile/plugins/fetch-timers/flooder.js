@@ -23,6 +23,17 @@ class Plugin {
           break;
         }
       }
+    } else if (mode === 'churn') {
+      // arm and clear in a loop: one timer pending at most, two posts to the host per turn
+      got = [];
+      for (let i = 0; i < 1_000_000; i++) {
+        try {
+          clearTimeout(setTimeout(() => {}, 60_000));
+        } catch (err) {
+          got.push(i, err.message);
+          break;
+        }
+      }
     }
     await kong.response.setHeader('x-got', JSON.stringify(got));
   }
