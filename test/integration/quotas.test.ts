@@ -498,8 +498,8 @@ describe('quotas with the default limits', () => {
 });
 
 describe('quotas with isolates in the server process (--shards 0)', () => {
-  // Shards run slices synchronously, one at a time; here slices of concurrent events queue on the
-  // isolate's thread, which is where a per-event budget has to tell events apart.
+  // The same slices as in a shard, run on the server's own thread: concurrent events interleave on
+  // one isolate, and each is charged only its own slices.
   let server: ServerProcess;
   let kong: KongClient;
   let neighbour: number;
