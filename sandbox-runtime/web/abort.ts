@@ -30,7 +30,9 @@ export function createAbort(ops: OpPort, report: (err: unknown, where: string) =
     #reason: unknown = undefined;
     #listeners: Array<{ listener: Listener; once: boolean }> = [];
     #internal = new Set<(reason: unknown) => void>();
-    onabort: ((event: AbortEvent) => void) | null = null;
+    #onabort: ((event: AbortEvent) => void) | null = null;
+    /** the onabort handler's place among the listeners: where it was first set, as in the DOM */
+    #handlerEntry: { listener: Listener; once: boolean } | null = null;
 
     constructor(k?: symbol) {
       if (k !== key) throw new TypeError('Illegal constructor');
@@ -58,11 +60,32 @@ export function createAbort(ops: OpPort, report: (err: unknown, where: string) =
             report(err, 'abort event listener');
           }
         };
-        if (typeof s.onabort === 'function') run(s.onabort);
         const listeners = s.#listeners;
         s.#listeners = [];
         for (const { listener } of listeners) run(listener);
       };
+    }
+
+    get onabort(): ((event: AbortEvent) => void) | null {
+      return this.#onabort;
+    }
+
+    set onabort(handler: ((event: AbortEvent) => void) | null) {
+      this.#onabort = typeof handler === 'function' ? handler : null;
+      if (this.#onabort === null) {
+        if (this.#handlerEntry) this.#listeners = this.#listeners.filter((e) => e !== this.#handlerEntry);
+        this.#handlerEntry = null;
+      } else if (!this.#handlerEntry) {
+        const signal = this;
+        this.#handlerEntry = {
+          listener: function (this: unknown, event: AbortEvent) {
+            const h = signal.#onabort;
+            if (h) Reflect.apply(h, signal, [event]);
+          },
+          once: false,
+        };
+        this.#listeners.push(this.#handlerEntry);
+      }
     }
 
     get aborted(): boolean {

@@ -7,7 +7,8 @@ import { URL } from './url.ts';
 import type { AbortApis } from './abort.ts';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const NORMALISED = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH']);
+// as the Fetch standard: these six only ("patch" stays lower-case, as in browsers and Node)
+const NORMALISED = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 const REDIRECTS = new Set(['follow', 'error', 'manual']);
 

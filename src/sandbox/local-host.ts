@@ -443,6 +443,7 @@ export class LocalInstanceHost implements InstanceHostApi {
           this.#opDone(gen, ev, opId, false, { name: failure.name, message: failure.message });
         },
       )
+      .catch((err: unknown) => this.#log.error({ event: 'fetch.failed', plugin: gen.plugin, instance: gen.instanceId, eventId: ev.id }, `answering a fetch: ${errorMessage(err)}`))
       .finally(() => {
         const n = (this.#fetching.get(gen.instanceId) ?? 1) - 1;
         if (n > 0) this.#fetching.set(gen.instanceId, n);
