@@ -64,16 +64,12 @@ export class HostOps implements OpPort {
       throw new $TypeError(`${api} can only be used while an event runs (in a phase handler): a timer or request started by the module body or the constructor would belong to no request`);
     }
     if (ev.closed) throw new $TypeError(`${api}: event ${ev.id} has already ended; a timer or request belongs to the event that started it`);
-    if (kind === 'timer') {
-      const n = this.#timers.get(ev.id) ?? 0;
-      if (n >= this.#maxTimers) this.#refuse(ev.id, 'timers', api, `more than ${this.#maxTimers} timers pending in one event (--max-timers)`);
-      this.#timers.set(ev.id, n + 1);
-    } else {
-      const n = this.#fetches.get(ev.id) ?? 0;
-      if (n >= this.#maxFetches) this.#refuse(ev.id, 'fetch', api, `more than ${this.#maxFetches} requests in one event (--max-fetches-per-event)`);
-      this.#fetches.set(ev.id, n + 1);
-    }
-    this.#countPost(api);
+    const counts = kind === 'timer' ? this.#timers : this.#fetches;
+    const n = counts.get(ev.id) ?? 0;
+    if (kind === 'timer' && n >= this.#maxTimers) this.#refuse(ev.id, 'timers', api, `more than ${this.#maxTimers} timers pending in one event (--max-timers)`);
+    if (kind === 'fetch' && n >= this.#maxFetches) this.#refuse(ev.id, 'fetch', api, `more than ${this.#maxFetches} requests in one event (--max-fetches-per-event)`);
+    this.#countPost(api); // before anything is counted: a refusal here leaves no trace
+    counts.set(ev.id, n + 1);
     const id = this.#nextId++;
     this.#ops.set(id, { eventId: ev.id, kind, settle });
     this.#remember(ev.id, id);
