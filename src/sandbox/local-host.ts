@@ -14,6 +14,7 @@ import { PluginIsolate, IsolateFailure, pluginErrorText, type IsolateLimits } fr
 import type { BridgeMessage } from './isolate-bridge.ts';
 import { IsolatePool } from './isolate-pool.ts';
 import { SliceWatchdog } from './slice-watchdog.ts';
+import { cpuStretch } from './cpu-share.ts';
 import { payloadSize } from './payload-size.ts';
 import { toKongData } from './kong-data.ts';
 import { withSandboxStats } from './memory-stats.ts';
@@ -267,10 +268,10 @@ export class LocalInstanceHost implements InstanceHostApi {
   }
 
   /**
-   * Runs one slice of an event's plugin code, on this thread. The budget is CPU time, this
-   * thread's over the slice (see PluginIsolate). The wall-clock timeout that interrupts a slice is
-   * looser (what is left of the budget plus twice the budget), because wall time passes without
-   * CPU on a busy machine. A loop is still stopped within a few budgets.
+   * Runs one slice of an event's plugin code, on this thread. The budget is CPU time (see
+   * PluginIsolate). The wall-clock timeout that interrupts a slice is looser: what is left of the
+   * budget plus twice the budget, stretched by how much wall time a unit of CPU takes on this
+   * machine lately (cpu-share.ts). A loop is still stopped within a few budgets of CPU.
    */
   #slice(gen: Generation, ev: EventRecord, run: (timeoutMs: number) => number, onlyLimitsFail = false): void {
     const limit = this.#opts.cpuLimitMs;
@@ -278,7 +279,7 @@ export class LocalInstanceHost implements InstanceHostApi {
     const before = onlyLimitsFail ? gen.isolate.cpuMs : 0; // read only where needed: the event path stays as it was
     let used: number;
     try {
-      used = run(coalescedTimeout(left + 2 * limit, limit));
+      used = run(coalescedTimeout((left + 2 * limit) * cpuStretch(), limit));
     } catch (err) {
       if (!onlyLimitsFail || err instanceof IsolateFailure) {
         this.#onIsolateError(gen, ev, err);

@@ -7,6 +7,7 @@
 // "Running" is exact: the shard names each plugin before its code runs (src/shards/running-plugin.ts),
 // whatever the entry (module body, metadata read, constructor, reload, event, abandon); plugins that
 // merely had events in flight on the shard are never charged.
+import { MAX_STRETCH } from '../sandbox/cpu-share.ts';
 import type { Logger } from '../log.ts';
 import type { ServerOptions } from '../config/options.ts';
 import { CODE_UNKNOWN, KpsError, NoPluginInstanceError, ShuttingDownError, isNoInstance } from '../errors.ts';
@@ -334,8 +335,9 @@ export class ShardSupervisor implements InstanceHostApi {
    */
   #heartbeat(): void {
     // the longest a shard's thread may legitimately be busy in one call: a module body and
-    // constructor (--start-timeout), or a slice (its budget plus twice --cpu-limit of slack)
-    const longestCall = Math.max(this.#opts.startTimeoutMs, 3 * this.#opts.cpuLimitMs);
+    // constructor (--start-timeout), or a slice (its budget plus twice --cpu-limit of slack,
+    // stretched on a busy machine: src/sandbox/cpu-share.ts)
+    const longestCall = Math.max(this.#opts.startTimeoutMs, 3 * this.#opts.cpuLimitMs * MAX_STRETCH);
     const limit = longestCall + this.#opts.killGraceMs + 5000;
     for (const slot of this.#placement.slots) {
       const proc = slot.proc;
