@@ -4,7 +4,7 @@
 // not small unsigned integers, truncation) gives null, and the frame takes the full-decode path,
 // which answers every oddity as it always did. The frame was already framed by FrameScanner, but
 // every read here is bounds-checked anyway: this runs on bytes Kong (or anyone on the socket) sent.
-import { PluginMethod, STEP_METHODS, isPhase, type Phase } from './protocol.ts';
+import { PluginMethod, REQUEST, STEP_METHODS, isPhase, type Phase } from './protocol.ts';
 import { readEventCall } from './event-calls.ts';
 
 export type PeekedEvent =
@@ -39,8 +39,8 @@ export function routingOf(msgid: number, method: string, params: unknown[]): Pee
 }
 
 export function peekEventFrame(b: Uint8Array): PeekedEvent | null {
-  // [0, msgid, method, params]: fixarray of 4, type 0
-  if (b.length < 4 || b[0] !== 0x94 || b[1] !== 0x00) return null;
+  // [REQUEST, msgid, method, params]: fixarray of 4, then REQUEST, a positive fixint (its own byte)
+  if (b.length < 4 || b[0] !== 0x94 || b[1] !== REQUEST) return null;
   const msgid = readUint(b, 2);
   if (msgid === null) return null;
   let at = msgid.next;
