@@ -52,8 +52,6 @@ export interface SupervisorEnd {
   notifications: {
     /** the plugin whose code the shard is about to enter (crash blame), written at once */
     running: string;
-    /** a slice would not stop: kill the shard */
-    hung: { plugin: string; instanceId: number | null; why: string };
     /** an instance was stopped (Kong will start it again) */
     instanceGone: { instanceId: number; reason: string };
     /** a plugin ran into a limit */

@@ -237,10 +237,6 @@ export class ShardSupervisor implements InstanceHostApi {
         case 'running':
           if (typeof args === 'string') proc.running = args;
           return;
-        case 'hung':
-          this.#log.error({ event: 'shard.hung', shard: slot.index, plugin: args.plugin, instance: args.instanceId }, `killing shard ${slot.index}: ${args.why}`);
-          proc.kill(`plugin ${args.plugin} would not stop (${args.why})`);
-          return;
         default:
           kind satisfies never; // a notification added to SupervisorEnd and not handled here; at run time, ignored as before
       }

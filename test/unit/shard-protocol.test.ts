@@ -88,8 +88,8 @@ test('a shard serves the typed methods and answers one the protocol lacks with K
     assert.deepEqual(await next(), [1, 1, null, null]);
     assert.deepEqual(await next(), [1, 2, { code: 'KPS_ERR_CHANNEL', message: 'unknown shard method noSuchMethod' }, null]);
 
-    shard.notify('hung', { plugin: 'p', instanceId: null, why: 'slow' });
-    assert.deepEqual(await next(), [2, 'hung', { plugin: 'p', instanceId: null, why: 'slow' }]);
+    shard.notify('instanceGone', { instanceId: 9, reason: 'cpu' });
+    assert.deepEqual(await next(), [2, 'instanceGone', { instanceId: 9, reason: 'cpu' }]);
   } finally {
     close();
   }
