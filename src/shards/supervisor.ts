@@ -75,7 +75,7 @@ export class ShardSupervisor implements InstanceHostApi {
   async describePlugin(msg: PluginCode & { memoryLimitMb: number }): Promise<PluginDescription> {
     if (this.#stopping) throw new ShuttingDownError();
     const proc = await this.#placement.describeSlotFor(msg.plugin, (kind, owner) => this.#newSlot(kind, owner)).ready;
-    return this.#withCode(proc, msg, (m) => proc.channel.request<PluginDescription>('describePlugin', m));
+    return this.#withCode(proc, msg, (m) => proc.channel.request('describePlugin', m));
   }
 
   async startInstance(msg: StartInstanceMsg): Promise<void> {
@@ -157,7 +157,7 @@ export class ShardSupervisor implements InstanceHostApi {
       ? this.#placement.slots.map((s) => s.proc)
       : [this.#instances.get(instanceId)?.proc].filter((p): p is ShardProcess => p !== undefined);
     const answers = await Promise.all(
-      procs.filter((p) => !p.dead).map((p) => p.channel.request<InstanceStats[]>('instanceStats', instanceId ?? null).catch(() => [])),
+      procs.filter((p) => !p.dead).map((p) => p.channel.request('instanceStats', instanceId ?? null).catch(() => [])),
     );
     return answers.flat();
   }
@@ -224,15 +224,22 @@ export class ShardSupervisor implements InstanceHostApi {
   }
 
   #watch(slot: ShardSlot, proc: ShardProcess): void {
+    // The payloads are read as defensively as before the protocol was typed: a shard runs plugins.
     proc.channel.handleNotifications((kind, args) => {
-      const a = args as { instanceId?: number; reason?: string };
-      if (kind === 'instanceGone' && typeof a.instanceId === 'number') {
-        if (this.#instances.get(a.instanceId)?.proc === proc) this.#instances.delete(a.instanceId);
-        this.#goneListener(a.instanceId, a.reason ?? 'lost');
-      } else if (kind === 'breach') {
-        this.#breachListener(args as Breach);
-      } else if (kind === 'running' && typeof args === 'string') {
-        proc.running = args;
+      switch (kind) {
+        case 'instanceGone':
+          if (typeof args.instanceId !== 'number') return;
+          if (this.#instances.get(args.instanceId)?.proc === proc) this.#instances.delete(args.instanceId);
+          this.#goneListener(args.instanceId, args.reason ?? 'lost');
+          return;
+        case 'breach':
+          this.#breachListener(args);
+          return;
+        case 'running':
+          if (typeof args === 'string') proc.running = args;
+          return;
+        default:
+          kind satisfies never; // a notification added to SupervisorEnd and not handled here; at run time, ignored as before
       }
     });
     // The channel closing means the process is gone or going: answer its events now, not at exit.
