@@ -16,6 +16,11 @@ export type BridgeMessage =
 export class Inbox {
   /** who gets the messages; a pooled isolate has nobody until an instance takes it */
   onMessage: (m: BridgeMessage) => void = () => {};
+  /**
+   * Answers the runtime's crypto.subtle requests at once, inside the slice (src/sandbox/host-crypto.ts);
+   * null (an isolate nobody has taken yet): the runtime is told crypto is not available.
+   */
+  onCrypto: ((op: unknown, args: unknown) => unknown) | null = null;
   #queue: BridgeMessage[] = [];
 
   put(msg: BridgeMessage): void {
@@ -39,18 +44,22 @@ export class Inbox {
  * where an `ignored` callback is the cheap way home.
  */
 export function bridgeCallback(inbox: Inbox, sync: boolean): ivm.Callback {
-  const post = (kind: string, eventId: unknown, a: unknown, b: unknown) => {
+  const post = (kind: string, eventId: unknown, a: unknown, b: unknown): unknown => {
+    // the one request answered with a value (isolated-vm copies it back)
+    if (kind === 'crypto') return inbox.onCrypto ? inbox.onCrypto(a, b) : undefined;
     const msg = toMessage(kind, eventId, a, b);
     if (msg) inbox.put(msg);
+    return undefined;
   };
   if (sync) return new ivm.Callback(post);
-  return new ivm.Callback(
-    (kind: string, eventId: unknown, a: unknown, b: unknown) => {
-      post(kind, eventId, a, b);
-      inbox.deliver(false);
-    },
-    { ignored: true },
-  );
+  // async slices: a synchronous callback too (isolated-vm runs it on this thread while the isolate's
+  // thread waits), so that a crypto request can be answered; messages are acted on once it returned,
+  // as the `ignored` callback did, never while the isolate waits on it
+  return new ivm.Callback((kind: string, eventId: unknown, a: unknown, b: unknown) => {
+    const answer = post(kind, eventId, a, b);
+    if (kind !== 'crypto') queueMicrotask(() => inbox.deliver(false));
+    return answer;
+  });
 }
 
 function toMessage(kind: string, eventId: unknown, a: unknown, b: unknown): BridgeMessage | null {

@@ -17,6 +17,7 @@ import { payloadSize } from './payload-size.ts';
 import { toKongData } from './kong-data.ts';
 import { withSandboxStats } from './memory-stats.ts';
 import { clipPluginText, isPdkMethodName } from './plugin-text.ts';
+import { runCrypto, type CryptoAnswer, type CryptoLimits } from './host-crypto.ts';
 import { mapBundlePositions } from '../plugins/source-map.ts';
 import type {
   InstanceHostApi, PluginCode, PluginDescription, StartInstanceMsg, HandleEventMsg, StepMsg, StepAnswer, HostStatus,
@@ -51,6 +52,8 @@ interface Generation {
   readonly positions: (text: string) => string;
   /** replaced (reload) or closed: disposed as soon as its last event ends */
   retired: boolean;
+  /** the event whose slice runs now: host work done for the isolate (crypto) is charged to it */
+  sliceEvent: EventRecord | null;
 }
 
 /** An instance's counters across its generations. */
@@ -118,7 +121,8 @@ export class LocalInstanceHost implements InstanceHostApi {
     const watchId = -++this.#describeSeq;
     this.#watchdog?.name(watchId, msg.plugin);
     try {
-      isolate = await PluginIsolate.create(msg, this.#limits(msg.plugin, watchId, msg.memoryLimitMb), () => {}, this.#pool.take(msg.memoryLimitMb));
+      const limits = this.#limits(msg.plugin, watchId, msg.memoryLimitMb, (op, args) => this.#crypto(null, op, args));
+      isolate = await PluginIsolate.create(msg, limits, () => {}, this.#pool.take(msg.memoryLimitMb));
       const described = await isolate.describe();
       // The runtime measured it as a tree already; measured again here (every shared reference
       // each time), before anything would write it out as one.
@@ -235,7 +239,7 @@ export class LocalInstanceHost implements InstanceHostApi {
     let isolate: PluginIsolate | undefined;
     try {
       const gen: { current?: Generation } = {};
-      const limits = this.#limits(msg.plugin, msg.instanceId, msg.memoryLimitMb);
+      const limits = this.#limits(msg.plugin, msg.instanceId, msg.memoryLimitMb, (op, args) => this.#crypto(gen.current ?? null, op, args));
       const t0 = performance.now();
       const blank = this.#pool.take(msg.memoryLimitMb);
       isolate = await PluginIsolate.create(msg, limits, (m) => {
@@ -244,7 +248,7 @@ export class LocalInstanceHost implements InstanceHostApi {
       await isolate.start(msg.config);
       const ms = +(performance.now() - t0).toFixed(2);
       this.#log.debug({ event: 'isolate.built', plugin: msg.plugin, instance: msg.instanceId, pooled: blank !== null, ms }, `isolate ready in ${ms} ms${blank ? ' (from the pool)' : ''}`);
-      gen.current = { instanceId: msg.instanceId, plugin: msg.plugin, isolate, events: new Set(), positions: positionsOf(msg), retired: false };
+      gen.current = { instanceId: msg.instanceId, plugin: msg.plugin, isolate, events: new Set(), positions: positionsOf(msg), retired: false, sliceEvent: null };
       return gen.current;
     } catch (err) {
       isolate?.dispose();
@@ -253,12 +257,13 @@ export class LocalInstanceHost implements InstanceHostApi {
   }
 
   /** `watchId`: the instance id, or a metadata read's own id (below 0). */
-  #limits(plugin: string, watchId: number, memoryLimitMb: number): IsolateLimits {
+  #limits(plugin: string, watchId: number, memoryLimitMb: number, crypto: (op: unknown, args: unknown) => unknown): IsolateLimits {
     const o = this.#opts;
     return {
       memoryLimitMb,
       maxPendingCalls: o.maxPendingCalls,
       maxPayloadBytes: o.maxPayloadBytes,
+      crypto: { maxCryptoBytes: o.maxCryptoBytes, maxCryptoKeyBytes: o.maxCryptoKeyBytes, answer: crypto },
       maxMetadataBytes: o.maxMetadataBytes,
       startTimeoutMs: o.startTimeoutMs,
       killGraceMs: o.killGraceMs,
@@ -284,7 +289,15 @@ export class LocalInstanceHost implements InstanceHostApi {
       ev.cpuMs += used;
       if (ev.cpuMs > limit) this.#fail(gen, `event ${ev.id} used ${ev.cpuMs.toFixed(0)} ms of isolate CPU, over its ${limit} ms CPU budget (--cpu-limit)`, 'cpu');
     };
-    run(coalescedTimeout(left + slack, limit)).then(charge, (err: unknown) => {
+    // a sync slice has run when run() returns; its crypto requests were charged to `ev` meanwhile
+    gen.sliceEvent = ev;
+    let ran: Promise<number>;
+    try {
+      ran = run(coalescedTimeout(left + slack, limit));
+    } finally {
+      gen.sliceEvent = null;
+    }
+    ran.then(charge, (err: unknown) => {
       if (onlyLimitsFail && !(err instanceof IsolateFailure)) {
         this.#log.debug({ event: 'event.abandoned', plugin: gen.plugin, instance: gen.instanceId, eventId: ev.id }, `after the event ended: ${errorMessage(err).slice(0, 200)}`);
         charge(gen.isolate.cpuMs - before);
@@ -292,6 +305,34 @@ export class LocalInstanceHost implements InstanceHostApi {
       }
       this.#onIsolateError(gen, ev, err);
     });
+  }
+
+  /**
+   * A crypto.subtle request of `gen`'s isolate, inside its slice, on this thread. The host CPU it
+   * takes is this thread's, and isolated-vm does not count it: measured, a sync callback hashing
+   * 40 MB took 111 ms of thread CPU and added 0.09 ms to isolate.cpuTime. So it is measured here and
+   * added to the event of the running slice, which #slice then judges against --cpu-limit with the
+   * isolate's own CPU. A request once the event is over its budget is refused (the instance is
+   * stopped when the slice returns). Outside an event (module body, constructor, metadata read)
+   * crypto works uncharged: each operation is bounded by the size caps, and the slice by
+   * --start-timeout, which counts wall time spent here.
+   */
+  #crypto(gen: Generation | null, op: unknown, args: unknown): CryptoAnswer {
+    const ev = gen?.sliceEvent ?? null;
+    const limit = this.#opts.cpuLimitMs;
+    if (ev && ev.cpuMs > limit) return [false, 'QuotaExceededError', `event ${ev.id} is over its ${limit} ms CPU budget (--cpu-limit), host CPU of crypto.subtle included`];
+    const before = process.threadCpuUsage();
+    const answer = runCrypto(op, args, this.#cryptoLimits);
+    if (ev) {
+      const used = process.threadCpuUsage(before);
+      ev.cpuMs += (used.user + used.system) / 1000;
+    }
+    return answer;
+  }
+
+  get #cryptoLimits(): CryptoLimits {
+    const o = this.#opts;
+    return { maxDataBytes: Math.min(o.maxCryptoBytes, o.maxPayloadBytes), maxKeyBytes: o.maxCryptoKeyBytes, maxRsaBits: o.maxRsaBits };
   }
 
   #onMessage(gen: Generation, m: BridgeMessage): void {

@@ -38,6 +38,14 @@ export interface IsolateLimits {
   syncSlices: boolean;
   /** told when a synchronous slice starts and ends (the shard's watchdog thread) */
   watch: { arm(budgetMs: number): void; disarm(): void } | null;
+  /** crypto.subtle: absent, the runtime is told it is not available */
+  crypto?: {
+    /** data and key material caps, told to the runtime (the host checks them again) */
+    maxCryptoBytes: number;
+    maxCryptoKeyBytes: number;
+    /** answers the runtime's requests (Inbox.onCrypto) */
+    answer(op: unknown, args: unknown): unknown;
+  };
 }
 
 const COPY = { arguments: { copy: true } } as const;
@@ -77,6 +85,7 @@ export class PluginIsolate {
     const base = blank ?? (await createBlankIsolate(limits.memoryLimitMb, sync, t));
     const { isolate, context, api, inbox } = base;
     inbox.onMessage = onMessage;
+    inbox.onCrypto = limits.crypto?.answer ?? null;
     try {
       // Compiling is the plugin's too (its bundle decides what V8's parser does): watched and
       // announced like the module body, so a crash there is charged to it, not to a neighbour.
@@ -113,7 +122,9 @@ export class PluginIsolate {
 
   async start(config: unknown): Promise<void> {
     const t = this.#limits.startTimeoutMs;
-    const runtimeLimits = { maxPendingCalls: this.#limits.maxPendingCalls, maxPayloadBytes: this.#limits.maxPayloadBytes };
+    const l = this.#limits;
+    const crypto = l.crypto ? { maxCryptoBytes: l.crypto.maxCryptoBytes, maxCryptoKeyBytes: l.crypto.maxCryptoKeyBytes } : {};
+    const runtimeLimits = { maxPendingCalls: l.maxPendingCalls, maxPayloadBytes: l.maxPayloadBytes, ...crypto };
     if (!this.#limits.syncSlices) {
       await guard(this.#isolate, this.#api.start.apply(undefined, [config, runtimeLimits], { ...COPY, timeout: t }), t, this.#limits);
       return;
