@@ -305,16 +305,16 @@ export function createSubtle(host: CryptoHost, pool: RandomPool): object {
         const ops = [...s.usages];
         if (s.type === 'secret') {
           if (f === 'raw') return toArrayBuffer(s.material.slice());
-          if (f !== 'jwk') throw notSupported(`Unable to export a ${s.name} key with format ${f}`);
+          if (f !== 'jwk') throw notSupported(`Unable to export ${s.name} secret key using ${f} format`);
           const alg = s.name === 'HMAC' ? JWK_ALG.HMAC![s.hash!]! : `A${s.length!}GCM`;
           return { kty: 'oct', k: base64url(s.material), alg, key_ops: ops, ext: true };
         }
         if (f === 'spki' || f === 'pkcs8') {
-          if ((f === 'spki') !== (s.type === 'public')) throw invalidAccess(`Unable to export a ${s.type} key with format ${f}`);
+          if ((f === 'spki') !== (s.type === 'public')) throw notSupported(`Unable to export ${s.name} ${s.type} key using ${f} format`);
           return toArrayBuffer(s.material.slice());
         }
         if (f === 'raw') {
-          if (s.type !== 'public' || (s.name !== 'ECDSA' && s.name !== 'Ed25519')) throw invalidAccess(`Unable to export a ${s.name} ${s.type} key with format raw`);
+          if (s.type !== 'public' || (s.name !== 'ECDSA' && s.name !== 'Ed25519')) throw notSupported(`Unable to export ${s.name} ${s.type} key using raw format`);
           return toArrayBuffer(ask('exportKey', { format: 'raw', key: wire(s) }) as Uint8Array);
         }
         const jwk = ask('exportKey', { format: 'jwk', key: wire(s) }) as Record<string, unknown>;
