@@ -57,7 +57,7 @@ describe('plugins/jwt-auth (jose, bundled unchanged)', () => {
     assert.equal(bad.serviceRequest.headers.get('x-jwt-subject'), null);
   });
 
-  test('RS256 with a public JWK: verifies, and refuses a tampered token and another issuer's', async () => {
+  test('RS256 with a public JWK: verifies, and refuses a tampered token and a token from another issuer', async () => {
     const jwk = JSON.stringify({ ...rsa.publicKey.export({ format: 'jwk' }), alg: 'RS256' });
     const token = jwt('RS256', rsa.privateKey, { sub: 'grace', exp: exp(), iss: 'https://issuer.test' });
     const ok = await run(JWT_AUTH, { jwk, issuer: 'https://issuer.test', subject_header: 'x-user' }, bearer(token));
