@@ -37,28 +37,18 @@ export class Inbox {
 }
 
 /**
- * The callback put on the isolate's global for the runtime to take. Sync slices: it runs on this
- * thread inside the slice and only queues (see Inbox). Measured for a 4-entry event: 60 → 46 µs of
- * host CPU in-process, 38 → 18 µs for isolated-vm alone (bench:floors), against an `ignored`
- * callback, whose every message is a deferred task. Async slices run on isolated-vm's threads,
- * where an `ignored` callback is the cheap way home.
+ * The callback put on the isolate's global for the runtime to take. It runs on this thread inside
+ * the slice (every slice is synchronous) and only queues (see Inbox). Measured for a 4-entry event:
+ * 60 → 46 µs of host CPU in-process, 38 → 18 µs for isolated-vm alone (bench:floors), against an
+ * `ignored` callback, whose every message is a deferred task.
  */
-export function bridgeCallback(inbox: Inbox, sync: boolean): ivm.Callback {
-  const post = (kind: string, eventId: unknown, a: unknown, b: unknown): unknown => {
+export function bridgeCallback(inbox: Inbox): ivm.Callback {
+  return new ivm.Callback((kind: string, eventId: unknown, a: unknown, b: unknown): unknown => {
     // the one request answered with a value (isolated-vm copies it back)
     if (kind === 'crypto') return inbox.onCrypto ? inbox.onCrypto(a, b) : undefined;
     const msg = toMessage(kind, eventId, a, b);
     if (msg) inbox.put(msg);
     return undefined;
-  };
-  if (sync) return new ivm.Callback(post);
-  // async slices: a synchronous callback too (isolated-vm runs it on this thread while the isolate's
-  // thread waits), so that a crypto request can be answered; messages are acted on once it returned,
-  // as the `ignored` callback did, never while the isolate waits on it
-  return new ivm.Callback((kind: string, eventId: unknown, a: unknown, b: unknown) => {
-    const answer = post(kind, eventId, a, b);
-    if (kind !== 'crypto') queueMicrotask(() => inbox.deliver(false));
-    return answer;
   });
 }
 
