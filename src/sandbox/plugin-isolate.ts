@@ -29,6 +29,14 @@ export interface IsolateLimits {
    * kills the process if V8 runs a builtin past the slice's timeout + --kill-grace.
    */
   watch: { arm(budgetMs: number): void; disarm(): void } | null;
+  /** crypto.subtle: absent, the runtime is told it is not available */
+  crypto?: {
+    /** data and key material caps, told to the runtime (the host checks them again) */
+    maxCryptoBytes: number;
+    maxCryptoKeyBytes: number;
+    /** answers the runtime's requests (Inbox.onCrypto) */
+    answer(op: unknown, args: unknown): unknown;
+  };
 }
 
 const COPY = { arguments: { copy: true } } as const;
@@ -77,6 +85,7 @@ export class PluginIsolate {
     const base = blank ?? createBlankIsolate(limits.memoryLimitMb, t);
     const { isolate, context, api, inbox } = base;
     inbox.onMessage = onMessage;
+    inbox.onCrypto = limits.crypto?.answer ?? null;
     try {
       // Compiling is the plugin's too (its bundle decides what V8's parser does): watched and
       // announced like the module body, so a crash there is charged to it, not to a neighbour.
@@ -108,7 +117,9 @@ export class PluginIsolate {
 
   start(config: unknown): void {
     const t = this.#limits.startTimeoutMs;
-    const runtimeLimits = { maxPendingCalls: this.#limits.maxPendingCalls, maxPayloadBytes: this.#limits.maxPayloadBytes };
+    const l = this.#limits;
+    const crypto = l.crypto ? { maxCryptoBytes: l.crypto.maxCryptoBytes, maxCryptoKeyBytes: l.crypto.maxCryptoKeyBytes } : {};
+    const runtimeLimits = { maxPendingCalls: l.maxPendingCalls, maxPayloadBytes: l.maxPayloadBytes, ...crypto };
     this.#run(t, true, () => this.#api.start.applySync(undefined, [config, runtimeLimits], { ...COPY, timeout: t }));
   }
 
