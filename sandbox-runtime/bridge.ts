@@ -11,6 +11,12 @@ export type Post = {
   (kind: 'op', eventId: number, opId: number, opKind: string, args: unknown): void;
   /** the plugin no longer wants the operation (clearTimeout, an aborted signal) */
   (kind: 'cancel', eventId: number, opId: number): void;
+  /**
+   * A crypto.subtle operation (web/subtle-crypto.ts), answered at once with a copy: [true, result]
+   * or [false, error name, message]. `eventId` is always -1: the host charges the operation's CPU to
+   * the event whose slice is running, which it knows itself (the runtime is not asked).
+   */
+  (kind: 'crypto', eventId: -1, op: string, args: object): unknown;
 };
 
 declare const globalThis: { __kps_bridge?: Post };

@@ -17,7 +17,11 @@ import { collectExports, describePlugin, type PluginExports, type PluginDescript
 const post = takeBridge();
 installConsole(post);
 const ops = new HostOps(post);
-installWebApis((err, where) => post('log', -1, 'error', `uncaught error in ${where} callback: ${formatValue(err)}`), ops);
+// `limits` as the host gave them at start (before: the defaults; the host checks again anyway)
+installWebApis((err, where) => post('log', -1, 'error', `uncaught error in ${where} callback: ${formatValue(err)}`), ops, {
+  call: (op, args) => post('crypto', -1, op, args),
+  limits: () => ({ maxDataBytes: Math.min(limits.maxCryptoBytes, limits.maxPayloadBytes), maxKeyBytes: limits.maxCryptoKeyBytes }),
+});
 // V8 runs FinalizationRegistry callbacks on its own, outside any time-limited call into the isolate:
 // a callback that loops would burn its shard's core with nothing to stop it. Plugins do without.
 delete (globalThis as Record<string, unknown>).FinalizationRegistry;
@@ -25,12 +29,10 @@ withholdUncountedMemory();
 
 let mod: PluginExports | null = null;
 let instance: Record<string, unknown> | null = null;
-let limits = { maxPendingCalls: 100, maxPayloadBytes: 16 * 1024 * 1024 };
+let limits = { maxPendingCalls: 100, maxPayloadBytes: 16 * 1024 * 1024, maxCryptoBytes: 4 * 1024 * 1024, maxCryptoKeyBytes: 16 * 1024 };
 
-/** What the host gives `start`: the event queue's limits, and the timers' and fetch's. */
-interface StartLimits {
-  maxPendingCalls: number;
-  maxPayloadBytes: number;
+/** What the host gives `start`: the event queue's and crypto's limits, and the timers' and fetch's. */
+interface StartLimits extends Partial<typeof limits> {
   plugin: string;
   /** origins (scheme://host[:port]) fetch may reach: --allow-fetch */
   fetchOrigins: string[];
@@ -59,8 +61,9 @@ const api = {
   },
 
   start(config: unknown, given: StartLimits): void {
-    limits = { maxPendingCalls: given.maxPendingCalls, maxPayloadBytes: given.maxPayloadBytes };
-    ops.configure(given);
+    const { plugin: _plugin, fetchOrigins: _origins, maxTimers: _timers, maxFetchesPerEvent: _fetches, ...rest } = given;
+    limits = { ...limits, ...rest };
+    ops.configure({ ...given, maxPayloadBytes: limits.maxPayloadBytes });
     ops.enter(null); // the constructor belongs to no event
     const Plugin = loaded().Plugin;
     instance = new Plugin(config);

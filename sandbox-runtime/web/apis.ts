@@ -14,3 +14,5 @@ export { Headers } from './headers.ts';
 export { createRequest } from './request.ts';
 export { Response } from './response.ts';
 export { createFetch } from './fetch.ts';
+export { CryptoKey } from './crypto-key.ts';
+export type { CryptoHost } from './subtle-crypto.ts';

@@ -1,8 +1,8 @@
 // Puts the Web platform APIs the sandbox offers on the isolate's global, once, before any plugin
 // code runs: TextEncoder, TextDecoder, atob, btoa, URL, URLSearchParams, structuredClone,
-// queueMicrotask, DOMException, crypto (getRandomValues, randomUUID), setTimeout, setInterval,
-// clearTimeout, clearInterval, AbortController, AbortSignal, fetch, Headers, Request, Response.
-// Timers and fetch are host operations of the running event (web/op-port.ts).
+// queueMicrotask, DOMException, crypto (getRandomValues, randomUUID, subtle), CryptoKey,
+// setTimeout, setInterval, clearTimeout, clearInterval, AbortController, AbortSignal, fetch, Headers,
+// Request, Response. Timers and fetch are host operations of the running event (web/op-port.ts).
 //
 // Every isolate pays for what its runtime script holds, and most plugins use one or two of these.
 // So their code (web/apis.ts, bundled apart by src/sandbox/runtime-source.ts) is in the runtime as a
@@ -24,8 +24,9 @@ const SEED_GLOBAL = '__kps_random_seed';
 /**
  * `report`: where an error thrown by a queued microtask, timer or abort listener goes (the plugin's
  * console.error; `where` names the API). `ops`: the host operations of the running event.
+ * `cryptoHost`: how crypto.subtle reaches the host (the bridge's 'crypto' requests).
  */
-export function installWebApis(report: (err: unknown, where: string) => void, ops: OpPort): void {
+export function installWebApis(report: (err: unknown, where: string) => void, ops: OpPort, cryptoHost: Apis.CryptoHost): void {
   const g = globalThis as Record<string, unknown>;
   // 32 bytes of host randomness, put there by the host with the bridge (src/sandbox/blank-isolate.ts);
   // taken now, before plugin code can see the global
@@ -57,7 +58,7 @@ export function installWebApis(report: (err: unknown, where: string) => void, op
     DOMException: () => apis().DOMException,
     crypto: () => {
       const m = apis();
-      return m.createCrypto(new m.RandomPool(seed));
+      return m.createCrypto(new m.RandomPool(seed), cryptoHost);
     },
     setTimeout: () => timersOf().setTimeout,
     setInterval: () => timersOf().setInterval,
@@ -69,6 +70,7 @@ export function installWebApis(report: (err: unknown, where: string) => void, op
     Request: () => requestsOf().Request,
     Response: () => apis().Response,
     fetch: () => apis().createFetch(ops, abortOf(), requestsOf()),
+    CryptoKey: () => apis().CryptoKey,
   };
   for (const name of Object.keys(lazy)) {
     const settle = (value: unknown) => {

@@ -60,6 +60,12 @@ export interface ServerOptions {
   readonly maxConcurrentFetches: number;
   /** timers one event may have pending at once */
   readonly maxTimers: number;
+  /** bytes of data one crypto.subtle operation may take (also capped by maxPayloadBytes) */
+  readonly maxCryptoBytes: number;
+  /** bytes of one crypto.subtle key's material (raw, DER, or a JWK's fields) */
+  readonly maxCryptoKeyBytes: number;
+  /** largest RSA modulus crypto.subtle accepts, bits */
+  readonly maxRsaBits: number;
   /** host:port of the Prometheus /metrics and /healthz endpoint, or null (off) */
   readonly metricsListen: { host: string; port: number } | null;
   /** hot reload: watch the plugins directory */
@@ -101,6 +107,13 @@ export const DEFAULTS = {
   maxFetchesPerEvent: 16,
   maxConcurrentFetches: 64,
   maxTimers: 100,
+  // SHA-256 of 4 MiB is ~10 ms of host CPU, AES-GCM less: one operation stays well inside a 100 ms
+  // event budget, and a JWT or a signed request body is far smaller
+  maxCryptoBytes: 4 * 1024 * 1024,
+  // an 8192-bit RSA private key is ~4.8 KB of PKCS #8, ~6.5 KB as a JWK's fields
+  maxCryptoKeyBytes: 16 * 1024,
+  // verifying with an 8192-bit key is ~0.5 ms, signing ~60 ms; keys past that only cost the host
+  maxRsaBits: 8192,
   // a bundle lives in every instance's heap (64 MB by default) as source and compiled code, so one
   // near a quarter of it is already too big to serve; real plugins with their npm dependencies
   // bundle to well under 4 MB
@@ -170,6 +183,9 @@ const schema = z.object({
   maxFetchesPerEvent: positiveInt('--max-fetches-per-event', 0, 1_000_000),
   maxConcurrentFetches: positiveInt('--max-concurrent-fetches', 1, 1_000_000),
   maxTimers: positiveInt('--max-timers', 0, 1_000_000),
+  maxCryptoBytes: positiveInt('--max-crypto-bytes', 1024, 1024 * 1024 * 1024),
+  maxCryptoKeyBytes: positiveInt('--max-crypto-key-size', 256, 1024 * 1024),
+  maxRsaBits: positiveInt('--max-rsa-bits', 1024, 16384),
   metricsListen: z
     .string()
     .regex(/^(([^:]+|\[[0-9a-fA-F:]+\]):)?\d{1,5}$/, '--metrics-listen expects PORT or HOST:PORT')
@@ -236,6 +252,9 @@ export function buildOptions(raw: RawOptions): ServerOptions {
     maxFetchesPerEvent: o.maxFetchesPerEvent,
     maxConcurrentFetches: o.maxConcurrentFetches,
     maxTimers: o.maxTimers,
+    maxCryptoBytes: o.maxCryptoBytes,
+    maxCryptoKeyBytes: o.maxCryptoKeyBytes,
+    maxRsaBits: o.maxRsaBits,
     metricsListen: o.metricsListen === undefined ? null : parseListen(o.metricsListen),
     watch: o.watch,
     watchDebounceMs: o.watchDebounceMs,

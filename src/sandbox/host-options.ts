@@ -5,6 +5,7 @@ export const LOCAL_HOST_OPTIONS = [
   'cpuLimitMs', 'startTimeoutMs', 'eventTimeoutMs', 'killGraceMs', 'onPluginError', 'memoryWarnRatio',
   'maxPdkCalls', 'maxPendingCalls', 'maxEventsPerInstance', 'maxPayloadBytes', 'maxMetadataBytes', 'memoryLimitMb', 'isolatePool',
   'allowFetch', 'fetchTimeoutMs', 'maxFetchBytes', 'maxFetchesPerEvent', 'maxConcurrentFetches', 'maxTimers',
+  'maxCryptoBytes', 'maxCryptoKeyBytes', 'maxRsaBits',
 ] as const;
 
 export type LocalHostOptions = Pick<ServerOptions, (typeof LOCAL_HOST_OPTIONS)[number]>;
