@@ -18,7 +18,7 @@ const ALLOWED_GLOBALS = new Set([
   'WebAssembly', 'DisposableStack', 'AsyncDisposableStack', 'console', '__kps_exports',
   // the Web APIs of sandbox-runtime/web/: plain JavaScript inside the isolate
   'TextEncoder', 'TextDecoder', 'atob', 'btoa', 'URL', 'URLSearchParams', 'structuredClone', 'queueMicrotask',
-  'DOMException', 'crypto',
+  'DOMException', 'crypto', 'CryptoKey',
   // timers and fetch: served by the host as operations of the running event (sandbox-runtime/host-ops.ts)
   'setTimeout', 'setInterval', 'clearTimeout', 'clearInterval', 'AbortController', 'AbortSignal', 'Headers', 'Request',
   'Response', 'fetch',
