@@ -18,12 +18,13 @@ import path from 'node:path';
 import { Family, PLUGINS, EXIT_500, RpcError, runPhase, headers, reported } from './helpers.ts';
 import { ServerProcess } from '../helpers/server-process.ts';
 import type { KongClient } from '../helpers/fake-kong.ts';
+import { stoppedWithinMs } from '../helpers/cpu-stop.ts';
 
 const CPU_LIMIT_MS = 100;
 // Kong's abandonment comes at --event-timeout. The neighbours share the attackers' shard, whose
-// slices may hold its thread for what is left of a budget plus twice the budget of wall time each:
-// on a loaded 2-core machine a neighbour's event must not meet this deadline meanwhile.
-const EVENT_TIMEOUT_MS = 2000;
+// slices may hold its thread for what is left of a budget plus twice the budget of CPU each, which
+// a loaded machine stretches by the clock: a neighbour's event must not meet this deadline meanwhile.
+const EVENT_TIMEOUT_MS = stoppedWithinMs(CPU_LIMIT_MS);
 // a short --start-timeout: a constructor or module body the watchdog must kill costs 700 ms, not 2.5 s
 const COMMON = ['--memory-limit', '32', '--cpu-limit', String(CPU_LIMIT_MS), '--start-timeout', '500', '--kill-grace', '200'];
 /**
