@@ -11,8 +11,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ServerProcess, ROOT } from '../test/helpers/server-process.ts';
-import { RpcError, stepMethodFor, type KongClient, type PdkCall } from '../test/helpers/fake-kong.ts';
+import { ServerProcess, ROOT } from '../kong-driver/server-process.ts';
+import { RpcError, type KongClient, type PdkCall } from '../kong-driver/kong-client.ts';
 
 const { values } = parseArgs({
   options: {
@@ -94,20 +94,6 @@ function pdkAnswer(call: PdkCall): unknown {
   }
 }
 
-/** Kong's bridge loop for one event. */
-async function runEvent(kong: KongClient, instanceId: number, phase: string): Promise<{ calls: PdkCall[]; exited: PdkCall | null }> {
-  let step = await kong.call('plugin.HandleEvent', { InstanceId: instanceId, EventName: phase });
-  const calls: PdkCall[] = [];
-  while (step.Data !== 'ret') {
-    const call = step.Data as PdkCall;
-    calls.push(call);
-    if (call.Method === 'kong.response.exit' || call.Method === 'kong.response.error') return { calls, exited: call };
-    const result = pdkAnswer(call);
-    step = await kong.call(stepMethodFor(call.Method), result === undefined ? { EventId: step.EventId } : { EventId: step.EventId, Data: result });
-  }
-  return { calls, exited: null };
-}
-
 // ---- the server and the lanes -----------------------------------------------------------------------
 const server = await ServerProcess.start({
   pluginsDir: dir,
@@ -134,17 +120,14 @@ async function goodLane(lane: number): Promise<void> {
     const t0 = performance.now();
     try {
       const id = await instanceOf(kong, 'good-echo', { prefix: 'n:' });
-      let step = await kong.call('plugin.HandleEvent', { InstanceId: id, EventName: 'access' });
-      const first = step.Data;
-      step = await kong.call('plugin.Step', { EventId: step.EventId, Data: value });
-      const second = step.Data;
-      step = await kong.call('plugin.Step', { EventId: step.EventId });
-      const ok = first?.Method === 'kong.request.get_header' && second?.Method === 'kong.response.set_header' && second.Args[1] === `n:${value}` && step.Data === 'ret';
+      const run = await kong.runPhase(id, 'access', (call) => (call.Method === 'kong.request.get_header' ? value : undefined));
+      const [first, second] = run.calls;
+      const ok = run.calls.length === 2 && run.exited === null && first?.Method === 'kong.request.get_header' && second?.Method === 'kong.response.set_header' && second.Args[1] === `n:${value}`;
       counts.good++;
       goodLatency.push(performance.now() - t0);
       if (!ok) {
         counts.goodWrong++;
-        if (wrong.length < 5) wrong.push(`${JSON.stringify(first)} ${JSON.stringify(second)} ${JSON.stringify(step.Data)}`);
+        if (wrong.length < 5) wrong.push(JSON.stringify(run));
       }
     } catch (err) {
       if (err instanceof RpcError && /No plugin instance/.test(err.message)) {
@@ -168,7 +151,7 @@ async function hostileLane(): Promise<void> {
     const phase = attack.phases[Math.floor(Math.random() * attack.phases.length)]!;
     try {
       const id = await instanceOf(kong, name, { secret: `secret-${name}` });
-      const run = await runEvent(kong, id, phase);
+      const run = await kong.runPhase(id, phase, pdkAnswer);
       counts.hostile++;
       if (!run.exited) counts.hostileRet++;
       else if (run.exited.Args[0] === 500) counts.hostilePolicy++;

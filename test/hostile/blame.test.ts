@@ -15,9 +15,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Family, PLUGINS, EXIT_500, RpcError, runPhase, headers, reported } from './helpers.ts';
-import { ServerProcess } from '../helpers/server-process.ts';
-import type { KongClient } from '../helpers/fake-kong.ts';
+import { Family, PLUGINS, EXIT_500, RpcError, headers, reported } from './helpers.ts';
+import { ServerProcess } from '../../kong-driver/server-process.ts';
+import type { KongClient } from '../../kong-driver/kong-client.ts';
 
 const CPU_LIMIT_MS = 100;
 // Kong's abandonment comes at --event-timeout. The neighbours share the attackers' shard, whose
@@ -109,7 +109,7 @@ describe('CPU after an event ends (class 4)', () => {
       for (let i = 0; i < 3; i++) await f.kong.call('plugin.HandleEvent', { InstanceId: inst.Id, EventName: 'access' });
       const deadline = Date.now() + EVENT_TIMEOUT_MS + 8000;
       for (;;) {
-        const got = reported(await runPhase(f.kong, inst.Id, 'log'));
+        const got = reported(await f.kong.runPhase(inst.Id, 'log'));
         if (got.finallies === 3) break;
         assert.ok(Date.now() < deadline, `only ${got.finallies} finally blocks ran`);
         await sleep(100);
@@ -129,7 +129,7 @@ describe('CPU after an event ends (class 4)', () => {
         await sleep(50);
       }
     });
-    assert.deepEqual(reported(await runPhase(f.kong, inst.Id, 'log')), { alive: true });
+    assert.deepEqual(reported(await f.kong.runPhase(inst.Id, 'log')), { alive: true });
     const cpu = (await cpuOf(f, inst.Id))!;
     assert.ok(cpu < CPU_LIMIT_MS, `isolate CPU ${cpu} ms`);
   });
@@ -248,7 +248,7 @@ class NeighbourLanes {
       for (let i = 0; !this.#stop; i++) {
         const id = this.id;
         try {
-          const run = await runPhase(client, id, 'access', headers({ 'x-in': `${n}-${i}` }));
+          const run = await client.runPhase(id, 'access', headers({ 'x-in': `${n}-${i}` }));
           if (run.exited) {
             assert.deepEqual(run.exited, EXIT_500, 'the neighbour got an answer other than the failure policy\'s');
             this.lost++;
@@ -344,7 +344,7 @@ describe('crash blame (class 5)', () => {
 
       await lanes.serving();
       const settle = await kong.startInstance('settle-fill');
-      assert.deepEqual(await charged(() => runPhase(kong, settle.Id, 'access')), ['settle-fill']);
+      assert.deepEqual(await charged(() => kong.runPhase(settle.Id, 'access')), ['settle-fill']);
 
       await lanes.serving();
       const abandon = await kong.startInstance('abandon-fill');

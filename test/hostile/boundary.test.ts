@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { Family, PLUGINS, EXIT_500, RawKong, runPhase, headers, reported, namesNoHost, timed, type PhaseRun } from './helpers.ts';
+import { Family, PLUGINS, EXIT_500, RawKong, headers, reported, namesNoHost, timed, type PhaseRun } from './helpers.ts';
 
 let f: Family;
 before(async () => {
@@ -24,7 +24,7 @@ after(async () => {
 /** The neighbour plugin's isolate, and the host's reports, show no sign of a polluted prototype. */
 async function nothingPolluted(): Promise<void> {
   const check = await f.kong.startInstance('proto-check');
-  assert.deepEqual(reported(await runPhase(f.kong, check.Id, 'access')), { polluted: 'clean', objectProtoKeys: [], arrayPolluted: 'clean', fnPolluted: 'clean' });
+  assert.deepEqual(reported(await f.kong.runPhase(check.Id, 'access')), { polluted: 'clean', objectProtoKeys: [], arrayPolluted: 'clean', fnPolluted: 'clean' });
   const status = JSON.stringify(await f.status());
   assert.doesNotMatch(status, /polluted/);
 }
@@ -72,7 +72,7 @@ test('plugins named "constructor" and "__proto__" are served like any other; Get
     for (const name of ['constructor', '__proto__']) {
       const inst = await f.kong.startInstance(name);
       assert.equal(inst.Name, name);
-      assert.deepEqual(reported(await f.attack(() => runPhase(f.kong, inst.Id, 'access'))), { served: true });
+      assert.deepEqual(reported(await f.attack(() => f.kong.runPhase(inst.Id, 'access'))), { served: true });
       assert.equal((await raw.call('plugin.GetPluginInfo', name)).get('Name'), name);
     }
   } finally {
@@ -99,7 +99,7 @@ test(
 
 test('getters that throw while an argument is copied fail that call inside the plugin; Kong gets nothing of it', async () => {
   const inst = await f.kong.startInstance('getter-throws');
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access'));
   assert.deepEqual(reported(run), { top: 'Error: getter boom', nested: 'TypeError: nested boom', 'non-error': 'undefined: undefined' });
   kongSaw(run, ['x-arg']);
   assert.equal(run.exited, null);
@@ -107,7 +107,7 @@ test('getters that throw while an argument is copied fail that call inside the p
 
 test('a getter that loops while an argument is copied is stopped by the CPU limit', async () => {
   const inst = await f.kong.startInstance('getter-loop-copy');
-  const { value: run, ms } = await f.attack(() => timed(() => runPhase(f.kong, inst.Id, 'access')));
+  const { value: run, ms } = await f.attack(() => timed(() => f.kong.runPhase(inst.Id, 'access')));
   assert.deepEqual(run.exited, EXIT_500);
   assert.ok(ms < 2000, `Kong waited ${ms} ms`);
   assert.equal((await f.server.waitForLog('instance.killed', (l) => l.instance === inst.Id)).kind, 'cpu');
@@ -116,7 +116,7 @@ test('a getter that loops while an argument is copied is stopped by the CPU limi
 
 test('getters that grow, shrink and swap in a function while being copied: the call fails inside the plugin, Kong gets nothing of it', async () => {
   const inst = await f.kong.startInstance('getter-mutates');
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access'));
   assert.match(reported(run).outcome, /^PDKError: PDK method kong\.response\.set_header failed: {2}arguments cannot be sent to Kong: .*could not be cloned/);
   kongSaw(run, ['x-arg']);
 });
@@ -125,7 +125,7 @@ test(
   'a cyclic argument fails that call inside the plugin (PDKError); the event goes on',
   async () => {
     const inst = await f.kong.startInstance('cyclic-args');
-    const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+    const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access'));
     assert.equal(run.exited, null, `the whole request was answered ${JSON.stringify(run.exited)}`);
     assert.match(reported(run).outcome, /^PDKError: /);
   },
@@ -133,7 +133,7 @@ test(
 
 test('functions, symbols, WeakMaps, promises and the kong object itself as arguments: each call fails inside the plugin; a Proxy crosses as the plain data its traps give (no trap runs on the host); errors and private fields cross as plain data only', async () => {
   const inst = await f.kong.startInstance('uncopyable-args');
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access'));
   const got = reported(run);
   assert.deepEqual(Object.keys(got), ['function', 'symbol', 'proxy', 'revokedProxy', 'weakMap', 'promise', 'kong', 'kongRequest']);
   for (const [label, outcome] of Object.entries(got)) {
@@ -158,7 +158,7 @@ test(
   'BigInt arguments: one that fits 64 bits reaches Kong as a number; one that does not fails that call inside the plugin',
   async () => {
     const inst = await f.kong.startInstance('bigint-args');
-    const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+    const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access'));
     assert.deepEqual(run.calls[0], { Method: 'kong.response.set_header', Args: ['x-small', 1] });
     assert.equal(run.exited, null, `the whole request was answered ${JSON.stringify(run.exited)}`);
     assert.equal(reported(run).small, 'sent');
@@ -168,7 +168,7 @@ test(
 
 test('arguments over --max-payload-size (a 20 MB string, the same string 5 times = 100 MB copied) fail inside the plugin; memory comes back', async () => {
   const inst = await f.kong.startInstance('big-args');
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access'));
   const refusal = 'PDKError: PDK method kong.response.set_header failed:  arguments larger than 16777216 bytes (--max-payload-size)';
   assert.deepEqual(reported(run), { '20MB': refusal, '100MB': refusal });
   kongSaw(run, ['x-big']);
@@ -178,7 +178,7 @@ test('arguments over --max-payload-size (a 20 MB string, the same string 5 times
 
 test('a 17 MB result from Kong, over --max-payload-size (16 MiB), fails that call inside the plugin', async () => {
   const inst = await f.kong.startInstance('big-result');
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access', (c) => (c.Method === 'kong.request.get_raw_body' ? new Uint8Array(17 * 1024 * 1024) : undefined)));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access', (c) => (c.Method === 'kong.request.get_raw_body' ? new Uint8Array(17 * 1024 * 1024) : undefined)));
   assert.deepEqual(reported(run), {
     error: 'PDKError: PDK method kong.request.get_raw_body failed:  the result of kong.request.get_raw_body is larger than 16777216 bytes (--max-payload-size)',
   });
@@ -186,7 +186,7 @@ test('a 17 MB result from Kong, over --max-payload-size (16 MiB), fails that cal
 
 test('unpaired surrogates in argument values and keys reach Kong as valid UTF-8 (U+FFFD); pairs survive', async () => {
   const inst = await f.kong.startInstance('surrogates');
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access'));
   assert.deepEqual(run.calls[0]!.Args, ['x-lone', ['\uFFFD', '\uFFFD', 'a\uFFFDb', '\uFFFD\uFFFD', '\uD83D\uDE00']]);
   assert.deepEqual(run.calls[1]!.Args, ['x-keys', { 'k\uFFFD': 'v' }]);
   assert.deepEqual(reported(run), { done: true });
@@ -195,7 +195,7 @@ test('unpaired surrogates in argument values and keys reach Kong as valid UTF-8 
 test('a sparse array of length 2**32-1 as the whole argument costs only the attacker: the call fails inside it, or its instance is stopped; the shard keeps running', async () => {
   const inst = await f.kong.startInstance('plain-sparse-array');
   const shard = await f.shardOf('plain-sparse-array');
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access'));
   if (run.exited) {
     assert.deepEqual(run.exited, EXIT_500);
     // stopped by its heap limit, or by its CPU budget on a busy machine: either way only it pays
@@ -213,7 +213,7 @@ test(
   async () => {
     const inst = await f.kong.startInstance('sparse-array');
     const shard = await f.shardOf('sparse-array');
-    const { value: run, ms } = await f.attack(() => timed(() => runPhase(f.kong, inst.Id, 'access')));
+    const { value: run, ms } = await f.attack(() => timed(() => f.kong.runPhase(inst.Id, 'access')));
     assert.ok(ms < 1000, `Kong waited ${ms} ms`);
     assert.equal(run.exited, null, `the whole request was answered ${JSON.stringify(run.exited)}`);
     assert.match(reported(run).outcome, /^PDKError: /);
@@ -226,7 +226,7 @@ test(
   async () => {
     const inst = await f.kong.startInstance('dag-amplification');
     const shard = await f.shardOf('dag-amplification');
-    const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+    const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access'));
     assert.equal(run.exited, null, `the whole request was answered ${JSON.stringify(run.exited)}`);
     assert.match(reported(run).outcome, /^PDKError: .*--max-payload-size/);
     assert.equal((await f.shardOf('dag-amplification')).Restarts, shard.Restarts);
@@ -236,7 +236,7 @@ test(
 test('one 64 KB string referenced 100 000 times (6.5 GB once copied) fails inside the plugin; its shard keeps running', async () => {
   const inst = await f.kong.startInstance('string-amplification');
   const shard = await f.shardOf('string-amplification');
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access'));
   assert.equal(run.exited, null, `the whole request was answered ${JSON.stringify(run.exited)}`);
   assert.equal(reported(run).outcome, 'PDKError: PDK method kong.response.set_header failed:  arguments larger than 16777216 bytes (--max-payload-size)');
   kongSaw(run, ['x-arg']);
@@ -248,7 +248,7 @@ test(
   async () => {
     const inst = await f.kong.startInstance('typed-array-bytes');
     for (const n of [16, 64, 1000, 5000]) {
-      const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access', headers({ 'x-size': String(n) })));
+      const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access', headers({ 'x-size': String(n) })));
       const sent = Object.fromEntries(run.calls.slice(1, 6).map((c) => [c.Args[0], c.Args[1] as Uint8Array]));
       const expected: Record<string, number> = { 'x-f64': 8 * n, 'x-u16': 2 * n, 'x-u32': 4 * n, 'x-dv': n, 'x-ab': n };
       for (const [header, bytes] of Object.entries(expected)) {
@@ -263,7 +263,7 @@ test(
 
 test('Map, Set, RegExp, Error, boxed primitives, -0, NaN, Infinity and Uint8Array arguments reach Kong as plain MessagePack data', async () => {
   const inst = await f.kong.startInstance('exotic-clonables');
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access'));
   const [map, set, re, err, bool, str, num, negZero, nan, inf, bytes] = run.calls[0]!.Args[1] as unknown[];
   assert.deepEqual(map, { k: 1 });
   assert.deepEqual(set, ['s']);
@@ -281,7 +281,7 @@ test(
   'a Date argument reaches Kong as plain data (no MessagePack extension type, which Kong never expects)',
   async () => {
     const inst = await f.kong.startInstance('date-arg');
-    const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+    const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access'));
     // @msgpack/msgpack decodes ext -1 into a Date: anything but a string or number means an ext type was sent
     const sent = run.calls[0]!.Args[1];
     assert.ok(typeof sent === 'string' || typeof sent === 'number', `Kong got ${Object.prototype.toString.call(sent)}`);
@@ -293,7 +293,7 @@ test(
   async () => {
     const inst = await f.kong.startInstance('deep-nesting-args');
     for (const depth of [1500, 2000, 2500, 3000]) {
-      const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access', headers({ 'x-depth': String(depth) })));
+      const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access', headers({ 'x-depth': String(depth) })));
       assert.equal(run.exited, null, `depth ${depth}: the whole request was answered ${JSON.stringify(run.exited)}`);
       assert.equal(reported(run).depth, depth);
     }
@@ -303,7 +303,7 @@ test(
 test('arguments nested 1000 deep reach Kong intact; 10 000, 100 000 and 1 000 000 deep fail inside the plugin, or cost only its instance', async () => {
   let inst = await f.kong.startInstance('deep-nesting-args');
   for (const depth of [1000, 10_000, 100_000, 1_000_000]) {
-    const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access', headers({ 'x-depth': String(depth) })));
+    const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access', headers({ 'x-depth': String(depth) })));
     if (depth > 1000 && run.exited) {
       // building a million nested arrays can take the instance to its heap or CPU limit: then only it pays
       assert.deepEqual(run.exited, EXIT_500);
@@ -330,7 +330,7 @@ test('arguments nested 1000 deep reach Kong intact; 10 000, 100 000 and 1 000 00
 test('thrown values that resist being reported (throwing getters, a 16 MB string, a Proxy trapping everything) end in the policy\'s 500 and a bounded log line', async () => {
   for (const phase of ['access', 'rewrite', 'response']) {
     const inst = await f.kong.startInstance('hostile-throw');
-    const run = await f.attack(() => runPhase(f.kong, inst.Id, phase));
+    const run = await f.attack(() => f.kong.runPhase(inst.Id, phase));
     assert.deepEqual(run.exited, EXIT_500, phase);
     const line = await f.server.waitForLog('plugin.error', (l) => l.instance === inst.Id);
     assert.ok(line.msg.length < 8192, `${phase}: a log line of ${line.msg.length} characters`);
@@ -338,17 +338,17 @@ test('thrown values that resist being reported (throwing getters, a 16 MB string
     else assert.match(line.msg, /^plugin handler failed: T{4000}… \(\d+ more chars\)$/);
   }
   const inst = await f.kong.startInstance('hostile-throw');
-  const logged = await f.attack(() => runPhase(f.kong, inst.Id, 'log'));
+  const logged = await f.attack(() => f.kong.runPhase(inst.Id, 'log'));
   assert.deepEqual(logged, { eventId: logged.eventId, calls: [], exited: null });
   assert.equal((await f.server.waitForLog('plugin.log', (l) => l.instance === inst.Id)).msg, 'hostile value: (unprintable value)');
 });
 
 test('a handler returning a thenable whose then getter throws, or that resolves itself forever, gets Kong an answer', async () => {
   const inst = await f.kong.startInstance('hostile-thenable');
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access'));
   assert.deepEqual(run.exited, EXIT_500);
   assert.match((await f.server.waitForLog('plugin.error', (l) => l.instance === inst.Id)).msg, /then getter/);
-  const { value: loop, ms } = await f.attack(() => timed(() => runPhase(f.kong, inst.Id, 'rewrite')));
+  const { value: loop, ms } = await f.attack(() => timed(() => f.kong.runPhase(inst.Id, 'rewrite')));
   assert.deepEqual(loop.exited, EXIT_500);
   assert.ok(ms < 2500, `Kong waited ${ms} ms`);
 });
@@ -356,7 +356,7 @@ test('a handler returning a thenable whose then getter throws, or that resolves 
 test('kong.response.exit with arguments that cannot reach Kong (cyclic, over --max-payload-size, uncopyable) ends the request by the failure policy at once, never as if the plugin had let it through', async () => {
   const inst = await f.kong.startInstance('exit-refused');
   for (const [i, which] of ['cyclic', 'huge', 'uncopyable'].entries()) {
-    const { value: run, ms } = await f.attack(() => timed(() => runPhase(f.kong, inst.Id, 'access', (c) => (c.Args[0] === 'case' ? which : undefined))));
+    const { value: run, ms } = await f.attack(() => timed(() => f.kong.runPhase(inst.Id, 'access', (c) => (c.Args[0] === 'case' ? which : undefined))));
     assert.deepEqual(run.exited, EXIT_500, `${which}: Kong was answered ${JSON.stringify(run.calls.at(-1))}`);
     assert.ok(ms < 2000, `${which}: Kong waited ${ms} ms`);
     const errors = await f.server.waitForLogs('plugin.error', i + 1, 10_000, (l) => l.instance === inst.Id);
@@ -366,7 +366,7 @@ test('kong.response.exit with arguments that cannot reach Kong (cyclic, over --m
 
 test('kong.response.exit after the pending-call cap is full still ends the request, after the queued calls', async () => {
   const inst = await f.kong.startInstance('exit-refused');
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access', (c) => (c.Args[0] === 'case' ? 'after-flood' : 'v')));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access', (c) => (c.Args[0] === 'case' ? 'after-flood' : 'v')));
   assert.deepEqual(run.exited, { Method: 'kong.response.exit', Args: [403, 'stop'] });
   // the case header, then the 100 getHeaders that fit under --max-pending-calls, then the exit
   assert.equal(run.calls.filter((c) => c.Method === 'kong.request.get_header').length, 101);

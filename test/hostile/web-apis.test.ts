@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { Family, PLUGINS, runPhase, headers, reported } from './helpers.ts';
+import { Family, PLUGINS, headers, reported } from './helpers.ts';
 
 let f: Family;
 before(async () => {
@@ -29,14 +29,14 @@ const EXPECTED = {
 test('a plugin that replaces String/Reflect/Object/TypedArray builtins and the Web API globals changes nothing for another instance on the same shard', async () => {
   const victim = await f.kong.startInstance('web-user', {});
   const tamperer = await f.kong.startInstance('web-user', {});
-  const use = (id: number) => runPhase(f.kong, id, 'access', headers({ 'x-mode': 'use' }));
+  const use = (id: number) => f.kong.runPhase(id, 'access', headers({ 'x-mode': 'use' }));
   // the URL's query is rewritten by searchParams.append, as in Node: check the battery against Node first
   const u = new URL('../b?x=1 2#f', 'HTTPS://Example.COM:443/a/c');
   u.searchParams.append('y', 'é');
   assert.deepEqual(EXPECTED.url, [u.href, u.host, u.origin]);
   assert.deepEqual(reported(await use(victim.Id)), EXPECTED);
   assert.deepEqual(reported(await use(tamperer.Id)), EXPECTED);
-  assert.equal(reported(await f.attack(() => runPhase(f.kong, tamperer.Id, 'access', headers({ 'x-mode': 'tamper' })))), 'tampered');
+  assert.equal(reported(await f.attack(() => f.kong.runPhase(tamperer.Id, 'access', headers({ 'x-mode': 'tamper' })))), 'tampered');
   // the tamperer broke its own globals (its own requests see that: it asked for it)...
   const own = reported(await use(tamperer.Id));
   assert.notDeepEqual(own, EXPECTED);
@@ -48,6 +48,6 @@ test('a plugin that replaces String/Reflect/Object/TypedArray builtins and the W
 
 test('getRandomValues on a real 1 GB view is refused (QuotaExceededError) before any byte is made; a view lying about its length gets only its real bytes', async () => {
   const id = (await f.kong.startInstance('web-user', {})).Id;
-  const run = await f.attack(() => runPhase(f.kong, id, 'access', headers({ 'x-mode': 'huge' })), { slackMb: 100 });
+  const run = await f.attack(() => f.kong.runPhase(id, 'access', headers({ 'x-mode': 'huge' })), { slackMb: 100 });
   assert.deepEqual(reported(run), { huge: 'QuotaExceededError', liar: true, over: 'QuotaExceededError' });
 });

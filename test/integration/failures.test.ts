@@ -2,8 +2,8 @@
 // failing instance is restarted through "No plugin instance", and every other instance keeps serving.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ServerProcess } from '../helpers/server-process.ts';
-import { EXIT_500, type KongClient } from '../helpers/fake-kong.ts';
+import { ServerProcess } from '../../kong-driver/server-process.ts';
+import { EXIT_500, type KongClient } from '../../kong-driver/kong-client.ts';
 
 let server: ServerProcess;
 let kong: KongClient;

@@ -5,8 +5,8 @@
 // server, and every one of the neighbour's events must be answered correctly.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ServerProcess, type LogLine } from '../helpers/server-process.ts';
-import { EXIT_500, type KongClient, type PdkCall, type PhaseRun } from '../helpers/fake-kong.ts';
+import { ServerProcess, type LogLine } from '../../kong-driver/server-process.ts';
+import { EXIT_500, type KongClient, type PdkCall, type PhaseRun } from '../../kong-driver/kong-client.ts';
 
 const MiB = 1024 * 1024;
 const GET_HEADER = 'kong.request.get_header';
