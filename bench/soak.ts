@@ -62,7 +62,7 @@ const ATTACKS: Array<{ file: string; phases: string[] }> = [
 ];
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kps-soak-'));
 fs.writeFileSync(path.join(dir, 'package.json'), '{"type":"commonjs"}');
-fs.copyFileSync(path.join(HOSTILE, 'reach-host/neighbour.js'), path.join(dir, 'good-echo.js'));
+fs.copyFileSync(path.join(HOSTILE, 'neighbour.js'), path.join(dir, 'good-echo.js'));
 for (const a of ATTACKS) fs.copyFileSync(path.join(HOSTILE, a.file), path.join(dir, path.basename(a.file)));
 const nameOf = (file: string) => path.basename(file, '.js');
 

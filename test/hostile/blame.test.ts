@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Family, PLUGINS, EXIT_500, RpcError, headers, reported } from './helpers.ts';
+import { Family, stageFamily, EXIT_500, RpcError, headers, reported } from './helpers.ts';
 import { ServerProcess } from '../../kong-driver/server-process.ts';
 import type { KongClient } from '../../kong-driver/kong-client.ts';
 
@@ -43,7 +43,7 @@ describe('CPU after an event ends (class 4)', () => {
   let f: Family;
   before(async () => {
     // one shard: the attackers and the neighbour share it, so a blocked shard thread would show
-    f = await Family.start(path.join(PLUGINS, 'blame/cpu'), ['--shards', '1', '--event-timeout', String(EVENT_TIMEOUT_MS), ...COMMON]);
+    f = await Family.start(stageFamily('blame/cpu'), ['--shards', '1', '--event-timeout', String(EVENT_TIMEOUT_MS), ...COMMON]);
   });
   after(async () => {
     await f.stop();
@@ -158,7 +158,7 @@ describe('CPU after an event ends (class 4)', () => {
 });
 
 test('--shards 0 (isolates in the server, async slices): an abandoned event\'s looping catch is stopped within its budget too', async () => {
-  const f = await Family.start(path.join(PLUGINS, 'blame/cpu'), ['--shards', '0', '--event-timeout', String(EVENT_TIMEOUT_MS), ...COMMON]);
+  const f = await Family.start(stageFamily('blame/cpu'), ['--shards', '0', '--event-timeout', String(EVENT_TIMEOUT_MS), ...COMMON]);
   try {
     const inst = await f.kong.startInstance('catch-loop');
     await f.kong.call('plugin.HandleEvent', { InstanceId: inst.Id, EventName: 'access' });
@@ -178,7 +178,7 @@ test('--shards 0 (isolates in the server, async slices): an abandoned event\'s l
 
 test('the metadata read runs under the shard watchdog and on the plugin\'s own placement; its crashes are charged to it', async () => {
   // one general shard, shared by the neighbour and two attackers; one attacker with a shard of its own
-  const f = await Family.start(path.join(PLUGINS, 'blame/metadata'), ['--shards', '1', ...COMMON, '--placement', 'dedicated=body-fill-dedicated']);
+  const f = await Family.start(stageFamily('blame/metadata'), ['--shards', '1', ...COMMON, '--placement', 'dedicated=body-fill-dedicated']);
   try {
     const general = (await f.status()).Shards.find((s) => s.Kind === 'general')!;
     // a module body, and a Schema getter read after it, that V8 cannot interrupt: the watchdog kills
@@ -285,7 +285,8 @@ interface Status {
 
 describe('crash blame (class 5)', () => {
   test('a constructor that kills the shard is charged and quarantined; the neighbour in flight on that shard never is', async () => {
-    const server = await ServerProcess.start({ pluginsDir: path.join(PLUGINS, 'blame/crash'), args: ['--shards', '1', ...COMMON] });
+    const dir = stageFamily('blame/crash');
+    const server = await ServerProcess.start({ pluginsDir: dir, args: ['--shards', '1', ...COMMON] });
     const kong = server.client();
     const lanes = new NeighbourLanes(server, kong);
     try {
@@ -313,13 +314,14 @@ describe('crash blame (class 5)', () => {
       await lanes.stop();
       kong.close();
       await server.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
   test('an event that kills the shard behind a busy neighbour, in a later slice, in an abandoned event\'s catch, or in a reload: only the attacker is charged', async () => {
     // a copy of the directory, so the reload attack can rewrite its plugin file
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kps-blame-'));
-    fs.cpSync(path.join(PLUGINS, 'blame/crash'), dir, { recursive: true });
+    stageFamily('blame/crash', dir);
     fs.rmSync(path.join(dir, 'ctor-fill.js'));
     const server = await ServerProcess.start({
       pluginsDir: dir,

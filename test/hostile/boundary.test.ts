@@ -6,12 +6,11 @@
 // the host must stay unpolluted, a neighbour keeps answering, and the memory comes back.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { Family, PLUGINS, EXIT_500, RawKong, headers, reported, namesNoHost, timed, type PhaseRun } from './helpers.ts';
+import { Family, stageFamily, EXIT_500, RawKong, headers, reported, namesNoHost, timed, type PhaseRun } from './helpers.ts';
 
 let f: Family;
 before(async () => {
-  f = await Family.start(path.join(PLUGINS, 'boundary'), [
+  f = await Family.start(stageFamily('boundary'), [
     '--shards', '2', '--memory-limit', '64', '--cpu-limit', '500', '--shard-memory-limit', '512',
     // attacks that, today, take down the shard they run on get shards of their own
     '--placement', 'dedicated=sparse-array,dag-amplification,string-amplification',

@@ -7,8 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
-import { Family, PLUGINS, EXIT_500, reported, timed, type PhaseRun } from './helpers.ts';
+import { Family, stageFamily, EXIT_500, reported, timed, type PhaseRun } from './helpers.ts';
 
 const MB = 1024 * 1024;
 /** no log line the server writes may be longer than this, whatever a plugin did */
@@ -17,7 +16,7 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f\u2028\u2029\u202a-\u202e]/;
 
 let f: Family;
 before(async () => {
-  f = await Family.start(path.join(PLUGINS, 'bounds'), [
+  f = await Family.start(stageFamily('bounds'), [
     '--shards', '2', '--memory-limit', '32', '--cpu-limit', '100', '--event-timeout', '4000', '--shard-memory-limit', '512',
   ]);
 });

@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Family, PLUGINS, RawKong, reported } from './helpers.ts';
+import { Family, stageFamily, RawKong, reported } from './helpers.ts';
 import { BIN } from '../../kong-driver/server-process.ts';
 import { compilePlugin } from '../../src/plugins/compiler.ts';
 
@@ -200,7 +200,7 @@ const DEFUSED = ['sourcemap-outside', 'sourcemap-environ', 'sourcemap-zero', 'so
 
 let f: Family;
 before(async () => {
-  fs.cpSync(path.join(PLUGINS, 'bundler'), dir, { recursive: true });
+  stageFamily('bundler', dir);
   await makeDynamicAttacks();
   f = await Family.start(dir, ['--watch', '--shards', '2', '--memory-limit', '32', '--cpu-limit', '100', '--build-timeout', String(BUILD_TIMEOUT)]);
 });

@@ -6,23 +6,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { Family, PLUGINS, headers, reported, type PdkCall } from './helpers.ts';
+import { Family, stageFamily, headers, reported, type PdkCall } from './helpers.ts';
 
 let f: Family;
 let dir: string;
 before(async () => {
   // A copy, so the hot-reload test can rewrite a plugin file (and so nothing above it, such as the
   // repository's tsconfig.json, applies: plugins are bundled as a real plugins directory would be).
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kps-cross-tenant-'));
-  fs.cpSync(path.join(PLUGINS, 'cross-tenant'), dir, { recursive: true });
+  dir = stageFamily('cross-tenant');
   f = await Family.start(dir, ['--shards', '1', '--memory-limit', '64', '--cpu-limit', '500', '--watch', '--watch-debounce', '20']);
 });
-after(async () => {
-  await f.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+after(() => f.stop());
 
 test('what tenant A leaves on globalThis, Object/Array prototypes, module variables, Symbol.for keys and builtins is invisible to tenant B of the same plugin', async () => {
   const a = await f.kong.startInstance('tenant', { secret: 'secret-A' });

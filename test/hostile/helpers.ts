@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { Encoder } from '@msgpack/msgpack';
 import * as unpackModule from 'msgpackr/unpack';
@@ -17,6 +18,8 @@ const rawEncoder = new Encoder({ ignoreUndefined: true });
 export type { PdkAnswer, PdkCall, PhaseRun, KongClient };
 
 export const PLUGINS = path.join(ROOT, 'test/hostile/plugins');
+/** The one neighbour plugin every family serves beside its attacks (x-in → x-out with a prefix). */
+export const NEIGHBOUR = path.join(PLUGINS, 'neighbour.js');
 const MB = 1024 * 1024;
 
 /** Text that gives away the host: its source tree, node_modules, Node internals, file URLs. */
@@ -81,7 +84,22 @@ function procRssMb(pid: number): number {
   }
 }
 
-/** One server for a family of attacks, with its neighbour instance. */
+const staged = new Set<string>();
+
+/**
+ * A family's plugins (a folder of PLUGINS) copied with the one neighbour beside them into `into`, or
+ * into a fresh temporary directory that Family.stop removes. The server serves the copy, so a test
+ * may rewrite its files, and no tsconfig.json of the repository applies (a real plugins directory's).
+ */
+export function stageFamily(family: string, into?: string): string {
+  const dir = into ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kps-family-'));
+  if (into === undefined) staged.add(dir);
+  fs.cpSync(path.join(PLUGINS, family), dir, { recursive: true });
+  fs.copyFileSync(NEIGHBOUR, path.join(dir, 'neighbour.js'));
+  return dir;
+}
+
+/** One server for a family of attacks (a directory from stageFamily), with its neighbour instance. */
 export class Family {
   readonly server: ServerProcess;
   readonly kong: KongClient;
@@ -106,6 +124,7 @@ export class Family {
   async stop(): Promise<void> {
     this.kong.close();
     const code = await this.server.stop();
+    if (staged.delete(this.pluginsDir)) fs.rmSync(this.pluginsDir, { recursive: true, force: true });
     assert.equal(code, 0, `the server exited with ${code}: ${this.server.stderr}`);
   }
 

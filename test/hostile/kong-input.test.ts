@@ -6,12 +6,11 @@
 // one connection), never crashes, pollutes nothing, and a neighbour keeps answering.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { Family, PLUGINS, EXIT_500, RawKong, RpcError, headers, reported, type PhaseRun } from './helpers.ts';
+import { Family, stageFamily, EXIT_500, RawKong, RpcError, headers, reported, type PhaseRun } from './helpers.ts';
 
 let f: Family;
 before(async () => {
-  f = await Family.start(path.join(PLUGINS, 'kong-input'), [
+  f = await Family.start(stageFamily('kong-input'), [
     '--shards', '2', '--memory-limit', '64', '--cpu-limit', '500', '--event-timeout', '3000', '--max-events-per-instance', '50',
   ]);
 });

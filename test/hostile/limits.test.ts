@@ -7,8 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
-import { Family, PLUGINS, EXIT_500, headers, reported, timed, type PhaseRun } from './helpers.ts';
+import { Family, stageFamily, EXIT_500, headers, reported, timed, type PhaseRun } from './helpers.ts';
 
 const CPU_LIMIT_MS = 200;
 const MEMORY_LIMIT_MB = 32;
@@ -16,7 +15,7 @@ const SHARD_MEMORY_LIMIT_MB = 512;
 
 let f: Family;
 before(async () => {
-  f = await Family.start(path.join(PLUGINS, 'limits'), [
+  f = await Family.start(stageFamily('limits'), [
     '--shards', '2', '--memory-limit', String(MEMORY_LIMIT_MB), '--cpu-limit', String(CPU_LIMIT_MS),
     '--shard-memory-limit', String(SHARD_MEMORY_LIMIT_MB), '--max-pdk-calls', '300',
     // what V8 cannot bound inside an isolate takes down a shard: these attackers get shards of their own

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { Family, PLUGINS, EXIT_500, KongFailure, headers, reported, namesNoHost, timed } from './helpers.ts';
+import { Family, stageFamily, EXIT_500, KongFailure, headers, reported, namesNoHost, timed } from './helpers.ts';
 
 /** What ECMAScript (V8 13.6) puts on a global, plus the sandbox's console and the bundle's export slot. */
 const ALLOWED_GLOBALS = new Set([
@@ -23,7 +23,7 @@ const ALLOWED_GLOBALS = new Set([
 
 let f: Family;
 before(async () => {
-  f = await Family.start(path.join(PLUGINS, 'reach-host'), [
+  f = await Family.start(stageFamily('reach-host'), [
     '--shards', '2', '--memory-limit', '32', '--cpu-limit', '200', '--max-payload-size', '65536', '--event-timeout', '3000',
   ]);
 });

@@ -3,13 +3,12 @@
 // next to a neighbour that must keep answering.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { Family, PLUGINS, headers, reported } from './helpers.ts';
+import { Family, stageFamily, headers, reported } from './helpers.ts';
 
 let f: Family;
 before(async () => {
   // 1100 MB per instance, so that a real 1 GB Uint8Array can exist in the isolate
-  f = await Family.start(path.join(PLUGINS, 'web-apis'), ['--shards', '1', '--memory-limit', '1100', '--cpu-limit', '500']);
+  f = await Family.start(stageFamily('web-apis'), ['--shards', '1', '--memory-limit', '1100', '--cpu-limit', '500']);
 });
 after(async () => {
   await f.stop();
