@@ -77,25 +77,15 @@ describe('CPU after an event ends (class 4)', () => {
     await f.assertGone(inst.Id);
   }
 
-  test('a catch that loops after its PDK call is rejected at abandonment is stopped within the event budget', async () => {
-    await abandonedAndStopped('catch-loop', 3);
-  });
-
-  test('a finally that loops after abandonment is stopped within the event budget', async () => {
-    await abandonedAndStopped('finally-loop', 3);
-  });
-
-  test('a retry loop made of rejected PDK calls (microtasks only) is stopped within the event budget', async () => {
-    await abandonedAndStopped('retry-loop', 3);
-  });
-
-  test('an unawaited PDK call whose catch loops, left behind by a handler that returned, is stopped', async () => {
-    await abandonedAndStopped('unawaited-catch', 3);
-  });
-
-  test('a catch that burns past the budget and ends in an unhandled rejection is counted all the same', async () => {
-    await abandonedAndStopped('burn-then-unhandled', 3);
-  });
+  for (const [plugin, title] of [
+    ['catch-loop', 'a catch that loops after its PDK call is rejected at abandonment is stopped within the event budget'],
+    ['finally-loop', 'a finally that loops after abandonment is stopped within the event budget'],
+    ['retry-loop', 'a retry loop made of rejected PDK calls (microtasks only) is stopped within the event budget'],
+    ['unawaited-catch', 'an unawaited PDK call whose catch loops, left behind by a handler that returned, is stopped'],
+    ['burn-then-unhandled', 'a catch that burns past the budget and ends in an unhandled rejection is counted all the same'],
+  ] as const) {
+    test(title, () => abandonedAndStopped(plugin, 3));
+  }
 
   test('a catch that is under the budget alone but over what the event left is counted into the event', async () => {
     await abandonedAndStopped('over-left', 1);

@@ -4,21 +4,16 @@
 // amplifying values, unpaired surrogates, deep nesting, hostile thrown values and thenables. Kong
 // must receive plain data or nothing, the call must fail inside the plugin (never crash anything),
 // the host must stay unpolluted, a neighbour keeps answering, and the memory comes back.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Family, stageFamily, EXIT_500, RawKong, headers, reported, namesNoHost, timed, type PhaseRun } from './helpers.ts';
 
-let f: Family;
-before(async () => {
-  f = await Family.start(stageFamily('boundary'), [
-    '--shards', '2', '--memory-limit', '64', '--cpu-limit', '500', '--shard-memory-limit', '512',
-    // attacks that, today, take down the shard they run on get shards of their own
-    '--placement', 'dedicated=sparse-array,dag-amplification,string-amplification',
-  ]);
-});
-after(async () => {
-  await f.stop();
-});
+const f = await Family.start(stageFamily('boundary'), [
+  '--shards', '2', '--memory-limit', '64', '--cpu-limit', '500', '--shard-memory-limit', '512',
+  // attacks that, today, take down the shard they run on get shards of their own
+  '--placement', 'dedicated=sparse-array,dag-amplification,string-amplification',
+]);
+after(() => f.stop());
 
 /** The neighbour plugin's isolate, and the host's reports, show no sign of a polluted prototype. */
 async function nothingPolluted(): Promise<void> {

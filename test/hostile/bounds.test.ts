@@ -4,7 +4,7 @@
 // PDK arguments, plugin-chosen text (method names, errors, names, log lines) of megabytes or with
 // control characters, and memory outside the heap (WebAssembly, resizable and shared buffers). A
 // neighbour serves all along; the server's memory and its log lines stay bounded.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { Family, stageFamily, EXIT_500, reported, timed, type PhaseRun } from './helpers.ts';
@@ -14,15 +14,10 @@ const MB = 1024 * 1024;
 const MAX_LINE = 20_000;
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f\u2028\u2029\u202a-\u202e]/;
 
-let f: Family;
-before(async () => {
-  f = await Family.start(stageFamily('bounds'), [
-    '--shards', '2', '--memory-limit', '32', '--cpu-limit', '100', '--event-timeout', '4000', '--shard-memory-limit', '512',
-  ]);
-});
-after(async () => {
-  await f.stop();
-});
+const f = await Family.start(stageFamily('bounds'), [
+  '--shards', '2', '--memory-limit', '32', '--cpu-limit', '100', '--event-timeout', '4000', '--shard-memory-limit', '512',
+]);
+after(() => f.stop());
 
 function rssMbOf(pid: number): number {
   try {

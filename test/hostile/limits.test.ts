@@ -4,7 +4,7 @@
 // an await, across slices, in tasks V8 runs on its own). Every breach must cost only the attacker's
 // instance (or, for what V8 cannot interrupt, its own shard), Kong must be answered, a neighbour
 // instance keeps answering, and the server's memory comes back.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { Family, stageFamily, EXIT_500, headers, reported, timed, type PhaseRun } from './helpers.ts';
@@ -13,18 +13,13 @@ const CPU_LIMIT_MS = 200;
 const MEMORY_LIMIT_MB = 32;
 const SHARD_MEMORY_LIMIT_MB = 512;
 
-let f: Family;
-before(async () => {
-  f = await Family.start(stageFamily('limits'), [
-    '--shards', '2', '--memory-limit', String(MEMORY_LIMIT_MB), '--cpu-limit', String(CPU_LIMIT_MS),
-    '--shard-memory-limit', String(SHARD_MEMORY_LIMIT_MB), '--max-pdk-calls', '300',
-    // what V8 cannot bound inside an isolate takes down a shard: these attackers get shards of their own
-    '--placement', 'dedicated=huge-array-fill,wasm-memory,finalization-loop,flat-string',
-  ]);
-});
-after(async () => {
-  await f.stop();
-});
+const f = await Family.start(stageFamily('limits'), [
+  '--shards', '2', '--memory-limit', String(MEMORY_LIMIT_MB), '--cpu-limit', String(CPU_LIMIT_MS),
+  '--shard-memory-limit', String(SHARD_MEMORY_LIMIT_MB), '--max-pdk-calls', '300',
+  // what V8 cannot bound inside an isolate takes down a shard: these attackers get shards of their own
+  '--placement', 'dedicated=huge-array-fill,wasm-memory,finalization-loop,flat-string',
+]);
+after(() => f.stop());
 
 /** CPU time (user + system) a process used so far, ms. */
 function cpuMs(pid: number): number {

@@ -1,7 +1,7 @@
 // Hostile family 1: plugin code trying to reach the host (its global, process, require, the bridge,
 // the runtime's functions, host errors) or to disturb the sandbox runtime. Every attack must come
 // back empty-handed while a neighbour instance keeps answering and the server's memory comes back.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { Family, stageFamily, EXIT_500, KongFailure, headers, reported, namesNoHost, timed } from './helpers.ts';
@@ -21,15 +21,10 @@ const ALLOWED_GLOBALS = new Set([
   'DOMException', 'crypto',
 ]);
 
-let f: Family;
-before(async () => {
-  f = await Family.start(stageFamily('reach-host'), [
-    '--shards', '2', '--memory-limit', '32', '--cpu-limit', '200', '--max-payload-size', '65536', '--event-timeout', '3000',
-  ]);
-});
-after(async () => {
-  await f.stop();
-});
+const f = await Family.start(stageFamily('reach-host'), [
+  '--shards', '2', '--memory-limit', '32', '--cpu-limit', '200', '--max-payload-size', '65536', '--event-timeout', '3000',
+]);
+after(() => f.stop());
 
 test('the Function constructor (any function, arrow, bind) gives the isolate\'s own global: no process, require or host names', async () => {
   const inst = await f.kong.startInstance('fn-constructor-global');

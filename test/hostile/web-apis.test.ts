@@ -1,18 +1,13 @@
 // Hostile: the sandbox's Web APIs (sandbox-runtime/web/) under a plugin that replaces the builtins
 // and globals they could depend on, and one that asks for 1 GB of random bytes. All on ONE shard,
 // next to a neighbour that must keep answering.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Family, stageFamily, headers, reported } from './helpers.ts';
 
-let f: Family;
-before(async () => {
-  // 1100 MB per instance, so that a real 1 GB Uint8Array can exist in the isolate
-  f = await Family.start(stageFamily('web-apis'), ['--shards', '1', '--memory-limit', '1100', '--cpu-limit', '500']);
-});
-after(async () => {
-  await f.stop();
-});
+// 1100 MB per instance, so that a real 1 GB Uint8Array can exist in the isolate
+const f = await Family.start(stageFamily('web-apis'), ['--shards', '1', '--memory-limit', '1100', '--cpu-limit', '500']);
+after(() => f.stop());
 
 const EXPECTED = {
   decode: 'hé€\ufffd',
