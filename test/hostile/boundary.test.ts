@@ -15,6 +15,12 @@ const f = await Family.start(stageFamily('boundary'), [
 ]);
 after(() => f.stop());
 
+/** One watched event of a new `plugin` instance per value, the value in request header `header`. */
+async function eventPerValue(plugin: string, header: string, values: number[], check: (run: PhaseRun, value: number) => void): Promise<void> {
+  const inst = await f.kong.startInstance(plugin);
+  for (const v of values) check(await f.attack(() => f.kong.runPhase(inst.Id, 'access', headers({ [header]: String(v) }))), v);
+}
+
 /** The neighbour plugin's isolate, and the host's reports, show no sign of a polluted prototype. */
 async function nothingPolluted(): Promise<void> {
   const check = await f.kong.startInstance('proto-check');
@@ -239,10 +245,8 @@ test('one 64 KB string referenced 100 000 times (6.5 GB once copied) fails insid
 
 test(
   'zero-filled Float64Array, Uint16Array, Uint32Array, DataView and ArrayBuffer arguments reach Kong as exactly their bytes: all zeros',
-  async () => {
-    const inst = await f.kong.startInstance('typed-array-bytes');
-    for (const n of [16, 64, 1000, 5000]) {
-      const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access', headers({ 'x-size': String(n) })));
+  () =>
+    eventPerValue('typed-array-bytes', 'x-size', [16, 64, 1000, 5000], (run, n) => {
       const sent = Object.fromEntries(run.calls.slice(1, 6).map((c) => [c.Args[0], c.Args[1] as Uint8Array]));
       const expected: Record<string, number> = { 'x-f64': 8 * n, 'x-u16': 2 * n, 'x-u32': 4 * n, 'x-dv': n, 'x-ab': n };
       for (const [header, bytes] of Object.entries(expected)) {
@@ -251,8 +255,7 @@ test(
         const nonZero = sent[header]!.filter((b) => b !== 0).length;
         assert.equal(nonZero, 0, `${header} (n=${n}) carried ${nonZero} bytes that are not the array's`);
       }
-    }
-  },
+    }),
 );
 
 test('Map, Set, RegExp, Error, boxed primitives, -0, NaN, Infinity and Uint8Array arguments reach Kong as plain MessagePack data', async () => {
@@ -284,14 +287,11 @@ test(
 
 test(
   'arguments nested 1500 to 3000 deep either reach Kong or fail inside the plugin; the event goes on',
-  async () => {
-    const inst = await f.kong.startInstance('deep-nesting-args');
-    for (const depth of [1500, 2000, 2500, 3000]) {
-      const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access', headers({ 'x-depth': String(depth) })));
+  () =>
+    eventPerValue('deep-nesting-args', 'x-depth', [1500, 2000, 2500, 3000], (run, depth) => {
       assert.equal(run.exited, null, `depth ${depth}: the whole request was answered ${JSON.stringify(run.exited)}`);
       assert.equal(reported(run).depth, depth);
-    }
-  },
+    }),
 );
 
 test('arguments nested 1000 deep reach Kong intact; 10 000, 100 000 and 1 000 000 deep fail inside the plugin, or cost only its instance', async () => {

@@ -11,6 +11,13 @@ import { EXIT_500, type KongClient, type PdkCall, type PhaseRun } from '../../ko
 const MiB = 1024 * 1024;
 const GET_HEADER = 'kong.request.get_header';
 
+/** A server with `args`, a client, and the echo-header instance the neighbour bursts go to. */
+async function startWithNeighbour(args: string[]): Promise<{ server: ServerProcess; kong: KongClient; neighbour: number }> {
+  const server = await ServerProcess.start({ args });
+  const kong = server.client();
+  return { server, kong, neighbour: (await kong.startInstance('echo-header')).Id };
+}
+
 /** `n` concurrent events on the neighbour, each on its own connection, each answered correctly. */
 async function neighbourBurst(server: ServerProcess, id: number, tag: string, n = 12): Promise<void> {
   await Promise.all(
@@ -97,11 +104,7 @@ describe('quotas on a server with small limits', () => {
   let kong: KongClient;
   let neighbour: number;
 
-  before(async () => {
-    server = await ServerProcess.start({ args: ARGS });
-    kong = server.client();
-    neighbour = (await kong.startInstance('echo-header')).Id;
-  });
+  before(async () => ({ server, kong, neighbour } = await startWithNeighbour(ARGS)));
   after(async () => {
     kong?.close();
     await server?.stop();
@@ -421,11 +424,7 @@ describe('quotas with the default limits', () => {
   let kong: KongClient;
   let neighbour: number;
 
-  before(async () => {
-    server = await ServerProcess.start({ args: ['--shards', '2', '--memory-limit', '256'] });
-    kong = server.client();
-    neighbour = (await kong.startInstance('echo-header')).Id;
-  });
+  before(async () => ({ server, kong, neighbour } = await startWithNeighbour(['--shards', '2', '--memory-limit', '256'])));
   after(async () => {
     kong?.close();
     await server?.stop();
@@ -516,11 +515,7 @@ describe('quotas with isolates in the server process (--shards 0)', () => {
   let kong: KongClient;
   let neighbour: number;
 
-  before(async () => {
-    server = await ServerProcess.start({ args: ['--shards', '0'] });
-    kong = server.client();
-    neighbour = (await kong.startInstance('echo-header')).Id;
-  });
+  before(async () => ({ server, kong, neighbour } = await startWithNeighbour(['--shards', '0'])));
   after(async () => {
     kong?.close();
     await server?.stop();
