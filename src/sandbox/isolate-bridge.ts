@@ -32,25 +32,16 @@ export class Inbox {
 }
 
 /**
- * The callback put on the isolate's global for the runtime to take. Sync slices: it runs on this
- * thread inside the slice and only queues (see Inbox). Measured for a 4-entry event: 60 → 46 µs of
- * host CPU in-process, 38 → 18 µs for isolated-vm alone (bench:floors), against an `ignored`
- * callback, whose every message is a deferred task. Async slices run on isolated-vm's threads,
- * where an `ignored` callback is the cheap way home.
+ * The callback put on the isolate's global for the runtime to take. It runs on this thread inside
+ * the slice (every slice is synchronous) and only queues (see Inbox). Measured for a 4-entry event:
+ * 60 → 46 µs of host CPU in-process, 38 → 18 µs for isolated-vm alone (bench:floors), against an
+ * `ignored` callback, whose every message is a deferred task.
  */
-export function bridgeCallback(inbox: Inbox, sync: boolean): ivm.Callback {
-  const post = (kind: string, eventId: unknown, a: unknown, b: unknown) => {
+export function bridgeCallback(inbox: Inbox): ivm.Callback {
+  return new ivm.Callback((kind: string, eventId: unknown, a: unknown, b: unknown) => {
     const msg = toMessage(kind, eventId, a, b);
     if (msg) inbox.put(msg);
-  };
-  if (sync) return new ivm.Callback(post);
-  return new ivm.Callback(
-    (kind: string, eventId: unknown, a: unknown, b: unknown) => {
-      post(kind, eventId, a, b);
-      inbox.deliver(false);
-    },
-    { ignored: true },
-  );
+  });
 }
 
 function toMessage(kind: string, eventId: unknown, a: unknown, b: unknown): BridgeMessage | null {

@@ -13,6 +13,7 @@ import { EventTable, type EventRecord } from './events.ts';
 import { PluginIsolate, IsolateFailure, pluginErrorText, type IsolateLimits } from './plugin-isolate.ts';
 import type { BridgeMessage } from './isolate-bridge.ts';
 import { IsolatePool } from './isolate-pool.ts';
+import { SliceWatchdog } from './slice-watchdog.ts';
 import { payloadSize } from './payload-size.ts';
 import { toKongData } from './kong-data.ts';
 import { withSandboxStats } from './memory-stats.ts';
@@ -25,10 +26,7 @@ import type {
 
 export type { LocalHostOptions };
 
-/** A call into an isolate that will not stop; in a shard, the supervisor then kills the process. */
-export type HungHandler = (plugin: string, instanceId: number | null, why: string) => void;
-
-/** Watches synchronous slices from another thread (src/shards/slice-watchdog.ts). */
+/** Watches slices from another thread (src/sandbox/slice-watchdog.ts). */
 export interface SliceWatch {
   /** which plugin an id runs (null: the id is done with) */
   name(instanceId: number, plugin: string | null): void;
@@ -75,9 +73,9 @@ export class LocalInstanceHost implements InstanceHostApi {
   /** event id → the generation it runs on */
   readonly #eventGen = new Map<number, Generation>();
   readonly #events: EventTable;
-  readonly #onHung: HungHandler;
-  readonly #syncSlices: boolean;
-  readonly #watchdog: SliceWatch | null;
+  readonly #watchdog: SliceWatch;
+  /** the watchdog this host built itself (none was given), closed with it */
+  readonly #ownWatchdog: SliceWatchdog | null;
   readonly #sampler: NodeJS.Timeout;
   readonly #pool: IsolatePool;
   #stopped = false;
@@ -86,16 +84,18 @@ export class LocalInstanceHost implements InstanceHostApi {
   #goneListener: (instanceId: number, reason: string) => void = () => {};
   #breachListener: (breach: Breach) => void = () => {};
 
-  /** `syncSlices`: see IsolateLimits; only for a process whose thread someone else watches (a shard). */
-  constructor(opts: LocalHostOptions, log: Logger, mode: { onHung?: HungHandler; syncSlices?: boolean; watchdog?: SliceWatch } = {}) {
+  /**
+   * Slices run on this thread (see plugin-isolate.ts), so a plugin call V8 will not interrupt can
+   * only be ended by killing this process: `watchdog` does it (a shard's, which also tells the
+   * supervisor who runs), or else one built here that logs to `hungLog` (fd) and kills the process.
+   */
+  constructor(opts: LocalHostOptions, log: Logger, mode: { watchdog?: SliceWatch; hungLog?: { fd: number; victim: string } } = {}) {
     this.#opts = opts;
     this.#log = log;
-    this.#syncSlices = mode.syncSlices ?? false;
-    this.#watchdog = mode.watchdog ?? null;
-    this.#onHung =
-      mode.onHung ??
-      ((plugin, instance, why) =>
-        log.fatal({ event: 'isolate.hung', plugin, instance }, `${why}; with --shards 0 nothing can stop it short of this process dying`));
+    this.#ownWatchdog = mode.watchdog
+      ? null
+      : new SliceWatchdog({ killGraceMs: opts.killGraceMs, budgetMs: opts.cpuLimitMs, logFd: mode.hungLog?.fd ?? 2, victim: mode.hungLog?.victim ?? 'this process' });
+    this.#watchdog = mode.watchdog ?? this.#ownWatchdog!;
     this.#events = new EventTable(opts.eventTimeoutMs, {
       onDeadline: (ev, onPlugin) => this.#onDeadline(ev, onPlugin),
       onEnded: (ev) => {
@@ -108,7 +108,7 @@ export class LocalInstanceHost implements InstanceHostApi {
     });
     this.#sampler = setInterval(() => void this.#sampleHeaps(), HEAP_SAMPLE_MS);
     this.#sampler.unref();
-    const pool = { size: opts.isolatePool, memoryLimitMb: opts.memoryLimitMb, sync: this.#syncSlices, timeoutMs: opts.startTimeoutMs };
+    const pool = { size: opts.isolatePool, memoryLimitMb: opts.memoryLimitMb, timeoutMs: opts.startTimeoutMs };
     this.#pool = new IsolatePool(pool, log);
   }
 
@@ -116,10 +116,10 @@ export class LocalInstanceHost implements InstanceHostApi {
   async describePlugin(msg: PluginCode & { memoryLimitMb: number }): Promise<PluginDescription> {
     let isolate: PluginIsolate | undefined;
     const watchId = -++this.#describeSeq;
-    this.#watchdog?.name(watchId, msg.plugin);
+    this.#watchdog.name(watchId, msg.plugin);
     try {
-      isolate = await PluginIsolate.create(msg, this.#limits(msg.plugin, watchId, msg.memoryLimitMb), () => {}, this.#pool.take(msg.memoryLimitMb));
-      const described = await isolate.describe();
+      isolate = PluginIsolate.create(msg, this.#limits(msg.plugin, watchId, msg.memoryLimitMb), () => {}, this.#pool.take(msg.memoryLimitMb));
+      const described = isolate.describe();
       // The runtime measured it as a tree already; measured again here (every shared reference
       // each time), before anything would write it out as one.
       const max = this.#opts.maxMetadataBytes;
@@ -129,13 +129,13 @@ export class LocalInstanceHost implements InstanceHostApi {
       throw new PluginLoadError(msg.plugin, msg.filename, clipPluginText(pluginErrorText(err, msg.filename)));
     } finally {
       isolate?.dispose();
-      this.#watchdog?.name(watchId, null);
+      this.#watchdog.name(watchId, null);
     }
   }
 
   async startInstance(msg: StartInstanceMsg): Promise<void> {
     if (this.#stopped) throw new ShuttingDownError();
-    this.#watchdog?.name(msg.instanceId, msg.plugin);
+    this.#watchdog.name(msg.instanceId, msg.plugin);
     this.#instances.set(msg.instanceId, await this.#build(msg));
     this.#usage.set(msg.instanceId, { events: 0, pdkCalls: 0, errors: 0, generation: 1, cpuRetiredMs: 0, overSoftLimit: false });
     this.#log.debug({ event: 'instance.started', plugin: msg.plugin, instance: msg.instanceId }, 'instance started');
@@ -227,6 +227,7 @@ export class LocalInstanceHost implements InstanceHostApi {
     this.#stopped = true;
     clearInterval(this.#sampler);
     this.#pool.close();
+    this.#ownWatchdog?.close();
     const gens = new Set([...this.#instances.values(), ...this.#eventGen.values()]);
     for (const gen of gens) this.#fail(gen, 'server shutdown', 'isolate');
   }
@@ -238,10 +239,10 @@ export class LocalInstanceHost implements InstanceHostApi {
       const limits = this.#limits(msg.plugin, msg.instanceId, msg.memoryLimitMb);
       const t0 = performance.now();
       const blank = this.#pool.take(msg.memoryLimitMb);
-      isolate = await PluginIsolate.create(msg, limits, (m) => {
+      isolate = PluginIsolate.create(msg, limits, (m) => {
         if (gen.current) this.#onMessage(gen.current, m);
       }, blank);
-      await isolate.start(msg.config);
+      isolate.start(msg.config);
       const ms = +(performance.now() - t0).toFixed(2);
       this.#log.debug({ event: 'isolate.built', plugin: msg.plugin, instance: msg.instanceId, pooled: blank !== null, ms }, `isolate ready in ${ms} ms${blank ? ' (from the pool)' : ''}`);
       gen.current = { instanceId: msg.instanceId, plugin: msg.plugin, isolate, events: new Set(), positions: positionsOf(msg), retired: false };
@@ -261,37 +262,33 @@ export class LocalInstanceHost implements InstanceHostApi {
       maxPayloadBytes: o.maxPayloadBytes,
       maxMetadataBytes: o.maxMetadataBytes,
       startTimeoutMs: o.startTimeoutMs,
-      killGraceMs: o.killGraceMs,
-      onHung: (why) => this.#onHung(plugin, watchId > 0 ? watchId : null, why),
-      syncSlices: this.#syncSlices,
-      watch: this.#watchdog ? sliceWatch(this.#watchdog, watchId, plugin) : null,
+      watch: sliceWatch(this.#watchdog, watchId, plugin),
     };
   }
 
   /**
-   * Runs one slice of an event's plugin code. The budget is isolate CPU time, counted with cpuTime
-   * after each slice. The wall-clock timeout that interrupts a slice is looser, because wall time
-   * passes without CPU on a busy machine and, for async slices, while other events' slices queue
-   * on the same isolate: what is left of the budget, plus twice the budget (sync), or plus the
-   * budget once per event sharing the isolate (async). A loop is still stopped within a few budgets.
+   * Runs one slice of an event's plugin code, on this thread. The budget is CPU time, this
+   * thread's over the slice (see PluginIsolate). The wall-clock timeout that interrupts a slice is
+   * looser (what is left of the budget plus twice the budget), because wall time passes without
+   * CPU on a busy machine. A loop is still stopped within a few budgets.
    */
-  #slice(gen: Generation, ev: EventRecord, run: (timeoutMs: number) => Promise<number>, onlyLimitsFail = false): void {
+  #slice(gen: Generation, ev: EventRecord, run: (timeoutMs: number) => number, onlyLimitsFail = false): void {
     const limit = this.#opts.cpuLimitMs;
     const left = Math.max(1, limit - ev.cpuMs);
-    const slack = this.#syncSlices ? 2 * limit : limit * Math.max(1, gen.events.size);
     const before = onlyLimitsFail ? gen.isolate.cpuMs : 0; // read only where needed: the event path stays as it was
-    const charge = (used: number) => {
-      ev.cpuMs += used;
-      if (ev.cpuMs > limit) this.#fail(gen, `event ${ev.id} used ${ev.cpuMs.toFixed(0)} ms of isolate CPU, over its ${limit} ms CPU budget (--cpu-limit)`, 'cpu');
-    };
-    run(coalescedTimeout(left + slack, limit)).then(charge, (err: unknown) => {
-      if (onlyLimitsFail && !(err instanceof IsolateFailure)) {
-        this.#log.debug({ event: 'event.abandoned', plugin: gen.plugin, instance: gen.instanceId, eventId: ev.id }, `after the event ended: ${errorMessage(err).slice(0, 200)}`);
-        charge(gen.isolate.cpuMs - before);
+    let used: number;
+    try {
+      used = run(coalescedTimeout(left + 2 * limit, limit));
+    } catch (err) {
+      if (!onlyLimitsFail || err instanceof IsolateFailure) {
+        this.#onIsolateError(gen, ev, err);
         return;
       }
-      this.#onIsolateError(gen, ev, err);
-    });
+      this.#log.debug({ event: 'event.abandoned', plugin: gen.plugin, instance: gen.instanceId, eventId: ev.id }, `after the event ended: ${errorMessage(err).slice(0, 200)}`);
+      used = gen.isolate.cpuMs - before;
+    }
+    ev.cpuMs += used;
+    if (ev.cpuMs > limit) this.#fail(gen, `event ${ev.id} used ${ev.cpuMs.toFixed(0)} ms of isolate CPU, over its ${limit} ms CPU budget (--cpu-limit)`, 'cpu');
   }
 
   #onMessage(gen: Generation, m: BridgeMessage): void {
@@ -488,7 +485,7 @@ function sliceWatch(watchdog: SliceWatch, watchId: number, plugin: string): { ar
  * the CPU budget). isolated-vm arms a native timer per timed call and its timer thread wakes for
  * each at expiry, even long after the call returned; expiries on a shared grid wake it once for
  * many (measured in-process: ~70 → ~50 µs of CPU per 4-slice event). The slice's CPU is still
- * judged by cpuTime against the budget afterwards; only the backstop interrupt comes later.
+ * judged by its CPU time against the budget afterwards; only the backstop interrupt comes later.
  */
 export function coalescedTimeout(wantMs: number, cpuLimitMs: number, now = Date.now()): number {
   const grid = Math.max(1, Math.min(50, Math.floor(cpuLimitMs / 2)));

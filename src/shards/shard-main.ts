@@ -2,7 +2,7 @@
 // over the private channel on fd 3. It lives exactly as long as that channel.
 import net from 'node:net';
 import { Channel, shardFrameCap } from './channel.ts';
-import { SliceWatchdog } from './slice-watchdog.ts';
+import { SliceWatchdog } from '../sandbox/slice-watchdog.ts';
 import { RunningPlugin } from './running-plugin.ts';
 import { serveEventFrame } from './event-frames.ts';
 import { LocalInstanceHost, type LocalHostOptions } from '../sandbox/local-host.ts';
@@ -23,18 +23,16 @@ const config = JSON.parse(process.env.KPS_SHARD_CONFIG ?? '{}') as ShardConfig;
 const log = createLogger({ level: config.logLevel, stream: config.logStream }).child({ shard: config.shard });
 const channel = new Channel(new net.Socket({ fd: 3, readable: true, writable: true }), { outgoing: shardFrameCap(config) });
 // Slices run on this thread (applySync): the supervisor's heartbeat notices if one never returns.
-const watchdog = new SliceWatchdog({ shard: config.shard, killGraceMs: config.killGraceMs, budgetMs: config.cpuLimitMs, logFd: config.logStream });
+const watchdog = new SliceWatchdog({ killGraceMs: config.killGraceMs, budgetMs: config.cpuLimitMs, logFd: config.logStream, victim: 'the shard', fields: { shard: config.shard } });
 // Every entry into plugin code (module body, metadata read, constructor, event slice, abandon) arms
 // the watchdog; the same hook names the plugin to the supervisor when it changes (crash blame).
 const running = new RunningPlugin((plugin) => channel.notifyNow('running', plugin));
 const host = new LocalInstanceHost(config, log, {
-  onHung: (plugin, instanceId, why) => channel.notify('hung', { plugin, instanceId, why }),
-  syncSlices: true,
   watchdog: {
     name: (instanceId, plugin) => watchdog.name(instanceId, plugin),
     arm: (instanceId, plugin, budgetMs) => {
       running.enter(plugin);
-      watchdog.arm(instanceId, budgetMs);
+      watchdog.arm(instanceId, plugin, budgetMs);
     },
     disarm: () => watchdog.disarm(),
   },

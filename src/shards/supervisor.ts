@@ -224,7 +224,7 @@ export class ShardSupervisor implements InstanceHostApi {
 
   #watch(slot: ShardSlot, proc: ShardProcess): void {
     proc.channel.handleNotifications((kind, args) => {
-      const a = args as { instanceId?: number; plugin?: string; why?: string; reason?: string };
+      const a = args as { instanceId?: number; reason?: string };
       if (kind === 'instanceGone' && typeof a.instanceId === 'number') {
         if (this.#instances.get(a.instanceId)?.proc === proc) this.#instances.delete(a.instanceId);
         this.#goneListener(a.instanceId, a.reason ?? 'lost');
@@ -232,9 +232,6 @@ export class ShardSupervisor implements InstanceHostApi {
         this.#breachListener(args as Breach);
       } else if (kind === 'running' && typeof args === 'string') {
         proc.running = args;
-      } else if (kind === 'hung') {
-        this.#log.error({ event: 'shard.hung', shard: slot.index, plugin: a.plugin, instance: a.instanceId }, `killing shard ${slot.index}: ${a.why}`);
-        proc.kill(`plugin ${a.plugin} would not stop (${a.why})`);
       }
     });
     // The channel closing means the process is gone or going: answer its events now, not at exit.

@@ -53,7 +53,7 @@ test('an infinite loop is stopped by the CPU limit, at once or after an await; n
       if (step.Data !== 'ret' && step.Data.Method === 'kong.request.get_header') step = await kong.call('plugin.Step', { EventId: step.EventId, Data: 'x' });
       return step;
     })();
-    // While the loop spins on isolated-vm's thread, the neighbour is served.
+    // While the loop spins in its own shard, the neighbour is served.
     await Promise.all([1, 2, 3].map((i) => neighbourServes(other, neighbour.Id, `n${i}`)));
     const answered = await loop;
     assert.deepEqual(answered.Data, EXIT_500, phase);
