@@ -16,6 +16,11 @@ export type BridgeMessage =
 export class Inbox {
   /** who gets the messages; a pooled isolate has nobody until an instance takes it */
   onMessage: (m: BridgeMessage) => void = () => {};
+  /**
+   * Answers the runtime's crypto.subtle requests at once, inside the slice (src/sandbox/host-crypto.ts);
+   * null (an isolate nobody has taken yet): the runtime is told crypto is not available.
+   */
+  onCrypto: ((op: unknown, args: unknown) => unknown) | null = null;
   #queue: BridgeMessage[] = [];
 
   put(msg: BridgeMessage): void {
@@ -38,9 +43,12 @@ export class Inbox {
  * `ignored` callback, whose every message is a deferred task.
  */
 export function bridgeCallback(inbox: Inbox): ivm.Callback {
-  return new ivm.Callback((kind: string, eventId: unknown, a: unknown, b: unknown) => {
+  return new ivm.Callback((kind: string, eventId: unknown, a: unknown, b: unknown): unknown => {
+    // the one request answered with a value (isolated-vm copies it back)
+    if (kind === 'crypto') return inbox.onCrypto ? inbox.onCrypto(a, b) : undefined;
     const msg = toMessage(kind, eventId, a, b);
     if (msg) inbox.put(msg);
+    return undefined;
   });
 }
 

@@ -14,10 +14,12 @@ import { PluginIsolate, IsolateFailure, pluginErrorText, type IsolateLimits } fr
 import type { BridgeMessage } from './isolate-bridge.ts';
 import { IsolatePool } from './isolate-pool.ts';
 import { SliceWatchdog } from './slice-watchdog.ts';
+import { cpuStretch } from './cpu-share.ts';
 import { payloadSize } from './payload-size.ts';
 import { toKongData } from './kong-data.ts';
 import { withSandboxStats } from './memory-stats.ts';
 import { clipPluginText, isPdkMethodName } from './plugin-text.ts';
+import { runCrypto, type CryptoAnswer, type CryptoLimits } from './host-crypto.ts';
 import { mapBundlePositions } from '../plugins/source-map.ts';
 import type {
   InstanceHostApi, PluginCode, PluginDescription, StartInstanceMsg, HandleEventMsg, StepMsg, StepAnswer, HostStatus,
@@ -49,6 +51,10 @@ interface Generation {
   readonly positions: (text: string) => string;
   /** replaced (reload) or closed: disposed as soon as its last event ends */
   retired: boolean;
+  /** the event whose slice runs now: host work done for the isolate (crypto) is charged to it */
+  sliceEvent: EventRecord | null;
+  /** this thread's CPU when that slice began, and the event's CPU then */
+  sliceStart: { thread: NodeJS.CpuUsage; eventMs: number } | null;
 }
 
 /** An instance's counters across its generations. */
@@ -118,7 +124,7 @@ export class LocalInstanceHost implements InstanceHostApi {
     const watchId = -++this.#describeSeq;
     this.#watchdog.name(watchId, msg.plugin);
     try {
-      isolate = PluginIsolate.create(msg, this.#limits(msg.plugin, watchId, msg.memoryLimitMb), () => {}, this.#pool.take(msg.memoryLimitMb));
+      isolate = PluginIsolate.create(msg, this.#limits(msg.plugin, watchId, msg.memoryLimitMb, (op, args) => this.#crypto(null, op, args)), () => {}, this.#pool.take(msg.memoryLimitMb));
       const described = isolate.describe();
       // The runtime measured it as a tree already; measured again here (every shared reference
       // each time), before anything would write it out as one.
@@ -236,7 +242,7 @@ export class LocalInstanceHost implements InstanceHostApi {
     let isolate: PluginIsolate | undefined;
     try {
       const gen: { current?: Generation } = {};
-      const limits = this.#limits(msg.plugin, msg.instanceId, msg.memoryLimitMb);
+      const limits = this.#limits(msg.plugin, msg.instanceId, msg.memoryLimitMb, (op, args) => this.#crypto(gen.current ?? null, op, args));
       const t0 = performance.now();
       const blank = this.#pool.take(msg.memoryLimitMb);
       isolate = PluginIsolate.create(msg, limits, (m) => {
@@ -245,7 +251,7 @@ export class LocalInstanceHost implements InstanceHostApi {
       isolate.start(msg.config);
       const ms = +(performance.now() - t0).toFixed(2);
       this.#log.debug({ event: 'isolate.built', plugin: msg.plugin, instance: msg.instanceId, pooled: blank !== null, ms }, `isolate ready in ${ms} ms${blank ? ' (from the pool)' : ''}`);
-      gen.current = { instanceId: msg.instanceId, plugin: msg.plugin, isolate, events: new Set(), positions: positionsOf(msg), retired: false };
+      gen.current = { instanceId: msg.instanceId, plugin: msg.plugin, isolate, events: new Set(), positions: positionsOf(msg), retired: false, sliceEvent: null, sliceStart: null };
       return gen.current;
     } catch (err) {
       isolate?.dispose();
@@ -254,12 +260,13 @@ export class LocalInstanceHost implements InstanceHostApi {
   }
 
   /** `watchId`: the instance id, or a metadata read's own id (below 0). */
-  #limits(plugin: string, watchId: number, memoryLimitMb: number): IsolateLimits {
+  #limits(plugin: string, watchId: number, memoryLimitMb: number, crypto: (op: unknown, args: unknown) => unknown): IsolateLimits {
     const o = this.#opts;
     return {
       memoryLimitMb,
       maxPendingCalls: o.maxPendingCalls,
       maxPayloadBytes: o.maxPayloadBytes,
+      crypto: { maxCryptoBytes: o.maxCryptoBytes, maxCryptoKeyBytes: o.maxCryptoKeyBytes, answer: crypto },
       maxMetadataBytes: o.maxMetadataBytes,
       startTimeoutMs: o.startTimeoutMs,
       watch: sliceWatch(this.#watchdog, watchId, plugin),
@@ -267,18 +274,21 @@ export class LocalInstanceHost implements InstanceHostApi {
   }
 
   /**
-   * Runs one slice of an event's plugin code, on this thread. The budget is CPU time, this
-   * thread's over the slice (see PluginIsolate). The wall-clock timeout that interrupts a slice is
-   * looser (what is left of the budget plus twice the budget), because wall time passes without
-   * CPU on a busy machine. A loop is still stopped within a few budgets.
+   * Runs one slice of an event's plugin code, on this thread. The budget is CPU time (see
+   * PluginIsolate). The wall-clock timeout that interrupts a slice is looser: what is left of the
+   * budget plus twice the budget, stretched by how much wall time a unit of CPU takes on this
+   * machine lately (cpu-share.ts). A loop is still stopped within a few budgets of CPU.
    */
   #slice(gen: Generation, ev: EventRecord, run: (timeoutMs: number) => number, onlyLimitsFail = false): void {
     const limit = this.#opts.cpuLimitMs;
     const left = Math.max(1, limit - ev.cpuMs);
     const before = onlyLimitsFail ? gen.isolate.cpuMs : 0; // read only where needed: the event path stays as it was
     let used: number;
+    // crypto requests during the slice are judged against the budget as they come (#crypto)
+    gen.sliceEvent = ev;
+    gen.sliceStart = null; // read on the slice's first crypto request only: the event path stays as it was
     try {
-      used = run(coalescedTimeout(left + 2 * limit, limit));
+      used = run(coalescedTimeout((left + 2 * limit) * cpuStretch(), limit));
     } catch (err) {
       if (!onlyLimitsFail || err instanceof IsolateFailure) {
         this.#onIsolateError(gen, ev, err);
@@ -286,9 +296,41 @@ export class LocalInstanceHost implements InstanceHostApi {
       }
       this.#log.debug({ event: 'event.abandoned', plugin: gen.plugin, instance: gen.instanceId, eventId: ev.id }, `after the event ended: ${errorMessage(err).slice(0, 200)}`);
       used = gen.isolate.cpuMs - before;
+    } finally {
+      gen.sliceEvent = null;
     }
     ev.cpuMs += used;
     if (ev.cpuMs > limit) this.#fail(gen, `event ${ev.id} used ${ev.cpuMs.toFixed(0)} ms of isolate CPU, over its ${limit} ms CPU budget (--cpu-limit)`, 'cpu');
+  }
+
+  /**
+   * A crypto.subtle request of `gen`'s isolate, inside its slice, on this thread. Its host CPU is
+   * part of the slice's CPU (this thread's, read around the slice: plugin-isolate.ts), so #slice
+   * charges it to the event with the rest; isolated-vm's own cpuTime would not have it (measured: a
+   * sync callback hashing 40 MB took 111 ms of thread CPU and added 0.09 ms to cpuTime). A loop of
+   * requests must not run the slice far past the budget before that charge, so each request is
+   * judged first: the event's CPU before the slice plus this thread's CPU since the slice's first
+   * request (the copies isolated-vm makes in and out included) over --cpu-limit is refused with a
+   * QuotaExceededError, and the instance is stopped when the slice returns. Outside an event (module
+   * body, constructor, metadata read) crypto works and is charged to no event: each operation is
+   * bounded by the size caps, and the slice by --start-timeout.
+   */
+  #crypto(gen: Generation | null, op: unknown, args: unknown): CryptoAnswer {
+    const ev = gen?.sliceEvent ?? null;
+    if (ev && gen) {
+      const limit = this.#opts.cpuLimitMs;
+      gen.sliceStart ??= { thread: process.threadCpuUsage(), eventMs: ev.cpuMs };
+      const t = process.threadCpuUsage(gen.sliceStart.thread);
+      if (gen.sliceStart.eventMs + (t.user + t.system) / 1000 > limit) {
+        return [false, 'QuotaExceededError', `event ${ev.id} is over its ${limit} ms CPU budget (--cpu-limit), host CPU of crypto.subtle included`];
+      }
+    }
+    return runCrypto(op, args, this.#cryptoLimits);
+  }
+
+  get #cryptoLimits(): CryptoLimits {
+    const o = this.#opts;
+    return { maxDataBytes: Math.min(o.maxCryptoBytes, o.maxPayloadBytes), maxKeyBytes: o.maxCryptoKeyBytes, maxRsaBits: o.maxRsaBits };
   }
 
   #onMessage(gen: Generation, m: BridgeMessage): void {
