@@ -54,7 +54,7 @@ interface Generation {
   /** the event whose slice runs now: host work done for the isolate (crypto) is charged to it */
   sliceEvent: EventRecord | null;
   /** this thread's CPU when that slice began, and the event's CPU then */
-  sliceStart: { thread: NodeJS.CpuUsage; eventMs: number } | null;
+  sliceStart: { cpu: NodeJS.CpuUsage; eventMs: number } | null;
 }
 
 /** An instance's counters across its generations. */
@@ -305,11 +305,11 @@ export class LocalInstanceHost implements InstanceHostApi {
 
   /**
    * A crypto.subtle request of `gen`'s isolate, inside its slice, on this thread. Its host CPU is
-   * part of the slice's CPU (this thread's, read around the slice: plugin-isolate.ts), so #slice
-   * charges it to the event with the rest; isolated-vm's own cpuTime would not have it (measured: a
-   * sync callback hashing 40 MB took 111 ms of thread CPU and added 0.09 ms to cpuTime). A loop of
-   * requests must not run the slice far past the budget before that charge, so each request is
-   * judged first: the event's CPU before the slice plus this thread's CPU since the slice's first
+   * part of the slice's CPU (read around the slice: plugin-isolate.ts), so #slice charges it to the
+   * event with the rest; isolated-vm's own cpuTime would not have it (measured: a sync callback
+   * hashing 40 MB took 111 ms of thread CPU and added 0.09 ms to cpuTime). A loop of requests must
+   * not run the slice far past the budget before that charge, so each request is judged first:
+   * the event's CPU before the slice plus the CPU since the slice's first
    * request (the copies isolated-vm makes in and out included) over --cpu-limit is refused with a
    * QuotaExceededError, and the instance is stopped when the slice returns. Outside an event (module
    * body, constructor, metadata read) crypto works and is charged to no event: each operation is
@@ -319,8 +319,8 @@ export class LocalInstanceHost implements InstanceHostApi {
     const ev = gen?.sliceEvent ?? null;
     if (ev && gen) {
       const limit = this.#opts.cpuLimitMs;
-      gen.sliceStart ??= { thread: process.threadCpuUsage(), eventMs: ev.cpuMs };
-      const t = process.threadCpuUsage(gen.sliceStart.thread);
+      gen.sliceStart ??= { cpu: process.cpuUsage(), eventMs: ev.cpuMs };
+      const t = process.cpuUsage(gen.sliceStart.cpu);
       if (gen.sliceStart.eventMs + (t.user + t.system) / 1000 > limit) {
         return [false, 'QuotaExceededError', `event ${ev.id} is over its ${limit} ms CPU budget (--cpu-limit), host CPU of crypto.subtle included`];
       }
