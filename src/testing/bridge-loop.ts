@@ -3,6 +3,8 @@
 // then for every PDK call the host answers with, the fake Kong runs it and steps the result back
 // (no Data for nil, StepError for a Kong 2.x error), until "ret", a terminal call (Kong never steps
 // after exit), or a Lua error (Kong stops, and answers 500 in a request phase).
+// Not shared with kong-driver/ (the tests' and benches' Kong, over a real socket): this loop ships in
+// PluginTest and calls the host in-process, and the product imports nothing from outside src/.
 import type { Phase } from '../rpc/protocol.ts';
 import type { InstanceHostApi, StepAnswer, StepMsg } from '../sandbox/host-api.ts';
 import { errorMessage, isNoInstance } from '../errors.ts';

@@ -1,8 +1,8 @@
 // Every RPC method of protocol.md §2 over the real socket, with real isolates.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ServerProcess } from '../helpers/server-process.ts';
-import { RpcError, type KongClient } from '../helpers/fake-kong.ts';
+import { ServerProcess } from '../../kong-driver/server-process.ts';
+import { RpcError, type KongClient } from '../../kong-driver/kong-client.ts';
 
 let server: ServerProcess;
 let kong: KongClient;

@@ -3,8 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Encoder, decode, decodeMulti } from '@msgpack/msgpack';
-import { ServerProcess } from '../helpers/server-process.ts';
-import type { KongClient } from '../helpers/fake-kong.ts';
+import { ServerProcess } from '../../kong-driver/server-process.ts';
+import type { KongClient } from '../../kong-driver/kong-client.ts';
 
 let server: ServerProcess;
 let kong: KongClient;
