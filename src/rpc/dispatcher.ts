@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { InstanceManager } from '../instances/manager.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import type { ReloadStats } from '../plugins/reloader.ts';
-import { UnknownMethodError, BadParamsError, KpsError } from '../errors.ts';
+import { ErrorCode, UnknownMethodError, BadParamsError, KpsError } from '../errors.ts';
 import { mapParam, idValue, stringValue, has } from './params.ts';
 import { readEventCall, STEP_METHODS, type EventCall } from './event-calls.ts';
 
@@ -74,7 +74,7 @@ export class Dispatcher {
       return await handler(params);
     } catch (err) {
       if (err instanceof KpsError) throw err;
-      throw new KpsError('KPS_ERR_INTERNAL', `internal error in ${method}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new KpsError(ErrorCode.INTERNAL, `internal error in ${method}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 }

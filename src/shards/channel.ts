@@ -7,7 +7,8 @@
 import type net from 'node:net';
 import { encode } from '../rpc/codec.ts';
 import { MessageStream } from '../rpc/message-stream.ts';
-import { KpsError, errorMessage } from '../errors.ts';
+import { ErrorCode, KpsError, errorMessage } from '../errors.ts';
+import { errorFromWire, errorToWire, type WireError } from '../error-wire.ts';
 import { clipPluginText } from '../sandbox/plugin-text.ts';
 import { EVENT_ANSWER, EVENT_FRAME, encodeEventAnswer, encodeEventFrame, readEventMessage, type EventMessage } from './event-wire.ts';
 
@@ -35,11 +36,6 @@ export type EventAnswerCallback = (status: number, answer: Uint8Array | null) =>
 
 export type NotificationHandler = (kind: string, args: unknown) => void;
 
-interface WireError {
-  code: string;
-  message: string;
-}
-
 export class Channel {
   readonly #socket: net.Socket;
   readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
@@ -50,7 +46,7 @@ export class Channel {
   /** frames written this turn of the event loop, sent with one syscall (measured: writes dominate) */
   #outbox: Buffer[] = [];
   #onRequest: RequestHandler = async (method) => {
-    throw new KpsError('KPS_ERR_CHANNEL', `no handler for ${method}`);
+    throw new KpsError(ErrorCode.CHANNEL, `no handler for ${method}`);
   };
   #onNotification: NotificationHandler = () => {};
   #onEventFrame: EventFrameHandler = (id, msgid) => this.answerEvent(id, -1, encode([1, msgid, 'no event handler on this channel', null]));
@@ -87,7 +83,7 @@ export class Channel {
   }
 
   request<T>(method: string, params: unknown): Promise<T> {
-    if (this.#closed) return Promise.reject(new KpsError('KPS_ERR_CHANNEL', 'shard channel is closed'));
+    if (this.#closed) return Promise.reject(new KpsError(ErrorCode.CHANNEL, 'shard channel is closed'));
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
@@ -139,7 +135,7 @@ export class Channel {
       this.#stream.push(
         chunk,
         (value, size) => {
-          if (size > cap) throw new KpsError('KPS_ERR_CHANNEL', `a frame of ${size} bytes, over the channel's cap of ${cap}`);
+          if (size > cap) throw new KpsError(ErrorCode.CHANNEL, `a frame of ${size} bytes, over the channel's cap of ${cap}`);
           messages.push(value as unknown[]);
         },
         // Kong's frames and answers are read by hand (src/shards/event-wire.ts), not decoded.
@@ -152,7 +148,7 @@ export class Channel {
         },
       );
       // refused while it arrives, before it is complete or decoded
-      if (this.#stream.pending > cap) throw new KpsError('KPS_ERR_CHANNEL', `a frame of more than ${cap} bytes, over the channel's cap`);
+      if (this.#stream.pending > cap) throw new KpsError(ErrorCode.CHANNEL, `a frame of more than ${cap} bytes, over the channel's cap`);
     } catch (err) {
       this.#socket.destroy();
       this.#close(`undecodable channel data: ${errorMessage(err)}`);
@@ -181,7 +177,7 @@ export class Channel {
       const id = a as number;
       this.#onRequest(b as string, c).then(
         (result) => this.#write([1, id, null, result ?? null]),
-        (err: unknown) => this.#write([1, id, toWire(err), null]),
+        (err: unknown) => this.#write([1, id, errorToWire(err), null]),
       );
     } else if (type === 1) {
       const p = this.#pending.get(a as number);
@@ -201,11 +197,11 @@ export class Channel {
       bytes = encode(msg);
     } catch (err) {
       // not KPS_ERR_CHANNEL: the channel is fine, only this answer could not be written
-      bytes = encode([1, msg[1], { code: 'KPS_ERR_ENCODE', message: `could not encode: ${errorMessage(err)}` }, null]);
+      bytes = encode([1, msg[1], { code: ErrorCode.ENCODE, message: `could not encode: ${errorMessage(err)}` }, null]);
     }
     const cap = this.#caps.outgoing ?? Infinity;
     if (bytes.length > cap) {
-      bytes = encode([1, msg[1], { code: 'KPS_ERR_ENCODE', message: `an answer of ${bytes.length} bytes is over the channel's cap of ${cap}` }, null]);
+      bytes = encode([1, msg[1], { code: ErrorCode.ENCODE, message: `an answer of ${bytes.length} bytes is over the channel's cap of ${cap}` }, null]);
     }
     this.#send(bytes);
   }
@@ -224,7 +220,7 @@ export class Channel {
   #close(why: string): void {
     if (this.#closed) return;
     this.#closed = true;
-    const err = new KpsError('KPS_ERR_CHANNEL', why);
+    const err = new KpsError(ErrorCode.CHANNEL, why);
     for (const p of this.#pending.values()) p.reject(err);
     this.#pending.clear();
     const events = [...this.#events.values()];
@@ -234,12 +230,7 @@ export class Channel {
   }
 }
 
-function toWire(err: unknown): WireError {
-  if (err instanceof KpsError) return { code: err.code, message: err.message };
-  return { code: 'KPS_ERR_INTERNAL', message: errorMessage(err) };
-}
-
+/** A shard's error, rebuilt as its class. Its text may quote a plugin: bounded before it reaches a log line or a status. */
 function fromWire(w: WireError): KpsError {
-  // a shard's error text may quote a plugin: bounded before it reaches a log line or a status
-  return new KpsError(String(w.code).slice(0, 64), clipPluginText(String(w.message), 16 * 1024));
+  return errorFromWire(w, { clip: (text) => clipPluginText(text, 16 * 1024), maxFields: 16 });
 }
