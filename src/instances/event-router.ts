@@ -1,4 +1,4 @@
-// The supervisor as a frame router (design.md): HandleEvent and Step frames go undecoded to the
+// The supervisor as a frame router (docs/protocol.md, "Shards"): HandleEvent and Step frames go undecoded to the
 // shard that owns their instance or event, and the shard's answer frame goes to Kong as it is. What
 // the supervisor answers itself (unknown instances and events, Steps out of turn, dead shards,
 // tombstones of events whose shard died) takes the decoding path, which answers exactly as before.

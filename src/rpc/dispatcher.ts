@@ -1,4 +1,4 @@
-// The plugin.* method table (protocol.md §2): parameters in, result or typed error out.
+// The plugin.* method table (docs/protocol.md, "Methods"): parameters in, result or typed error out.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { InstanceManager } from '../instances/manager.ts';

@@ -1,5 +1,6 @@
-// Kong's side of the protocol, played faithfully (protocol.md §1.3, §3.2, §4): a connection per call
-// taken from a keepalive pool, one request in flight per connection, msgids counted per client,
+// Kong's side of the protocol, played faithfully (docs/protocol.md: "Transport", "The event loop",
+// "The Step method Kong chooses"): a connection per call taken from a keepalive pool, one request
+// in flight per connection, msgids counted per client,
 // StartInstance with Config as a JSON string, the Step* method Kong would choose for each PDK
 // method, and no Data key when a PDK call returns nil. It encodes and decodes with @msgpack/msgpack,
 // a codec independent of the server's.
@@ -23,7 +24,7 @@ export interface StepData {
   Data: 'ret' | PdkCall;
 }
 
-/** The step method Kong picks for the result of a PDK call (protocol.md §4). */
+/** The step method Kong picks for the result of a PDK call (docs/protocol.md, "The Step method Kong chooses"). */
 export function stepMethodFor(pdkMethod: string): string {
   switch (pdkMethod) {
     case 'kong.client.get_credential':
