@@ -101,7 +101,8 @@ export function errorFromWire(w: WireError, bounds: WireBounds = UNBOUNDED): Kps
     // plain names only: never code, message, stack or anything the prototype chain has (toString…)
     if (n >= bounds.maxFields || !/^[a-z][A-Za-z]*$/.test(key) || !isField(value)) continue;
     if (key === 'code' || key === 'message' || key === 'stack' || (key in err && !Object.hasOwn(err, key))) continue;
-    Object.defineProperty(err, key, { value: typeof value === 'string' ? bounds.clip(value) : value, enumerable: true, writable: true, configurable: true });
+    const field = typeof value === 'string' ? bounds.clip(value) : value;
+    Object.defineProperty(err, key, { value: field, enumerable: true, writable: true, configurable: true });
     n++;
   }
   return err;

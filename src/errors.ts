@@ -57,7 +57,7 @@ export class NoPluginInstanceError extends KpsError {
   }
 }
 
-/** True for "No plugin instance", wherever it was raised (src/error-wire.ts rebuilds it after a shard channel). */
+/** True for "No plugin instance", wherever it was raised (src/error-wire.ts rebuilds it on this side). */
 export function isNoInstance(err: unknown): boolean {
   return err instanceof KpsError && err.code === ErrorCode.NO_INSTANCE;
 }

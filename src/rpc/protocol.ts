@@ -1,4 +1,5 @@
-// Wire shapes of Kong's MessagePack-RPC (docs/protocol.md, "Framing" and "Methods"). Field names are Kong's, exactly.
+// Wire shapes of Kong's MessagePack-RPC (docs/protocol.md, "Framing" and "Methods"). Field names
+// are Kong's, exactly.
 
 export const REQUEST = 0;
 export const RESPONSE = 1;
@@ -39,5 +40,5 @@ export interface PluginInfo {
   Schema: { name: string; fields: unknown[] };
 }
 
-/** Kong-side PDK calls after which Kong never steps the event again (docs/protocol.md, "Terminal calls"). */
+/** PDK calls after which Kong never steps the event again (docs/protocol.md, "Terminal calls"). */
 export const TERMINAL_METHODS: ReadonlySet<string> = new Set(['kong.response.exit', 'kong.response.error']);

@@ -230,7 +230,7 @@ export class Channel {
   }
 }
 
-/** A shard's error, rebuilt as its class. Its text may quote a plugin: bounded before it reaches a log line or a status. */
+/** A shard's error, rebuilt as its class; its text may quote a plugin: bounded before a log line or a status. */
 function fromWire(w: WireError): KpsError {
   return errorFromWire(w, { clip: (text) => clipPluginText(text, 16 * 1024), maxFields: 16 });
 }

@@ -92,7 +92,10 @@ test('a code outside the set arrives as KPS_ERR_INTERNAL naming it; odd fields a
     decodeOne(encode({
       code: ErrorCode.NO_INSTANCE,
       message: 'No plugin instance 1',
-      fields: { code: 'KPS_ERR_OTHER', message: 'x', stack: 'x', constructor: 'x', ['__proto__']: 'x', toString: 'x', valueOf: 'x', nested: { a: 1 }, long: 'y'.repeat(100), a: 1, b: 2, c: 3 },
+      fields: {
+        code: 'KPS_ERR_OTHER', message: 'x', stack: 'x', constructor: 'x', ['__proto__']: 'x', toString: 'x', valueOf: 'x',
+        nested: { a: 1 }, long: 'y'.repeat(100), a: 1, b: 2, c: 3,
+      },
     })) as WireError,
     { clip: (t) => t.slice(0, 10), maxFields: 2 },
   );
