@@ -1,6 +1,7 @@
 // Side by side: kong-sandbox-pluginserver (isolates in shards) vs kong-js-pdk's kong-js-pluginserver
 // (unsandboxed, one process), running the same kong-js-pdk plugin file, plus the floor (an echo
-// server on the same framing). Rounds alternate A B A B; each round starts a fresh server.
+// server on the same framing), and ours again with --shards 0 (the same isolates and slices in the
+// server's own process: what the shards cost). Rounds alternate A B A B; each round starts a fresh server.
 // Usage: npm run bench:compare -- [--quick] [--rounds 3] [--seconds 5]
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,7 +25,7 @@ const WARMUP_SECONDS = 3;
 const NODE = process.execPath;
 const PLUGINS = path.join(ROOT, 'bench/plugins');
 
-type ServerKind = 'ours' | 'kong-js' | 'floor';
+type ServerKind = 'ours' | 'ours --shards 0' | 'kong-js' | 'floor';
 interface Scenario {
   name: string;
   inFlight: number;
@@ -51,12 +52,16 @@ const scenarios: Scenario[] = [
 ];
 
 function startServer(kind: ServerKind, dir: string): { child: ChildProcess; socket: string } {
-  const socket = path.join(dir, `${kind}.sock`);
+  const name = `${kind.replace(/\W+/g, '-')}.sock`;
+  const socket = path.join(dir, name);
+  const ours = ['--no-node-snapshot', '--disable-warning=ExperimentalWarning', path.join(ROOT, 'src/main.ts'), '-p', dir, '--sock-name', name, '-d', PLUGINS];
   const args =
     kind === 'ours'
-      ? ['--no-node-snapshot', '--disable-warning=ExperimentalWarning', path.join(ROOT, 'src/main.ts'), '-p', dir, '--sock-name', `${kind}.sock`, '-d', PLUGINS]
+      ? ours
+      : kind === 'ours --shards 0'
+        ? [...ours, '--shards', '0']
       : kind === 'kong-js'
-        ? [path.join(ROOT, 'node_modules/kong-pdk/bin/kong-js-pluginserver'), '-p', dir, '--sock-name', `${kind}.sock`, '-d', PLUGINS]
+        ? [path.join(ROOT, 'node_modules/kong-pdk/bin/kong-js-pluginserver'), '-p', dir, '--sock-name', name, '-d', PLUGINS]
         : ['--disable-warning=ExperimentalWarning', path.join(ROOT, 'bench/echo-server.ts'), socket];
   const child = spawn(NODE, args, { stdio: 'ignore' });
   return { child, socket };
@@ -109,7 +114,7 @@ const results = new Map<string, Sample[]>();
 for (const s of scenarios) {
   for (let round = 1; round <= rounds; round++) {
     // reversed every other round, so a drift of the machine does not always land on the same server
-    const order: ServerKind[] = round % 2 === 1 ? ['ours', 'kong-js', 'floor'] : ['floor', 'kong-js', 'ours'];
+    const order: ServerKind[] = round % 2 === 1 ? ['ours', 'ours --shards 0', 'kong-js', 'floor'] : ['floor', 'kong-js', 'ours --shards 0', 'ours'];
     for (const kind of order) {
       process.stderr.write(`  ${s.name}: ${kind}, round ${round}/${rounds}\n`);
       const key = `${s.name}|${kind}`;
@@ -125,7 +130,7 @@ console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const s of scenarios) {
   const ours = results.get(`${s.name}|ours`)!;
   const kj = results.get(`${s.name}|kong-js`)!;
-  for (const kind of ['ours', 'kong-js', 'floor'] as ServerKind[]) {
+  for (const kind of ['ours', 'ours --shards 0', 'kong-js', 'floor'] as ServerKind[]) {
     const xs = results.get(`${s.name}|${kind}`)!;
     const m = (f: (x: Sample) => number) => median(xs.map(f));
     let ratio = '';
@@ -140,4 +145,15 @@ for (const s of scenarios) {
     const errs = xs.reduce((sum, x) => sum + x.errors, 0);
     console.log(`| ${s.name} | ${kind}${errs ? ` (${errs} missed)` : ''} | ${m((x) => x.perSecond).toFixed(0)} | ${m((x) => x.p50).toFixed(2)} | ${m((x) => x.p99).toFixed(2)} | ${m((x) => x.p999).toFixed(2)} | ${m((x) => x.cpuUsPerEvent).toFixed(0)} | ${m((x) => x.rssMb).toFixed(0)} | ${ratio} | ${cpuRatio} |`);
   }
+}
+// What the shard processes cost over the same isolates and slices run in one process.
+console.log('\n| scenario | ours / ours --shards 0, CPU per event (min–max) | ours / ours --shards 0, events/s (min–max) |');
+console.log('| --- | --- | --- |');
+for (const s of scenarios) {
+  const ours = results.get(`${s.name}|ours`)!;
+  const inProcess = results.get(`${s.name}|ours --shards 0`)!;
+  const c = ours.map((o, i) => o.cpuUsPerEvent / inProcess[i]!.cpuUsPerEvent);
+  const r = ours.map((o, i) => o.perSecond / inProcess[i]!.perSecond);
+  const fmt = (xs: number[]) => `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
+  console.log(`| ${s.name} | ${fmt(c)} | ${fmt(r)} |`);
 }

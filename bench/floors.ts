@@ -94,7 +94,7 @@ const code = { plugin: 'bench-calls', hash: compiled.hash, code: compiled.code, 
 /** Our sandbox runtime and the plugin, entered as a shard does (applySync slices). */
 async function sandboxRuntime(): Promise<Figure> {
   let last: BridgeMessage | null = null;
-  const limits = { memoryLimitMb: 64, maxPendingCalls: 100, maxPayloadBytes: 1 << 24, maxMetadataBytes: 1 << 20, startTimeoutMs: 2000, killGraceMs: 500, onHung: () => {}, syncSlices: true, watch: null };
+  const limits = { memoryLimitMb: 64, maxPendingCalls: 100, maxPayloadBytes: 1 << 24, maxMetadataBytes: 1 << 20, startTimeoutMs: 2000, watch: null };
   const isolate = await PluginIsolate.create(code, limits, (m) => void (last = m));
   await isolate.start({ calls: 2 });
   let id = 0;
@@ -111,7 +111,7 @@ async function sandboxRuntime(): Promise<Figure> {
 
 /** Everything a shard does for an event but the channel: event table, CPU budget, PDK data checks. */
 async function instanceHost(): Promise<Figure> {
-  const host = new LocalInstanceHost(toolOptions({ pluginsDir: ROOT }), silentLogger, { syncSlices: true });
+  const host = new LocalInstanceHost(toolOptions({ pluginsDir: ROOT }), silentLogger);
   await host.startInstance({ ...code, instanceId: 1, config: { calls: 2 }, memoryLimitMb: 64 });
   let id = 0;
   const event = async () => {

@@ -7,6 +7,12 @@ export type Post = {
   (kind: 'done', eventId: number, error: string | null): void;
   (kind: 'log', eventId: number, level: string, text: string): void;
   (kind: 'breach', eventId: number, what: string, detail: string): void;
+  /**
+   * A crypto.subtle operation (web/subtle-crypto.ts), answered at once with a copy: [true, result]
+   * or [false, error name, message]. `eventId` is always -1: the host charges the operation's CPU to
+   * the event whose slice is running, which it knows itself (the runtime is not asked).
+   */
+  (kind: 'crypto', eventId: -1, op: string, args: object): unknown;
 };
 
 declare const globalThis: { __kps_bridge?: Post };

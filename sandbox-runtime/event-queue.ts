@@ -6,8 +6,13 @@ import { describeError } from './format.ts';
 import { boundedCopy, CopyRefusal } from './bounded-copy.ts';
 import { $Promise, $String, SafeSet, arrayPush, newArray } from './intrinsics.ts';
 import type { Post } from './bridge.ts';
+import type { NamesAll, TerminalMethod } from '../src/rpc/protocol.ts';
 
-const TERMINAL = new SafeSet(['kong.response.exit', 'kong.response.error']);
+// the host's TERMINAL_METHODS (src/rpc/protocol.ts): its values do not cross into the isolate, so
+// this copy is checked against its type
+const TERMINAL_NAMES = ['kong.response.exit', 'kong.response.error'] as const satisfies readonly TerminalMethod[];
+true satisfies NamesAll<typeof TERMINAL_NAMES, TerminalMethod>;
+const TERMINAL = new SafeSet<string>(TERMINAL_NAMES);
 
 function rejected(err: unknown): Promise<never> {
   return new $Promise<never>((_resolve, reject) => reject(err));

@@ -15,7 +15,11 @@ import { collectExports, describePlugin, type PluginExports, type PluginDescript
 
 const post = takeBridge();
 installConsole(post);
-installWebApis((err) => post('log', -1, 'error', `uncaught error in queueMicrotask callback: ${formatValue(err)}`));
+// `limits` as the host gave them at start (before: the defaults; the host checks again anyway)
+installWebApis((err) => post('log', -1, 'error', `uncaught error in queueMicrotask callback: ${formatValue(err)}`), {
+  call: (op, args) => post('crypto', -1, op, args),
+  limits: () => ({ maxDataBytes: Math.min(limits.maxCryptoBytes, limits.maxPayloadBytes), maxKeyBytes: limits.maxCryptoKeyBytes }),
+});
 // V8 runs FinalizationRegistry callbacks on its own, outside any time-limited call into the isolate:
 // a callback that loops would burn its shard's core with nothing to stop it. Plugins do without.
 delete (globalThis as Record<string, unknown>).FinalizationRegistry;
@@ -23,7 +27,7 @@ withholdUncountedMemory();
 
 let mod: PluginExports | null = null;
 let instance: Record<string, unknown> | null = null;
-let limits = { maxPendingCalls: 100, maxPayloadBytes: 16 * 1024 * 1024 };
+let limits = { maxPendingCalls: 100, maxPayloadBytes: 16 * 1024 * 1024, maxCryptoBytes: 4 * 1024 * 1024, maxCryptoKeyBytes: 16 * 1024 };
 const events = new SafeMap<number, EventQueue>();
 
 // An event stays known while calls of it may still be settled; the handler may finish first.
@@ -41,8 +45,8 @@ const api = {
     return describePlugin(loaded(), maxMetadataBytes);
   },
 
-  start(config: unknown, given: typeof limits): void {
-    limits = given;
+  start(config: unknown, given: Partial<typeof limits>): void {
+    limits = { ...limits, ...given };
     const Plugin = loaded().Plugin;
     instance = new Plugin(config);
   },

@@ -5,8 +5,12 @@
 // see it (./bounded-copy.ts), refused past --max-metadata-size.
 import { boundedCopy } from './bounded-copy.ts';
 import { $String, arrayPush, newArray, record } from './intrinsics.ts';
+import type { NamesAll, Phase } from '../src/rpc/protocol.ts';
 
-const PHASES = ['certificate', 'rewrite', 'log', 'access', 'preread', 'response'] as const;
+// The host's phases (src/rpc/protocol.ts), in the order Kong is told them (the host's values do not
+// cross into the isolate: checked against its type instead).
+const PHASES = ['certificate', 'rewrite', 'log', 'access', 'preread', 'response'] as const satisfies readonly Phase[];
+true satisfies NamesAll<typeof PHASES, Phase>;
 const FILTERS = ['header_filter', 'body_filter'] as const;
 
 export interface PluginExports {

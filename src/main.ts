@@ -45,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
   const log = createLogger({ level: opts.logLevel, stream: dump ? 2 : 1 });
   // Dumps read metadata in one shard: enough isolation for a one-shot command, and quick.
   const host: InstanceHostApi =
-    opts.shards === 0 ? new LocalInstanceHost(opts, log) : new ShardSupervisor(dump ? { ...opts, shards: 1, isolatePool: 0 } : opts, log, dump ? 2 : 1);
+    opts.shards === 0 ? new LocalInstanceHost(opts, log, { hungLog: { fd: 1, victim: 'the server process (--shards 0)' } }) : new ShardSupervisor(dump ? { ...opts, shards: 1, isolatePool: 0 } : opts, log, dump ? 2 : 1);
   const registry = new PluginRegistry();
   await registry.loadDirectory(opts.pluginsDir, host, opts, log);
 

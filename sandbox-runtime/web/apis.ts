@@ -8,3 +8,5 @@ export { structuredClone } from './structured-clone.ts';
 export { createQueueMicrotask } from './queue-microtask.ts';
 export { DOMException } from './dom-exception.ts';
 export { RandomPool, createCrypto } from './web-crypto-random.ts';
+export { CryptoKey } from './crypto-key.ts';
+export type { CryptoHost } from './subtle-crypto.ts';

@@ -1,7 +1,7 @@
 // Types of the Web platform globals the sandbox offers (sandbox-runtime/web/install.ts), for the
 // runtime's own code and for TypeScript plugins: `/// <reference types="kong-sandbox-pluginserver/globals" />`
 // (or list it in tsconfig "types") when the plugin's tsconfig has neither lib "DOM" nor @types/node.
-// Only what the sandbox really has: no fetch, no timers, no crypto.subtle.
+// Only what the sandbox really has: no fetch, no timers.
 
 declare class DOMException extends Error {
   constructor(message?: string, name?: string);
@@ -82,7 +82,42 @@ interface StructuredSerializeOptions {
 declare function structuredClone<T = unknown>(value: T, options?: StructuredSerializeOptions): T;
 declare function queueMicrotask(callback: () => void): void;
 
+type KeyType = 'secret' | 'public' | 'private';
+type KeyUsage = 'encrypt' | 'decrypt' | 'sign' | 'verify' | 'deriveKey' | 'deriveBits' | 'wrapKey' | 'unwrapKey';
+type KeyFormat = 'raw' | 'spki' | 'pkcs8' | 'jwk';
+type AlgorithmIdentifier = string | { name: string; [param: string]: unknown };
+interface JsonWebKey {
+  kty?: string; crv?: string; x?: string; y?: string; d?: string; n?: string; e?: string; p?: string; q?: string;
+  dp?: string; dq?: string; qi?: string; k?: string; alg?: string; use?: string; key_ops?: string[]; ext?: boolean;
+}
+declare class CryptoKey {
+  private constructor();
+  readonly type: KeyType;
+  readonly extractable: boolean;
+  readonly algorithm: { name: string; [param: string]: unknown };
+  readonly usages: KeyUsage[];
+}
+interface CryptoKeyPair {
+  publicKey: CryptoKey;
+  privateKey: CryptoKey;
+}
+/** HMAC, AES-GCM, RSASSA-PKCS1-v1_5, RSA-PSS, ECDSA (P-256, P-384), Ed25519; digests SHA-1/256/384/512. */
+interface SubtleCrypto {
+  digest(algorithm: AlgorithmIdentifier, data: BufferSource): Promise<ArrayBuffer>;
+  importKey(format: 'jwk', keyData: JsonWebKey, algorithm: AlgorithmIdentifier, extractable: boolean, keyUsages: readonly KeyUsage[]): Promise<CryptoKey>;
+  importKey(format: Exclude<KeyFormat, 'jwk'>, keyData: BufferSource, algorithm: AlgorithmIdentifier, extractable: boolean, keyUsages: readonly KeyUsage[]): Promise<CryptoKey>;
+  exportKey(format: 'jwk', key: CryptoKey): Promise<JsonWebKey>;
+  exportKey(format: Exclude<KeyFormat, 'jwk'>, key: CryptoKey): Promise<ArrayBuffer>;
+  /** HMAC and AES-GCM keys, ECDSA and Ed25519 pairs (RSA key generation is refused) */
+  generateKey(algorithm: AlgorithmIdentifier, extractable: boolean, keyUsages: readonly KeyUsage[]): Promise<CryptoKey | CryptoKeyPair>;
+  sign(algorithm: AlgorithmIdentifier, key: CryptoKey, data: BufferSource): Promise<ArrayBuffer>;
+  verify(algorithm: AlgorithmIdentifier, key: CryptoKey, signature: BufferSource, data: BufferSource): Promise<boolean>;
+  encrypt(algorithm: AlgorithmIdentifier, key: CryptoKey, data: BufferSource): Promise<ArrayBuffer>;
+  decrypt(algorithm: AlgorithmIdentifier, key: CryptoKey, data: BufferSource): Promise<ArrayBuffer>;
+}
+
 interface Crypto {
+  readonly subtle: SubtleCrypto;
   getRandomValues<T extends Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array>(array: T): T;
   randomUUID(): `${string}-${string}-${string}-${string}-${string}`;
 }

@@ -1,7 +1,7 @@
 // Puts the Web platform APIs the sandbox offers on the isolate's global, once, before any plugin
 // code runs: TextEncoder, TextDecoder, atob, btoa, URL, URLSearchParams, structuredClone,
-// queueMicrotask, DOMException, crypto (getRandomValues, randomUUID). Not here (yet): crypto.subtle,
-// fetch, timers.
+// queueMicrotask, DOMException, crypto (getRandomValues, randomUUID, subtle), CryptoKey. Not here
+// (yet): fetch, timers.
 //
 // Every isolate pays for what its runtime script holds, and most plugins use one or two of these.
 // So their code (web/apis.ts, bundled apart by src/sandbox/runtime-source.ts) is in the runtime as a
@@ -19,8 +19,11 @@ declare const __KPS_WEB_SOURCE__: string;
 const WEB_SOURCE = __KPS_WEB_SOURCE__;
 const SEED_GLOBAL = '__kps_random_seed';
 
-/** `report`: where an error thrown by a queued microtask goes (the plugin's console.error). */
-export function installWebApis(report: (err: unknown) => void): void {
+/**
+ * `report`: where an error thrown by a queued microtask goes (the plugin's console.error).
+ * `cryptoHost`: how crypto.subtle reaches the host (the bridge's 'crypto' requests).
+ */
+export function installWebApis(report: (err: unknown) => void, cryptoHost: Apis.CryptoHost): void {
   const g = globalThis as Record<string, unknown>;
   // 32 bytes of host randomness, put there by the host with the bridge (src/sandbox/blank-isolate.ts);
   // taken now, before plugin code can see the global
@@ -45,8 +48,9 @@ export function installWebApis(report: (err: unknown) => void): void {
     DOMException: () => apis().DOMException,
     crypto: () => {
       const m = apis();
-      return m.createCrypto(new m.RandomPool(seed));
+      return m.createCrypto(new m.RandomPool(seed), cryptoHost);
     },
+    CryptoKey: () => apis().CryptoKey,
   };
   for (const name of Object.keys(lazy)) {
     const settle = (value: unknown) => {

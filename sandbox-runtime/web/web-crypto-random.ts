@@ -4,9 +4,11 @@
 // Linux's getrandom, with "fast key erasure" (each refill's first 32 bytes become the next key,
 // and bytes handed out are wiped), so the state never reveals bytes already given. No host call
 // per request: nothing for a plugin to flood, and the same path in sync and async slices.
+// crypto.subtle is subtle-crypto.ts, which asks the host.
 import { chacha20Block } from './chacha20.ts';
 import { DOMException } from './dom-exception.ts';
 import { charCodeAt, setToStringTag, typedArrayKind, viewByteLength, bytesOf } from './primordials.ts';
+import { createSubtle, type CryptoHost } from './subtle-crypto.ts';
 
 export const MAX_RANDOM_BYTES = 65536;
 const BLOCKS = 8;
@@ -58,8 +60,14 @@ function hexValue(c: number): number {
   throw new Error('sandbox runtime: random seed malformed');
 }
 
-export function createCrypto(pool: RandomPool): object {
+export function createCrypto(pool: RandomPool, host: CryptoHost): object {
+  let subtle: object | null = null;
   class Crypto {
+    /** crypto.subtle (subtle-crypto.ts): made on first use, then the same object each time */
+    get subtle(): object {
+      return (subtle ??= createSubtle(host, pool));
+    }
+
     getRandomValues<T>(...args: [array?: T]): T {
       if (args.length === 0) throw new TypeError('The "typedArray" argument must be specified');
       const array = args[0] as T;

@@ -35,6 +35,9 @@ const OPTIONS = {
   'max-events-per-instance': { type: 'string' },
   'max-payload-size': { type: 'string' },
   'max-metadata-size': { type: 'string' },
+  'max-crypto-bytes': { type: 'string' },
+  'max-crypto-key-size': { type: 'string' },
+  'max-rsa-bits': { type: 'string' },
   'metrics-listen': { type: 'string' },
   'watch-debounce': { type: 'string' },
   'max-bundle-size': { type: 'string' },
@@ -93,6 +96,9 @@ export function rawOptionsFrom(cli: CliValues): RawOptions {
     maxEventsPerInstance: cli['max-events-per-instance'] ?? DEFAULTS.maxEventsPerInstance,
     maxPayloadBytes: cli['max-payload-size'] ?? DEFAULTS.maxPayloadBytes,
     maxMetadataBytes: cli['max-metadata-size'] ?? DEFAULTS.maxMetadataBytes,
+    maxCryptoBytes: cli['max-crypto-bytes'] ?? DEFAULTS.maxCryptoBytes,
+    maxCryptoKeyBytes: cli['max-crypto-key-size'] ?? DEFAULTS.maxCryptoKeyBytes,
+    maxRsaBits: cli['max-rsa-bits'] ?? DEFAULTS.maxRsaBits,
     metricsListen: cli['metrics-listen'],
     watch: cli.watch ?? DEFAULTS.watch,
     watchDebounceMs: cli['watch-debounce'] ?? DEFAULTS.watchDebounceMs,
@@ -130,6 +136,9 @@ Limits (each instance is an isolate):
       --max-events-per-instance <n>   events one instance may run at once (default 1000)
       --max-payload-size <bytes>      PDK arguments or result crossing the isolate boundary (default 16777216)
       --max-metadata-size <bytes>     a plugin's exported metadata (Schema, Version, …) as Kong will read it (default 1048576)
+      --max-crypto-bytes <bytes>      data one crypto.subtle operation may take, at most --max-payload-size (default 4194304)
+      --max-crypto-key-size <bytes>   one crypto.subtle key's material: raw, DER or JWK (default 16384)
+      --max-rsa-bits <n>              largest RSA modulus crypto.subtle accepts (default 8192)
       --on-plugin-error closed|open   closed: a failing plugin answers 500 in request phases (default); open: the request goes on
       --shutdown-timeout <ms>         on SIGTERM, how long requests in flight may finish (default 10000)
 

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseCommand } from './command-args.ts';
 import { callServer } from '../rpc/client.ts';
+import { PluginMethod } from '../rpc/protocol.ts';
 import { DEFAULTS } from '../config/options.ts';
 import { ErrorCode, KpsError, errorMessage } from '../errors.ts';
 import type { InstanceStats } from '../sandbox/host-api.ts';
@@ -62,7 +63,7 @@ async function firstAnswer(sockets: string[]): Promise<{ socketPath: string; rep
       continue;
     }
     try {
-      return { socketPath, report: (await callServer(socketPath, 'plugin.GetStatus', [])) as StatusReport };
+      return { socketPath, report: (await callServer(socketPath, PluginMethod.GetStatus, [])) as StatusReport };
     } catch (err) {
       if (sockets.length === 1) throw err;
       failures.push(errorMessage(err).replace('cannot reach a plugin server on ', ''));

@@ -12,7 +12,7 @@ export const TRY_HELP = `Usage: kong-sandbox-pluginserver try -d <plugins-direct
 
 Runs one request through <plugin> in the sandbox, with a fake Kong, and prints each PDK call and
 the response Kong would send.
-  --phase <name>                  print only this phase (certificate, rewrite, access, response, preread, log)
+  --phase <name>                  print only this phase (${PHASES.join(', ')})
   --header <name=value>           a request header (repeat it for several headers, or several values of one)
   --config <json>                 the plugin's config (default {})
   --url <url>                     the request URL (default http://localhost/)

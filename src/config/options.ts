@@ -47,6 +47,12 @@ export interface ServerOptions {
   readonly maxPayloadBytes: number;
   /** bytes of a plugin's exported metadata (Schema and the rest), counted as a tree */
   readonly maxMetadataBytes: number;
+  /** bytes of data one crypto.subtle operation may take (also capped by maxPayloadBytes) */
+  readonly maxCryptoBytes: number;
+  /** bytes of one crypto.subtle key's material (raw, DER, or a JWK's fields) */
+  readonly maxCryptoKeyBytes: number;
+  /** largest RSA modulus crypto.subtle accepts, bits */
+  readonly maxRsaBits: number;
   /** host:port of the Prometheus /metrics and /healthz endpoint, or null (off) */
   readonly metricsListen: { host: string; port: number } | null;
   /** hot reload: watch the plugins directory */
@@ -83,6 +89,13 @@ export const DEFAULTS = {
   maxEventsPerInstance: 1000,
   maxPayloadBytes: 16 * 1024 * 1024,
   maxMetadataBytes: 1024 * 1024,
+  // SHA-256 of 4 MiB is ~10 ms of host CPU, AES-GCM less: one operation stays well inside a 100 ms
+  // event budget, and a JWT or a signed request body is far smaller
+  maxCryptoBytes: 4 * 1024 * 1024,
+  // an 8192-bit RSA private key is ~4.8 KB of PKCS #8, ~6.5 KB as a JWK's fields
+  maxCryptoKeyBytes: 16 * 1024,
+  // verifying with an 8192-bit key is ~0.5 ms, signing ~60 ms; keys past that only cost the host
+  maxRsaBits: 8192,
   // a bundle lives in every instance's heap (64 MB by default) as source and compiled code, so one
   // near a quarter of it is already too big to serve; real plugins with their npm dependencies
   // bundle to well under 4 MB
@@ -146,6 +159,9 @@ const schema = z.object({
   maxEventsPerInstance: positiveInt('--max-events-per-instance', 1, 1_000_000),
   maxPayloadBytes: positiveInt('--max-payload-size', 1024, 1024 * 1024 * 1024),
   maxMetadataBytes: positiveInt('--max-metadata-size', 1024, 256 * 1024 * 1024),
+  maxCryptoBytes: positiveInt('--max-crypto-bytes', 1024, 1024 * 1024 * 1024),
+  maxCryptoKeyBytes: positiveInt('--max-crypto-key-size', 256, 1024 * 1024),
+  maxRsaBits: positiveInt('--max-rsa-bits', 1024, 16384),
   metricsListen: z
     .string()
     .regex(/^(([^:]+|\[[0-9a-fA-F:]+\]):)?\d{1,5}$/, '--metrics-listen expects PORT or HOST:PORT')
@@ -206,6 +222,9 @@ export function buildOptions(raw: RawOptions): ServerOptions {
     maxEventsPerInstance: o.maxEventsPerInstance,
     maxPayloadBytes: o.maxPayloadBytes,
     maxMetadataBytes: o.maxMetadataBytes,
+    maxCryptoBytes: o.maxCryptoBytes,
+    maxCryptoKeyBytes: o.maxCryptoKeyBytes,
+    maxRsaBits: o.maxRsaBits,
     metricsListen: o.metricsListen === undefined ? null : parseListen(o.metricsListen),
     watch: o.watch,
     watchDebounceMs: o.watchDebounceMs,

@@ -7,7 +7,7 @@ const HINTS: Record<string, string> = {
   url: 'use the URL and URLSearchParams globals',
   querystring: 'use URLSearchParams',
   punycode: 'use new URL(...).hostname, which converts non-ASCII hosts',
-  crypto: 'use crypto.getRandomValues / crypto.randomUUID (crypto.subtle is not available yet)',
+  crypto: 'use crypto.subtle (digest, HMAC, RSA, ECDSA, Ed25519 signatures, AES-GCM) and crypto.getRandomValues / crypto.randomUUID',
   timers: 'timers are not available in the sandbox yet; use queueMicrotask for deferred work',
   'timers/promises': 'timers are not available in the sandbox yet',
   http: 'outbound HTTP is not available in the sandbox yet',

@@ -6,7 +6,8 @@ import type { PluginRegistry } from '../plugins/registry.ts';
 import type { ReloadStats } from '../plugins/reloader.ts';
 import { ErrorCode, UnknownMethodError, BadParamsError, KpsError } from '../errors.ts';
 import { mapParam, idValue, stringValue, has } from './params.ts';
-import { readEventCall, STEP_METHODS, type EventCall } from './event-calls.ts';
+import { readEventCall, type EventCall } from './event-calls.ts';
+import { PluginMethod as M, STEP_METHODS } from './protocol.ts';
 
 export type Handler = (params: unknown[]) => unknown;
 
@@ -26,35 +27,35 @@ export class Dispatcher {
     const { manager, registry } = deps;
     const t = this.#table;
 
-    t.set('plugin.SetPluginDir', async (params) => {
-      const dir = path.resolve(stringValue('plugin.SetPluginDir', 'dir', params[0]));
+    t.set(M.SetPluginDir, async (params) => {
+      const dir = path.resolve(stringValue(M.SetPluginDir, 'dir', params[0]));
       if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-        throw new BadParamsError('plugin.SetPluginDir', `plugin directory ${dir} does not exist`);
+        throw new BadParamsError(M.SetPluginDir, `plugin directory ${dir} does not exist`);
       }
       await deps.reloadFrom(dir);
       return 'ok';
     });
 
-    t.set('plugin.GetStatus', async () => ({ ...(await manager.statusReport()), Reload: deps.reloadStats() }));
+    t.set(M.GetStatus, async () => ({ ...(await manager.statusReport()), Reload: deps.reloadStats() }));
 
-    t.set('plugin.GetPluginInfo', (params) => registry.get(stringValue('plugin.GetPluginInfo', 'name', params[0])).info);
+    t.set(M.GetPluginInfo, (params) => registry.get(stringValue(M.GetPluginInfo, 'name', params[0])).info);
 
-    t.set('plugin.StartInstance', (params) => {
-      const m = 'plugin.StartInstance';
+    t.set(M.StartInstance, (params) => {
+      const m = M.StartInstance;
       const p = mapParam(m, params);
       return manager.start(stringValue(m, 'Name', p.Name), has(p, 'Config') ? stringValue(m, 'Config', p.Config) : 'null');
     });
 
-    t.set('plugin.InstanceStatus', (params) => manager.status(idValue('plugin.InstanceStatus', 'id', params[0])));
+    t.set(M.InstanceStatus, (params) => manager.status(idValue(M.InstanceStatus, 'id', params[0])));
 
-    t.set('plugin.CloseInstance', (params) => manager.close(idValue('plugin.CloseInstance', 'id', params[0])));
+    t.set(M.CloseInstance, (params) => manager.close(idValue(M.CloseInstance, 'id', params[0])));
 
-    t.set('plugin.HandleEvent', (params) => {
-      const call = readEventCall('plugin.HandleEvent', params) as Extract<EventCall, { kind: 'handle' }>;
+    t.set(M.HandleEvent, (params) => {
+      const call = readEventCall(M.HandleEvent, params) as Extract<EventCall, { kind: 'handle' }>;
       return manager.handleEvent(call.instanceId, call.phase);
     });
 
-    for (const name of [...STEP_METHODS, 'plugin.StepError']) {
+    for (const name of [...STEP_METHODS, M.StepError]) {
       t.set(name, (params) => {
         const call = readEventCall(name, params) as Extract<EventCall, { kind: 'step' }>;
         return manager.step(call.eventId, call.data);

@@ -4,8 +4,8 @@
 // not small unsigned integers, truncation) gives null, and the frame takes the full-decode path,
 // which answers every oddity as it always did. The frame was already framed by FrameScanner, but
 // every read here is bounds-checked anyway: this runs on bytes Kong (or anyone on the socket) sent.
-import { isPhase, type Phase } from './protocol.ts';
-import { STEP_METHODS, readEventCall } from './event-calls.ts';
+import { PluginMethod, REQUEST, STEP_METHODS, isPhase, type Phase } from './protocol.ts';
+import { readEventCall } from './event-calls.ts';
 
 export type PeekedEvent =
   | { kind: 'handle'; msgid: number; method: string; instanceId: number; phase: Phase }
@@ -13,8 +13,8 @@ export type PeekedEvent =
 
 /** The methods whose frames are routed to the shard that owns the instance or event. */
 export const EVENT_METHODS: ReadonlyMap<string, 'handle' | 'step'> = new Map<string, 'handle' | 'step'>([
-  ['plugin.HandleEvent', 'handle'],
-  ['plugin.StepError', 'step'],
+  [PluginMethod.HandleEvent, 'handle'],
+  [PluginMethod.StepError, 'step'],
   ...STEP_METHODS.map((m) => [m, 'step'] as [string, 'step']),
 ]);
 
@@ -39,8 +39,8 @@ export function routingOf(msgid: number, method: string, params: unknown[]): Pee
 }
 
 export function peekEventFrame(b: Uint8Array): PeekedEvent | null {
-  // [0, msgid, method, params]: fixarray of 4, type 0
-  if (b.length < 4 || b[0] !== 0x94 || b[1] !== 0x00) return null;
+  // [REQUEST, msgid, method, params]: fixarray of 4, then REQUEST, a positive fixint (its own byte)
+  if (b.length < 4 || b[0] !== 0x94 || b[1] !== REQUEST) return null;
   const msgid = readUint(b, 2);
   if (msgid === null) return null;
   let at = msgid.next;

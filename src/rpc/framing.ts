@@ -90,7 +90,7 @@ function allUtf8(bytes: Buffer, strings: readonly number[]): boolean {
 
 /** The msgid of a request frame from its first bytes (94 00 <uint>), so even a refused frame gets its answer. */
 function peekMsgid(b: Buffer): number | null {
-  if (b.length < 3 || b[0] !== 0x94 || b[1] !== 0x00) return null;
+  if (b.length < 3 || b[0] !== 0x94 || b[1] !== REQUEST) return null; // REQUEST is a positive fixint: its own byte
   const t = b[2]!;
   if (t < 0x80) return t;
   if (t === 0xcc && b.length >= 4) return b[3]!;

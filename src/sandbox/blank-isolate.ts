@@ -17,31 +17,24 @@ export interface BlankIsolate {
 
 const API_NAMES = ['describe', 'start', 'handle', 'settle', 'abandon'] as const;
 
-/** `sync`: every step on this thread, for synchronous slices (a shard); otherwise on isolated-vm's threads. */
-export async function createBlankIsolate(memoryLimitMb: number, sync: boolean, timeoutMs: number): Promise<BlankIsolate> {
+/** Built on this thread, step by step (synchronous, like every slice: see plugin-isolate.ts). */
+export function createBlankIsolate(memoryLimitMb: number, timeoutMs: number): BlankIsolate {
   const isolate = new ivm.Isolate({ memoryLimit: memoryLimitMb });
-  const step = <T>(syncStep: () => T, asyncStep: () => Promise<T>): T | Promise<T> => (sync ? syncStep() : asyncStep());
   try {
-    const context = await step(() => isolate.createContextSync(), () => isolate.createContext());
+    const context = isolate.createContextSync();
     const inbox = new Inbox();
-    const bridge = bridgeCallback(inbox, sync);
-    await step(() => context.global.setSync('__kps_bridge', bridge), () => context.global.set('__kps_bridge', bridge));
+    context.global.setSync('__kps_bridge', bridgeCallback(inbox));
     // The key of the isolate's random generator (crypto.getRandomValues; sandbox-runtime/web/
     // web-crypto-random.ts): 32 bytes from the host's CSPRNG, a string copy the runtime takes and deletes.
-    const seed = randomBytes(32).toString('hex');
-    await step(() => context.global.setSync('__kps_random_seed', seed), () => context.global.set('__kps_random_seed', seed));
-    const runtime = await compileCached(isolate, sandboxRuntimeSource(), 'kps:sandbox-runtime.js', sandboxRuntimeHash(), sync);
-    await step(() => runtime.runSync(context, { timeout: timeoutMs }), () => runtime.run(context, { timeout: timeoutMs }));
+    context.global.setSync('__kps_random_seed', randomBytes(32).toString('hex'));
+    const runtime = compileCached(isolate, sandboxRuntimeSource(), 'kps:sandbox-runtime.js', sandboxRuntimeHash());
+    runtime.runSync(context, { timeout: timeoutMs });
     runtime.release();
-    const apiRef = (await step(
-      () => context.global.getSync('__kps_runtime', { reference: true }),
-      () => context.global.get('__kps_runtime', { reference: true }),
-    )) as ivm.Reference;
+    const apiRef = context.global.getSync('__kps_runtime', { reference: true }) as ivm.Reference;
     // The runtime's API is the host's alone: plugin code, which runs later, never sees it.
-    await step(() => context.global.deleteSync('__kps_runtime'), () => context.global.delete('__kps_runtime'));
-    const refs = await Promise.all(API_NAMES.map((n) => step(() => apiRef.getSync(n, { reference: true }), () => apiRef.get(n, { reference: true }))));
+    context.global.deleteSync('__kps_runtime');
+    const api = Object.fromEntries(API_NAMES.map((n) => [n, apiRef.getSync(n, { reference: true }) as ivm.Reference])) as RuntimeApi;
     apiRef.release();
-    const api = Object.fromEntries(API_NAMES.map((n, i) => [n, refs[i]!])) as RuntimeApi;
     return { isolate, context, api, inbox };
   } catch (err) {
     if (!isolate.isDisposed) isolate.dispose();

@@ -16,6 +16,11 @@ export type BridgeMessage =
 export class Inbox {
   /** who gets the messages; a pooled isolate has nobody until an instance takes it */
   onMessage: (m: BridgeMessage) => void = () => {};
+  /**
+   * Answers the runtime's crypto.subtle requests at once, inside the slice (src/sandbox/host-crypto.ts);
+   * null (an isolate nobody has taken yet): the runtime is told crypto is not available.
+   */
+  onCrypto: ((op: unknown, args: unknown) => unknown) | null = null;
   #queue: BridgeMessage[] = [];
 
   put(msg: BridgeMessage): void {
@@ -32,25 +37,19 @@ export class Inbox {
 }
 
 /**
- * The callback put on the isolate's global for the runtime to take. Sync slices: it runs on this
- * thread inside the slice and only queues (see Inbox). Measured for a 4-entry event: 60 → 46 µs of
- * host CPU in-process, 38 → 18 µs for isolated-vm alone (bench:floors), against an `ignored`
- * callback, whose every message is a deferred task. Async slices run on isolated-vm's threads,
- * where an `ignored` callback is the cheap way home.
+ * The callback put on the isolate's global for the runtime to take. It runs on this thread inside
+ * the slice (every slice is synchronous) and only queues (see Inbox). Measured for a 4-entry event:
+ * 60 → 46 µs of host CPU in-process, 38 → 18 µs for isolated-vm alone (bench:floors), against an
+ * `ignored` callback, whose every message is a deferred task.
  */
-export function bridgeCallback(inbox: Inbox, sync: boolean): ivm.Callback {
-  const post = (kind: string, eventId: unknown, a: unknown, b: unknown) => {
+export function bridgeCallback(inbox: Inbox): ivm.Callback {
+  return new ivm.Callback((kind: string, eventId: unknown, a: unknown, b: unknown): unknown => {
+    // the one request answered with a value (isolated-vm copies it back)
+    if (kind === 'crypto') return inbox.onCrypto ? inbox.onCrypto(a, b) : undefined;
     const msg = toMessage(kind, eventId, a, b);
     if (msg) inbox.put(msg);
-  };
-  if (sync) return new ivm.Callback(post);
-  return new ivm.Callback(
-    (kind: string, eventId: unknown, a: unknown, b: unknown) => {
-      post(kind, eventId, a, b);
-      inbox.deliver(false);
-    },
-    { ignored: true },
-  );
+    return undefined;
+  });
 }
 
 function toMessage(kind: string, eventId: unknown, a: unknown, b: unknown): BridgeMessage | null {

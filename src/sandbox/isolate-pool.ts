@@ -11,7 +11,6 @@ export interface IsolatePoolOptions {
   size: number;
   /** the heap limit they are built with; instances with another limit build their own */
   memoryLimitMb: number;
-  sync: boolean;
   timeoutMs: number;
 }
 
@@ -68,18 +67,14 @@ export class IsolatePool {
       this.#filling = false;
       return;
     }
-    const { memoryLimitMb, sync, timeoutMs } = this.#opts;
-    createBlankIsolate(memoryLimitMb, sync, timeoutMs).then(
-      (blank) => {
-        this.#filling = false;
-        if (this.#closed) blank.isolate.dispose();
-        else this.#ready.push(blank);
-        this.#scheduleFill();
-      },
-      (err: unknown) => {
-        this.#filling = false;
-        this.#log.warn({ event: 'isolate_pool.fill_failed' }, `could not build a pooled isolate: ${errorMessage(err)}`);
-      },
-    );
+    const { memoryLimitMb, timeoutMs } = this.#opts;
+    this.#filling = false;
+    try {
+      this.#ready.push(createBlankIsolate(memoryLimitMb, timeoutMs));
+    } catch (err) {
+      this.#log.warn({ event: 'isolate_pool.fill_failed' }, `could not build a pooled isolate: ${errorMessage(err)}`);
+      return;
+    }
+    this.#scheduleFill();
   }
 }

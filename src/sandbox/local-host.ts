@@ -13,10 +13,13 @@ import { EventTable, type EventRecord } from './events.ts';
 import { PluginIsolate, IsolateFailure, pluginErrorText, type IsolateLimits } from './plugin-isolate.ts';
 import type { BridgeMessage } from './isolate-bridge.ts';
 import { IsolatePool } from './isolate-pool.ts';
+import { SliceWatchdog } from './slice-watchdog.ts';
+import { cpuStretch } from './cpu-share.ts';
 import { payloadSize } from './payload-size.ts';
 import { toKongData } from './kong-data.ts';
 import { withSandboxStats } from './memory-stats.ts';
 import { clipPluginText, isPdkMethodName } from './plugin-text.ts';
+import { runCrypto, type CryptoAnswer, type CryptoLimits } from './host-crypto.ts';
 import { mapBundlePositions } from '../plugins/source-map.ts';
 import type {
   InstanceHostApi, PluginCode, PluginDescription, StartInstanceMsg, HandleEventMsg, StepMsg, StepAnswer, HostStatus,
@@ -25,10 +28,7 @@ import type {
 
 export type { LocalHostOptions };
 
-/** A call into an isolate that will not stop; in a shard, the supervisor then kills the process. */
-export type HungHandler = (plugin: string, instanceId: number | null, why: string) => void;
-
-/** Watches synchronous slices from another thread (src/shards/slice-watchdog.ts). */
+/** Watches slices from another thread (src/sandbox/slice-watchdog.ts). */
 export interface SliceWatch {
   /** which plugin an id runs (null: the id is done with) */
   name(instanceId: number, plugin: string | null): void;
@@ -51,6 +51,10 @@ interface Generation {
   readonly positions: (text: string) => string;
   /** replaced (reload) or closed: disposed as soon as its last event ends */
   retired: boolean;
+  /** the event whose slice runs now: host work done for the isolate (crypto) is charged to it */
+  sliceEvent: EventRecord | null;
+  /** this thread's CPU when that slice began, and the event's CPU then */
+  sliceStart: { cpu: NodeJS.CpuUsage; eventMs: number } | null;
 }
 
 /** An instance's counters across its generations. */
@@ -75,9 +79,9 @@ export class LocalInstanceHost implements InstanceHostApi {
   /** event id → the generation it runs on */
   readonly #eventGen = new Map<number, Generation>();
   readonly #events: EventTable;
-  readonly #onHung: HungHandler;
-  readonly #syncSlices: boolean;
-  readonly #watchdog: SliceWatch | null;
+  readonly #watchdog: SliceWatch;
+  /** the watchdog this host built itself (none was given), closed with it */
+  readonly #ownWatchdog: SliceWatchdog | null;
   readonly #sampler: NodeJS.Timeout;
   readonly #pool: IsolatePool;
   #stopped = false;
@@ -86,16 +90,18 @@ export class LocalInstanceHost implements InstanceHostApi {
   #goneListener: (instanceId: number, reason: string) => void = () => {};
   #breachListener: (breach: Breach) => void = () => {};
 
-  /** `syncSlices`: see IsolateLimits; only for a process whose thread someone else watches (a shard). */
-  constructor(opts: LocalHostOptions, log: Logger, mode: { onHung?: HungHandler; syncSlices?: boolean; watchdog?: SliceWatch } = {}) {
+  /**
+   * Slices run on this thread (see plugin-isolate.ts), so a plugin call V8 will not interrupt can
+   * only be ended by killing this process: `watchdog` does it (a shard's, which also tells the
+   * supervisor who runs), or else one built here that logs to `hungLog` (fd) and kills the process.
+   */
+  constructor(opts: LocalHostOptions, log: Logger, mode: { watchdog?: SliceWatch; hungLog?: { fd: number; victim: string } } = {}) {
     this.#opts = opts;
     this.#log = log;
-    this.#syncSlices = mode.syncSlices ?? false;
-    this.#watchdog = mode.watchdog ?? null;
-    this.#onHung =
-      mode.onHung ??
-      ((plugin, instance, why) =>
-        log.fatal({ event: 'isolate.hung', plugin, instance }, `${why}; with --shards 0 nothing can stop it short of this process dying`));
+    this.#ownWatchdog = mode.watchdog
+      ? null
+      : new SliceWatchdog({ killGraceMs: opts.killGraceMs, budgetMs: opts.cpuLimitMs, logFd: mode.hungLog?.fd ?? 2, victim: mode.hungLog?.victim ?? 'this process' });
+    this.#watchdog = mode.watchdog ?? this.#ownWatchdog!;
     this.#events = new EventTable(opts.eventTimeoutMs, {
       onDeadline: (ev, onPlugin) => this.#onDeadline(ev, onPlugin),
       onEnded: (ev) => {
@@ -108,7 +114,7 @@ export class LocalInstanceHost implements InstanceHostApi {
     });
     this.#sampler = setInterval(() => void this.#sampleHeaps(), HEAP_SAMPLE_MS);
     this.#sampler.unref();
-    const pool = { size: opts.isolatePool, memoryLimitMb: opts.memoryLimitMb, sync: this.#syncSlices, timeoutMs: opts.startTimeoutMs };
+    const pool = { size: opts.isolatePool, memoryLimitMb: opts.memoryLimitMb, timeoutMs: opts.startTimeoutMs };
     this.#pool = new IsolatePool(pool, log);
   }
 
@@ -116,10 +122,10 @@ export class LocalInstanceHost implements InstanceHostApi {
   async describePlugin(msg: PluginCode & { memoryLimitMb: number }): Promise<PluginDescription> {
     let isolate: PluginIsolate | undefined;
     const watchId = -++this.#describeSeq;
-    this.#watchdog?.name(watchId, msg.plugin);
+    this.#watchdog.name(watchId, msg.plugin);
     try {
-      isolate = await PluginIsolate.create(msg, this.#limits(msg.plugin, watchId, msg.memoryLimitMb), () => {}, this.#pool.take(msg.memoryLimitMb));
-      const described = await isolate.describe();
+      isolate = PluginIsolate.create(msg, this.#limits(msg.plugin, watchId, msg.memoryLimitMb, (op, args) => this.#crypto(null, op, args)), () => {}, this.#pool.take(msg.memoryLimitMb));
+      const described = isolate.describe();
       // The runtime measured it as a tree already; measured again here (every shared reference
       // each time), before anything would write it out as one.
       const max = this.#opts.maxMetadataBytes;
@@ -129,13 +135,13 @@ export class LocalInstanceHost implements InstanceHostApi {
       throw new PluginLoadError(clipPluginText(pluginErrorText(err, msg.filename)));
     } finally {
       isolate?.dispose();
-      this.#watchdog?.name(watchId, null);
+      this.#watchdog.name(watchId, null);
     }
   }
 
   async startInstance(msg: StartInstanceMsg): Promise<void> {
     if (this.#stopped) throw new ShuttingDownError();
-    this.#watchdog?.name(msg.instanceId, msg.plugin);
+    this.#watchdog.name(msg.instanceId, msg.plugin);
     this.#instances.set(msg.instanceId, await this.#build(msg));
     this.#usage.set(msg.instanceId, { events: 0, pdkCalls: 0, errors: 0, generation: 1, cpuRetiredMs: 0, overSoftLimit: false });
     this.#log.debug({ event: 'instance.started', plugin: msg.plugin, instance: msg.instanceId }, 'instance started');
@@ -227,6 +233,7 @@ export class LocalInstanceHost implements InstanceHostApi {
     this.#stopped = true;
     clearInterval(this.#sampler);
     this.#pool.close();
+    this.#ownWatchdog?.close();
     const gens = new Set([...this.#instances.values(), ...this.#eventGen.values()]);
     for (const gen of gens) this.#fail(gen, 'server shutdown', 'isolate');
   }
@@ -235,16 +242,16 @@ export class LocalInstanceHost implements InstanceHostApi {
     let isolate: PluginIsolate | undefined;
     try {
       const gen: { current?: Generation } = {};
-      const limits = this.#limits(msg.plugin, msg.instanceId, msg.memoryLimitMb);
+      const limits = this.#limits(msg.plugin, msg.instanceId, msg.memoryLimitMb, (op, args) => this.#crypto(gen.current ?? null, op, args));
       const t0 = performance.now();
       const blank = this.#pool.take(msg.memoryLimitMb);
-      isolate = await PluginIsolate.create(msg, limits, (m) => {
+      isolate = PluginIsolate.create(msg, limits, (m) => {
         if (gen.current) this.#onMessage(gen.current, m);
       }, blank);
-      await isolate.start(msg.config);
+      isolate.start(msg.config);
       const ms = +(performance.now() - t0).toFixed(2);
       this.#log.debug({ event: 'isolate.built', plugin: msg.plugin, instance: msg.instanceId, pooled: blank !== null, ms }, `isolate ready in ${ms} ms${blank ? ' (from the pool)' : ''}`);
-      gen.current = { instanceId: msg.instanceId, plugin: msg.plugin, isolate, events: new Set(), positions: positionsOf(msg), retired: false };
+      gen.current = { instanceId: msg.instanceId, plugin: msg.plugin, isolate, events: new Set(), positions: positionsOf(msg), retired: false, sliceEvent: null, sliceStart: null };
       return gen.current;
     } catch (err) {
       isolate?.dispose();
@@ -253,45 +260,77 @@ export class LocalInstanceHost implements InstanceHostApi {
   }
 
   /** `watchId`: the instance id, or a metadata read's own id (below 0). */
-  #limits(plugin: string, watchId: number, memoryLimitMb: number): IsolateLimits {
+  #limits(plugin: string, watchId: number, memoryLimitMb: number, crypto: (op: unknown, args: unknown) => unknown): IsolateLimits {
     const o = this.#opts;
     return {
       memoryLimitMb,
       maxPendingCalls: o.maxPendingCalls,
       maxPayloadBytes: o.maxPayloadBytes,
+      crypto: { maxCryptoBytes: o.maxCryptoBytes, maxCryptoKeyBytes: o.maxCryptoKeyBytes, answer: crypto },
       maxMetadataBytes: o.maxMetadataBytes,
       startTimeoutMs: o.startTimeoutMs,
-      killGraceMs: o.killGraceMs,
-      onHung: (why) => this.#onHung(plugin, watchId > 0 ? watchId : null, why),
-      syncSlices: this.#syncSlices,
-      watch: this.#watchdog ? sliceWatch(this.#watchdog, watchId, plugin) : null,
+      watch: sliceWatch(this.#watchdog, watchId, plugin),
     };
   }
 
   /**
-   * Runs one slice of an event's plugin code. The budget is isolate CPU time, counted with cpuTime
-   * after each slice. The wall-clock timeout that interrupts a slice is looser, because wall time
-   * passes without CPU on a busy machine and, for async slices, while other events' slices queue
-   * on the same isolate: what is left of the budget, plus twice the budget (sync), or plus the
-   * budget once per event sharing the isolate (async). A loop is still stopped within a few budgets.
+   * Runs one slice of an event's plugin code, on this thread. The budget is CPU time (see
+   * PluginIsolate). The wall-clock timeout that interrupts a slice is looser: what is left of the
+   * budget plus twice the budget, stretched by how much wall time a unit of CPU takes on this
+   * machine lately (cpu-share.ts). A loop is still stopped within a few budgets of CPU.
    */
-  #slice(gen: Generation, ev: EventRecord, run: (timeoutMs: number) => Promise<number>, onlyLimitsFail = false): void {
+  #slice(gen: Generation, ev: EventRecord, run: (timeoutMs: number) => number, onlyLimitsFail = false): void {
     const limit = this.#opts.cpuLimitMs;
     const left = Math.max(1, limit - ev.cpuMs);
-    const slack = this.#syncSlices ? 2 * limit : limit * Math.max(1, gen.events.size);
     const before = onlyLimitsFail ? gen.isolate.cpuMs : 0; // read only where needed: the event path stays as it was
-    const charge = (used: number) => {
-      ev.cpuMs += used;
-      if (ev.cpuMs > limit) this.#fail(gen, `event ${ev.id} used ${ev.cpuMs.toFixed(0)} ms of isolate CPU, over its ${limit} ms CPU budget (--cpu-limit)`, 'cpu');
-    };
-    run(coalescedTimeout(left + slack, limit)).then(charge, (err: unknown) => {
-      if (onlyLimitsFail && !(err instanceof IsolateFailure)) {
-        this.#log.debug({ event: 'event.abandoned', plugin: gen.plugin, instance: gen.instanceId, eventId: ev.id }, `after the event ended: ${errorMessage(err).slice(0, 200)}`);
-        charge(gen.isolate.cpuMs - before);
+    let used: number;
+    // crypto requests during the slice are judged against the budget as they come (#crypto)
+    gen.sliceEvent = ev;
+    gen.sliceStart = null; // read on the slice's first crypto request only: the event path stays as it was
+    try {
+      used = run(coalescedTimeout((left + 2 * limit) * cpuStretch(), limit));
+    } catch (err) {
+      if (!onlyLimitsFail || err instanceof IsolateFailure) {
+        this.#onIsolateError(gen, ev, err);
         return;
       }
-      this.#onIsolateError(gen, ev, err);
-    });
+      this.#log.debug({ event: 'event.abandoned', plugin: gen.plugin, instance: gen.instanceId, eventId: ev.id }, `after the event ended: ${errorMessage(err).slice(0, 200)}`);
+      used = gen.isolate.cpuMs - before;
+    } finally {
+      gen.sliceEvent = null;
+    }
+    ev.cpuMs += used;
+    if (ev.cpuMs > limit) this.#fail(gen, `event ${ev.id} used ${ev.cpuMs.toFixed(0)} ms of isolate CPU, over its ${limit} ms CPU budget (--cpu-limit)`, 'cpu');
+  }
+
+  /**
+   * A crypto.subtle request of `gen`'s isolate, inside its slice, on this thread. Its host CPU is
+   * part of the slice's CPU (read around the slice: plugin-isolate.ts), so #slice charges it to the
+   * event with the rest; isolated-vm's own cpuTime would not have it (measured: a sync callback
+   * hashing 40 MB took 111 ms of thread CPU and added 0.09 ms to cpuTime). A loop of requests must
+   * not run the slice far past the budget before that charge, so each request is judged first:
+   * the event's CPU before the slice plus the CPU since the slice's first
+   * request (the copies isolated-vm makes in and out included) over --cpu-limit is refused with a
+   * QuotaExceededError, and the instance is stopped when the slice returns. Outside an event (module
+   * body, constructor, metadata read) crypto works and is charged to no event: each operation is
+   * bounded by the size caps, and the slice by --start-timeout.
+   */
+  #crypto(gen: Generation | null, op: unknown, args: unknown): CryptoAnswer {
+    const ev = gen?.sliceEvent ?? null;
+    if (ev && gen) {
+      const limit = this.#opts.cpuLimitMs;
+      gen.sliceStart ??= { cpu: process.cpuUsage(), eventMs: ev.cpuMs };
+      const t = process.cpuUsage(gen.sliceStart.cpu);
+      if (gen.sliceStart.eventMs + (t.user + t.system) / 1000 > limit) {
+        return [false, 'QuotaExceededError', `event ${ev.id} is over its ${limit} ms CPU budget (--cpu-limit), host CPU of crypto.subtle included`];
+      }
+    }
+    return runCrypto(op, args, this.#cryptoLimits);
+  }
+
+  get #cryptoLimits(): CryptoLimits {
+    const o = this.#opts;
+    return { maxDataBytes: Math.min(o.maxCryptoBytes, o.maxPayloadBytes), maxKeyBytes: o.maxCryptoKeyBytes, maxRsaBits: o.maxRsaBits };
   }
 
   #onMessage(gen: Generation, m: BridgeMessage): void {
@@ -485,7 +524,7 @@ function sliceWatch(watchdog: SliceWatch, watchId: number, plugin: string): { ar
  * the CPU budget). isolated-vm arms a native timer per timed call and its timer thread wakes for
  * each at expiry, even long after the call returned; expiries on a shared grid wake it once for
  * many (measured in-process: ~70 → ~50 µs of CPU per 4-slice event). The slice's CPU is still
- * judged by cpuTime against the budget afterwards; only the backstop interrupt comes later.
+ * judged by its CPU time against the budget afterwards; only the backstop interrupt comes later.
  */
 export function coalescedTimeout(wantMs: number, cpuLimitMs: number, now = Date.now()): number {
   const grid = Math.max(1, Math.min(50, Math.floor(cpuLimitMs / 2)));

@@ -4,6 +4,7 @@ import ivm from 'isolated-vm';
 import { compileCached } from './code-cache.ts';
 import { createBlankIsolate, type BlankIsolate, type RuntimeApi } from './blank-isolate.ts';
 import type { BridgeMessage, Inbox } from './isolate-bridge.ts';
+import { recordSlice } from './cpu-share.ts';
 import type { PluginCode, PluginDescription } from './host-api.ts';
 
 export interface HeapFigures {
@@ -23,21 +24,19 @@ export interface IsolateLimits {
   maxMetadataBytes: number;
   /** ms for the module body and the constructor */
   startTimeoutMs: number;
-  /** ms past a timeout after which a call that still runs counts as hung (see onHung) */
-  killGraceMs: number;
   /**
-   * V8 does not interrupt some long builtin calls (`new Array(2**28).fill(0)`), not even on timeout
-   * or dispose. Called when a call outlives its timeout by killGraceMs: only killing the process helps.
+   * Told when a slice starts and ends: the watchdog thread (src/sandbox/slice-watchdog.ts) that
+   * kills the process if V8 runs a builtin past the slice's timeout + --kill-grace.
    */
-  onHung: (why: string) => void;
-  /**
-   * Run event slices with applySync on the calling thread: about 7 µs a crossing instead of 65 µs
-   * for a hop to isolated-vm's thread pool (measured), at the price of blocking this thread for the
-   * slice. Right in a shard process (its supervisor watches it); wrong in the supervisor itself.
-   */
-  syncSlices: boolean;
-  /** told when a synchronous slice starts and ends (the shard's watchdog thread) */
   watch: { arm(budgetMs: number): void; disarm(): void } | null;
+  /** crypto.subtle: absent, the runtime is told it is not available */
+  crypto?: {
+    /** data and key material caps, told to the runtime (the host checks them again) */
+    maxCryptoBytes: number;
+    maxCryptoKeyBytes: number;
+    /** answers the runtime's requests (Inbox.onCrypto) */
+    answer(op: unknown, args: unknown): unknown;
+  };
 }
 
 const COPY = { arguments: { copy: true } } as const;
@@ -51,14 +50,26 @@ export class IsolateFailure extends Error {
   }
 }
 
+// Every entry into the isolate is a synchronous slice (applySync) on the calling thread: ~7 µs a
+// crossing instead of ~65 µs for a hop to isolated-vm's thread pool, one code path for the server,
+// --shards 0, try and PluginTest, and a bridge that may answer the runtime at once. The price is that
+// this thread is blocked for the slice: a builtin that ignores the timeout is the watchdog's (`watch`).
+//
+// A slice's CPU is the process's CPU time over it, capped at its wall time, not isolated-vm's
+// `cpuTime`: the prebuilt isolated-vm counts wall time there (measured on a loaded 2-core machine:
+// a 10 ms busy loop read 84.6 ms of "cpuTime" against 2.0 ms of thread CPU), so a busy machine made
+// plugins look over budget. process.threadCpuUsage would be exact in principle but moves in 4 ms
+// ticks (98 % of 500 short slices read 0); process.cpuUsage is exact, and while this thread is
+// blocked in the slice the other threads do little (a GC helper, a timer), which the cap at wall
+// time bounds. Host work inside a slice (a bridge call) is the plugin's too.
 export class PluginIsolate {
   readonly #isolate: ivm.Isolate;
   readonly #context: ivm.Context;
   readonly #api: RuntimeApi;
   readonly #limits: IsolateLimits;
   readonly #inbox: Inbox;
-  /** cpuTime when the last async slice finished: queued slices run one after another */
-  #lastSliceDone = 0n;
+  /** CPU of this thread in this isolate's slices so far, µs */
+  #cpuUs = 0;
 
   private constructor(isolate: ivm.Isolate, context: ivm.Context, api: RuntimeApi, limits: IsolateLimits, inbox: Inbox) {
     this.#inbox = inbox;
@@ -68,81 +79,72 @@ export class PluginIsolate {
     this.#limits = limits;
   }
 
-  /** `blank`: a pooled isolate built with this memory limit and slice mode; else one is built here. */
-  static async create(code: PluginCode, limits: IsolateLimits, onMessage: (m: BridgeMessage) => void, blank?: BlankIsolate | null): Promise<PluginIsolate> {
+  /** `blank`: a pooled isolate built with this memory limit; else one is built here. */
+  static create(code: PluginCode, limits: IsolateLimits, onMessage: (m: BridgeMessage) => void, blank?: BlankIsolate | null): PluginIsolate {
     const t = limits.startTimeoutMs;
-    // In a shard every step runs on this thread (see syncSlices): a dozen hops saved per instance.
-    // A pooled isolate was built by this host, so with the same slice mode and bridge.
-    const sync = limits.syncSlices;
-    const base = blank ?? (await createBlankIsolate(limits.memoryLimitMb, sync, t));
+    const base = blank ?? createBlankIsolate(limits.memoryLimitMb, t);
     const { isolate, context, api, inbox } = base;
     inbox.onMessage = onMessage;
+    inbox.onCrypto = limits.crypto?.answer ?? null;
     try {
       // Compiling is the plugin's too (its bundle decides what V8's parser does): watched and
       // announced like the module body, so a crash there is charged to it, not to a neighbour.
       limits.watch?.arm(t);
       let script: ivm.Script;
       try {
-        script = await compileCached(isolate, code.code, code.filename, code.hash, sync);
+        script = compileCached(isolate, code.code, code.filename, code.hash);
       } finally {
         limits.watch?.disarm();
       }
-      if (sync) {
-        runSyncSlice(isolate, inbox, limits, t, true, () => script.runSync(context, { timeout: t }));
-      } else {
-        await guard(isolate, script.run(context, { timeout: t }), t, limits);
-      }
+      const plugin = new PluginIsolate(isolate, context, api, limits, inbox);
+      plugin.#run(t, true, () => script.runSync(context, { timeout: t }));
       script.release();
-      return new PluginIsolate(isolate, context, api, limits, inbox);
+      return plugin;
     } catch (err) {
       if (!isolate.isDisposed) isolate.dispose();
       throw err;
     }
   }
 
-  /** Reads the exports (getters, toJSON: plugin code), under --start-timeout and, in a shard, its watchdog. */
-  async describe(): Promise<PluginDescription> {
+  /** Reads the exports (getters, toJSON: plugin code), under --start-timeout and its watchdog. */
+  describe(): PluginDescription {
     const t = this.#limits.startTimeoutMs;
-    const args = [this.#limits.maxMetadataBytes];
     const options = { result: { copy: true }, timeout: t } as const;
-    if (!this.#limits.syncSlices) return (await guard(this.#isolate, this.#api.describe.apply(undefined, args, options), t, this.#limits)) as PluginDescription;
     let described: unknown;
-    runSyncSlice(this.#isolate, this.#inbox, this.#limits, t, true, () => (described = this.#api.describe.applySync(undefined, args, options)));
+    this.#run(t, true, () => (described = this.#api.describe.applySync(undefined, [this.#limits.maxMetadataBytes], options)));
     return described as PluginDescription;
   }
 
-  async start(config: unknown): Promise<void> {
+  start(config: unknown): void {
     const t = this.#limits.startTimeoutMs;
-    const runtimeLimits = { maxPendingCalls: this.#limits.maxPendingCalls, maxPayloadBytes: this.#limits.maxPayloadBytes };
-    if (!this.#limits.syncSlices) {
-      await guard(this.#isolate, this.#api.start.apply(undefined, [config, runtimeLimits], { ...COPY, timeout: t }), t, this.#limits);
-      return;
-    }
-    runSyncSlice(this.#isolate, this.#inbox, this.#limits, t, true, () => this.#api.start.applySync(undefined, [config, runtimeLimits], { ...COPY, timeout: t }));
+    const l = this.#limits;
+    const crypto = l.crypto ? { maxCryptoBytes: l.crypto.maxCryptoBytes, maxCryptoKeyBytes: l.crypto.maxCryptoKeyBytes } : {};
+    const runtimeLimits = { maxPendingCalls: l.maxPendingCalls, maxPayloadBytes: l.maxPayloadBytes, ...crypto };
+    this.#run(t, true, () => this.#api.start.applySync(undefined, [config, runtimeLimits], { ...COPY, timeout: t }));
   }
 
-  /** Starts an event's handler; resolves with the isolate CPU ms its first slice took. */
-  handle(eventId: number, phase: string, budgetMs: number): Promise<number> {
+  /** Starts an event's handler; returns the isolate CPU ms its first slice took. */
+  handle(eventId: number, phase: string, budgetMs: number): number {
     return this.#slice(budgetMs, this.#api.handle, [eventId, phase], false);
   }
 
-  /** Delivers Kong's answer; resolves with the isolate CPU ms the plugin then ran. */
-  settle(eventId: number, ok: boolean, value: unknown, budgetMs: number): Promise<number> {
+  /** Delivers Kong's answer; returns the isolate CPU ms the plugin then ran. */
+  settle(eventId: number, ok: boolean, value: unknown, budgetMs: number): number {
     return this.#slice(budgetMs, this.#api.settle, [eventId, ok, value], true);
   }
 
   /**
    * Kong gave up on the event: the runtime rejects its pending PDK calls, so the plugin's catch and
-   * finally run here, a slice like any other, under what is left of the event's budget; resolves
-   * with the isolate CPU ms they took.
+   * finally run here, a slice like any other, under what is left of the event's budget; returns
+   * the isolate CPU ms they took.
    */
-  abandon(eventId: number, budgetMs: number): Promise<number> {
+  abandon(eventId: number, budgetMs: number): number {
     return this.#slice(budgetMs, this.#api.abandon, [eventId], false);
   }
 
-  /** Isolate CPU time so far, ms (all threads that ran it). */
+  /** CPU time of this isolate's slices so far, ms (kept after dispose). */
   get cpuMs(): number {
-    return this.#isolate.isDisposed ? 0 : Number(this.#isolate.cpuTime) / 1e6;
+    return this.#cpuUs / 1000;
   }
 
   async heap(): Promise<HeapFigures> {
@@ -152,23 +154,43 @@ export class PluginIsolate {
   }
 
   // The apply timeout interrupts a slice at the event's remaining budget (code after an `await`
-  // runs inside the slice that settled it); cpuTime gives what the slice really used.
-  async #slice(budgetMs: number, fn: ivm.Reference, args: unknown[], copy: boolean): Promise<number> {
-    const before = this.#isolate.cpuTime;
+  // runs inside the slice that settled it); the thread's CPU time gives what the slice really used.
+  #slice(budgetMs: number, fn: ivm.Reference, args: unknown[], copy: boolean): number {
+    const before = this.#cpuUs;
     const options = copy ? { ...COPY, timeout: budgetMs } : { timeout: budgetMs };
-    if (this.#limits.syncSlices) {
-      runSyncSlice(this.#isolate, this.#inbox, this.#limits, budgetMs, false, () => fn.applySync(undefined, args, options));
-    } else {
-      await guard(this.#isolate, fn.apply(undefined, args, options), budgetMs, this.#limits, false);
-      if (this.#isolate.isDisposed) return 0;
-      // Async slices queue on the isolate's thread: this one started after those queued before it
-      // ended, so it is charged from then, not from when it was queued.
-      const done = this.#isolate.cpuTime;
-      const start = this.#lastSliceDone > before ? this.#lastSliceDone : before;
-      this.#lastSliceDone = done;
-      return Number(done - start) / 1e6;
+    this.#run(budgetMs, false, () => fn.applySync(undefined, args, options));
+    return (this.#cpuUs - before) / 1000;
+  }
+
+  /**
+   * Runs one slice on this thread: the watchdog armed for `timeoutMs` meanwhile, its CPU counted,
+   * a failure mapped onto the reasons an operator can act on (`start`: the module body or
+   * constructor), and the inbox settled whatever happens (the messages the slice queued handed on,
+   * or dropped if it failed; acting on them is the host's work, not counted).
+   */
+  #run(timeoutMs: number, start: boolean, run: () => unknown): void {
+    this.#limits.watch?.arm(timeoutMs);
+    // what the slice asked for is void only when the isolate failed (timeout, heap limit): an error
+    // of the plugin's own that isolated-vm throws out of the call (an unhandled rejection) leaves
+    // the isolate whole, and the calls and results the slice queued stand
+    let voided = false;
+    const cpu0 = process.cpuUsage();
+    const wall0 = performance.now();
+    try {
+      run();
+    } catch (err) {
+      const failure = failureOf(this.#isolate, err, timeoutMs, start);
+      voided = failure instanceof IsolateFailure;
+      throw failure;
+    } finally {
+      const cpu1 = process.cpuUsage();
+      const wallUs = (performance.now() - wall0) * 1000;
+      const cpuUs = Math.min(cpu1.user - cpu0.user + (cpu1.system - cpu0.system), wallUs);
+      this.#cpuUs += cpuUs;
+      recordSlice(cpuUs, wallUs);
+      this.#limits.watch?.disarm();
+      this.#inbox.deliver(voided);
     }
-    return this.#isolate.isDisposed ? 0 : Number(this.#isolate.cpuTime - before) / 1e6;
   }
 
   get disposed(): boolean {
@@ -179,45 +201,6 @@ export class PluginIsolate {
     if (this.#isolate.isDisposed) return;
     this.#context.release();
     this.#isolate.dispose();
-  }
-}
-
-/** Maps isolated-vm's failures onto the reasons an operator can act on, and watches for hung calls. */
-async function guard<T>(isolate: ivm.Isolate, work: Promise<T>, timeoutMs: number, limits: IsolateLimits, start = true): Promise<T> {
-  const watchdog = setTimeout(
-    () => limits.onHung(`a plugin call ran ${timeoutMs + limits.killGraceMs} ms, past its ${timeoutMs} ms limit, without stopping`),
-    timeoutMs + limits.killGraceMs,
-  );
-  watchdog.unref();
-  try {
-    return await work;
-  } catch (err) {
-    throw failureOf(isolate, err, timeoutMs, start);
-  } finally {
-    clearTimeout(watchdog);
-  }
-}
-
-/**
- * Runs one synchronous slice on this thread: the watchdog armed for `timeoutMs` meanwhile, a
- * failure mapped by failureOf (`start`: the module body or constructor), and the inbox settled
- * whatever happens (the messages the slice queued handed on, or dropped if it threw).
- */
-function runSyncSlice(isolate: ivm.Isolate, inbox: Inbox, limits: IsolateLimits, timeoutMs: number, start: boolean, run: () => unknown): void {
-  limits.watch?.arm(timeoutMs);
-  // what the slice asked for is void only when the isolate failed (timeout, heap limit): an error
-  // of the plugin's own that isolated-vm throws out of the call (an unhandled rejection) leaves
-  // the isolate whole, and the calls and results the slice queued stand
-  let voided = false;
-  try {
-    run();
-  } catch (err) {
-    const failure = failureOf(isolate, err, timeoutMs, start);
-    voided = failure instanceof IsolateFailure;
-    throw failure;
-  } finally {
-    limits.watch?.disarm();
-    inbox.deliver(voided);
   }
 }
 

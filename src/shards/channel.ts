@@ -4,13 +4,20 @@
 // Kong's event frames travel undecoded: [3, id, msgid, eventId, frame] to the shard, and
 // [4, id, status, answer] back, where answer is Kong's complete response frame; the supervisor
 // keeps a callback per id (no promise), and writes the answer to Kong's socket as it is.
+// The methods, notifications and tags are src/shards/shard-protocol.ts's: a Channel is typed by what
+// its own end accepts and what its peer's end accepts.
 import type net from 'node:net';
 import { encode } from '../rpc/codec.ts';
 import { MessageStream } from '../rpc/message-stream.ts';
 import { ErrorCode, KpsError, errorMessage } from '../errors.ts';
 import { errorFromWire, errorToWire, type WireError } from '../error-wire.ts';
 import { clipPluginText } from '../sandbox/plugin-text.ts';
-import { EVENT_ANSWER, EVENT_FRAME, encodeEventAnswer, encodeEventFrame, readEventMessage, type EventMessage } from './event-wire.ts';
+import { encodeEventAnswer, encodeEventFrame, readEventMessage, type EventMessage } from './event-wire.ts';
+import {
+  ChannelMessage, type ChannelEnd, type Kind, type Method, type NotificationHandler, type Params, type RequestHandler, type Result,
+} from './shard-protocol.ts';
+
+const { REQUEST, RESPONSE, NOTIFICATION, EVENT_FRAME } = ChannelMessage;
 
 /**
  * Largest frame a shard may send its supervisor: everything a shard answers is bounded before it is
@@ -28,15 +35,16 @@ export interface FrameCaps {
   outgoing?: number;
 }
 
-export type RequestHandler = (method: string, params: unknown) => Promise<unknown>;
 /** A forwarded Kong frame: answer it with answerEvent(id, …), once. `eventId` is -1 for a Step. */
 export type EventFrameHandler = (id: number, msgid: number, eventId: number, frame: Uint8Array) => void;
 /** Kong's answer frame and what it did to the event; `answer` is null if the channel closed first. */
 export type EventAnswerCallback = (status: number, answer: Uint8Array | null) => void;
 
-export type NotificationHandler = (kind: string, args: unknown) => void;
-
-export class Channel {
+/**
+ * `Self`: the requests this end serves and the notifications it is sent; `Peer`: the other end's.
+ * The defaults accept any method (tests of the channel itself).
+ */
+export class Channel<Self extends ChannelEnd = ChannelEnd, Peer extends ChannelEnd = ChannelEnd> {
   readonly #socket: net.Socket;
   readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   readonly #events = new Map<number, EventAnswerCallback>();
@@ -45,11 +53,12 @@ export class Channel {
   #closed = false;
   /** frames written this turn of the event loop, sent with one syscall (measured: writes dominate) */
   #outbox: Buffer[] = [];
-  #onRequest: RequestHandler = async (method) => {
-    throw new KpsError(ErrorCode.CHANNEL, `no handler for ${method}`);
+  // Held as the wire has them: the typed handlers are given what the peer sent, read as the protocol says.
+  #onRequest: (method: unknown, params: unknown) => Promise<unknown> = async (method) => {
+    throw new KpsError(ErrorCode.CHANNEL, `no handler for ${String(method)}`);
   };
-  #onNotification: NotificationHandler = () => {};
-  #onEventFrame: EventFrameHandler = (id, msgid) => this.answerEvent(id, -1, encode([1, msgid, 'no event handler on this channel', null]));
+  #onNotification: (kind: unknown, payload: unknown) => void = () => {};
+  #onEventFrame: EventFrameHandler = (id, msgid) => this.answerEvent(id, -1, encode([RESPONSE, msgid, 'no event handler on this channel', null]));
   #onClose: (why: string) => void = () => {};
 
   readonly #caps: FrameCaps;
@@ -62,16 +71,17 @@ export class Channel {
     socket.on('close', () => this.#close('channel closed'));
   }
 
-  handleRequests(handler: RequestHandler): void {
-    this.#onRequest = handler;
+  /** `handler` switches on the method (its params narrow with it) and ends in unknownMethod(method). */
+  handleRequests(handler: RequestHandler<Self>): void {
+    this.#onRequest = handler as (method: unknown, params: unknown) => Promise<unknown>;
   }
 
   handleEventFrames(handler: EventFrameHandler): void {
     this.#onEventFrame = handler;
   }
 
-  handleNotifications(handler: NotificationHandler): void {
-    this.#onNotification = handler;
+  handleNotifications(handler: NotificationHandler<Self>): void {
+    this.#onNotification = handler as (kind: unknown, payload: unknown) => void;
   }
 
   onClose(handler: (why: string) => void): void {
@@ -82,12 +92,12 @@ export class Channel {
     return this.#closed;
   }
 
-  request<T>(method: string, params: unknown): Promise<T> {
+  request<M extends Method<Peer>>(method: M, params: Params<Peer, M>): Promise<Result<Peer, M>> {
     if (this.#closed) return Promise.reject(new KpsError(ErrorCode.CHANNEL, 'shard channel is closed'));
     const id = this.#nextId++;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<Result<Peer, M>>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.#send(encode([0, id, method, params]));
+      this.#send(encode([REQUEST, id, method, params]));
     });
   }
 
@@ -105,22 +115,22 @@ export class Channel {
     if (this.#closed) return;
     const cap = this.#caps.outgoing ?? Infinity;
     if (answer.length + 64 > cap && msgid >= 0) {
-      answer = encode([1, msgid, `an answer of ${answer.length} bytes is over the channel's cap of ${cap}`, null]);
+      answer = encode([RESPONSE, msgid, `an answer of ${answer.length} bytes is over the channel's cap of ${cap}`, null]);
     }
     this.#send(encodeEventAnswer(id, status, answer));
   }
 
-  notify(kind: string, args: unknown): void {
-    if (!this.#closed) this.#send(encode([2, kind, args]));
+  notify<K extends Kind<Peer>>(kind: K, args: Peer['notifications'][K]): void {
+    if (!this.#closed) this.#send(encode([NOTIFICATION, kind, args]));
   }
 
   /**
    * A notification written at once, with whatever waits in the outbox, before the caller goes on:
    * on return it is in the kernel (unless the peer stopped reading), so it outlives this process.
    */
-  notifyNow(kind: string, args: unknown): void {
+  notifyNow<K extends Kind<Peer>>(kind: K, args: Peer['notifications'][K]): void {
     if (this.#closed) return;
-    this.#outbox.push(encode([2, kind, args]));
+    this.#outbox.push(encode([NOTIFICATION, kind, args]));
     this.#flush();
   }
 
@@ -173,20 +183,20 @@ export class Channel {
 
   #onMessage(msg: unknown[]): void {
     const [type, a, b, c] = msg;
-    if (type === 0) {
+    if (type === REQUEST) {
       const id = a as number;
-      this.#onRequest(b as string, c).then(
-        (result) => this.#write([1, id, null, result ?? null]),
-        (err: unknown) => this.#write([1, id, errorToWire(err), null]),
+      this.#onRequest(b, c).then(
+        (result) => this.#write([RESPONSE, id, null, result ?? null]),
+        (err: unknown) => this.#write([RESPONSE, id, errorToWire(err), null]),
       );
-    } else if (type === 1) {
+    } else if (type === RESPONSE) {
       const p = this.#pending.get(a as number);
       if (!p) return;
       this.#pending.delete(a as number);
       if (b) p.reject(fromWire(b as WireError));
       else p.resolve(c);
-    } else if (type === 2) {
-      this.#onNotification(a as string, b);
+    } else if (type === NOTIFICATION) {
+      this.#onNotification(a, b);
     }
   }
 
@@ -197,11 +207,11 @@ export class Channel {
       bytes = encode(msg);
     } catch (err) {
       // not KPS_ERR_CHANNEL: the channel is fine, only this answer could not be written
-      bytes = encode([1, msg[1], { code: ErrorCode.ENCODE, message: `could not encode: ${errorMessage(err)}` }, null]);
+      bytes = encode([RESPONSE, msg[1], { code: ErrorCode.ENCODE, message: `could not encode: ${errorMessage(err)}` }, null]);
     }
     const cap = this.#caps.outgoing ?? Infinity;
     if (bytes.length > cap) {
-      bytes = encode([1, msg[1], { code: ErrorCode.ENCODE, message: `an answer of ${bytes.length} bytes is over the channel's cap of ${cap}` }, null]);
+      bytes = encode([RESPONSE, msg[1], { code: ErrorCode.ENCODE, message: `an answer of ${bytes.length} bytes is over the channel's cap of ${cap}` }, null]);
     }
     this.#send(bytes);
   }

@@ -4,7 +4,7 @@
 import { decodeOne } from '../rpc/codec.ts';
 import { readEventCall } from '../rpc/event-calls.ts';
 import { responseFrame } from '../rpc/response-frame.ts';
-import { TERMINAL_METHODS } from '../rpc/protocol.ts';
+import { PluginMethod, TERMINAL_METHODS } from '../rpc/protocol.ts';
 import { ErrorCode, KpsError, errorMessage } from '../errors.ts';
 import type { LocalInstanceHost } from '../sandbox/local-host.ts';
 import type { Logger } from '../log.ts';
@@ -15,7 +15,7 @@ export type AnswerFrame = (status: number, answer: Uint8Array) => void;
 
 /** `eventId`: the id the supervisor gave a HandleEvent (-1 for a Step, whose frame names its event). */
 export function serveEventFrame(host: LocalInstanceHost, log: Logger, msgid: number, eventId: number, frame: Uint8Array, answer: AnswerFrame): void {
-  let method = 'plugin.HandleEvent';
+  let method: string = PluginMethod.HandleEvent;
   let work: Promise<StepAnswer>;
   let id: number;
   try {

@@ -1,9 +1,11 @@
 // The two channel messages that carry Kong's event frames, written and read by hand: they are a
 // few integers around one bin, and going through msgpackr cost a decode or an encode (and a copy
 // of the frame) each way per frame. Still plain MessagePack: [3, id, msgid, eventId, bin] and
-// [4, id, status, bin]; anything else on the channel goes through the codec as before.
-export const EVENT_FRAME = 3;
-export const EVENT_ANSWER = 4;
+// [4, id, status, bin]; anything else on the channel goes through the codec as before. The tags are
+// the protocol's (src/shards/shard-protocol.ts).
+import { ChannelMessage } from './shard-protocol.ts';
+
+export const { EVENT_FRAME, EVENT_ANSWER } = ChannelMessage;
 
 export interface EventMessage {
   type: typeof EVENT_FRAME | typeof EVENT_ANSWER;

@@ -2,13 +2,14 @@
 // over the private channel on fd 3. It lives exactly as long as that channel.
 import net from 'node:net';
 import { Channel, shardFrameCap } from './channel.ts';
-import { SliceWatchdog } from './slice-watchdog.ts';
+import { unknownMethod, type CodeRef, type ShardEnd, type SupervisorEnd } from './shard-protocol.ts';
+import { SliceWatchdog } from '../sandbox/slice-watchdog.ts';
 import { RunningPlugin } from './running-plugin.ts';
 import { serveEventFrame } from './event-frames.ts';
 import { LocalInstanceHost, type LocalHostOptions } from '../sandbox/local-host.ts';
 import { createLogger } from '../log.ts';
 import { ErrorCode, KpsError } from '../errors.ts';
-import type { StartInstanceMsg, PluginCode } from '../sandbox/host-api.ts';
+import type { PluginCode } from '../sandbox/host-api.ts';
 
 export interface ShardConfig extends LocalHostOptions {
   shard: number;
@@ -16,25 +17,20 @@ export interface ShardConfig extends LocalHostOptions {
   logStream: 1 | 2;
 }
 
-/** A StartInstance or describe message; `code` is omitted once the shard has that hash. */
-type CodeRef = Omit<PluginCode, 'code'> & { code?: string };
-
 const config = JSON.parse(process.env.KPS_SHARD_CONFIG ?? '{}') as ShardConfig;
 const log = createLogger({ level: config.logLevel, stream: config.logStream }).child({ shard: config.shard });
-const channel = new Channel(new net.Socket({ fd: 3, readable: true, writable: true }), { outgoing: shardFrameCap(config) });
+const channel = new Channel<ShardEnd, SupervisorEnd>(new net.Socket({ fd: 3, readable: true, writable: true }), { outgoing: shardFrameCap(config) });
 // Slices run on this thread (applySync): the supervisor's heartbeat notices if one never returns.
-const watchdog = new SliceWatchdog({ shard: config.shard, killGraceMs: config.killGraceMs, budgetMs: config.cpuLimitMs, logFd: config.logStream });
+const watchdog = new SliceWatchdog({ killGraceMs: config.killGraceMs, budgetMs: config.cpuLimitMs, logFd: config.logStream, victim: 'the shard', fields: { shard: config.shard } });
 // Every entry into plugin code (module body, metadata read, constructor, event slice, abandon) arms
 // the watchdog; the same hook names the plugin to the supervisor when it changes (crash blame).
 const running = new RunningPlugin((plugin) => channel.notifyNow('running', plugin));
 const host = new LocalInstanceHost(config, log, {
-  onHung: (plugin, instanceId, why) => channel.notify('hung', { plugin, instanceId, why }),
-  syncSlices: true,
   watchdog: {
     name: (instanceId, plugin) => watchdog.name(instanceId, plugin),
     arm: (instanceId, plugin, budgetMs) => {
       running.enter(plugin);
-      watchdog.arm(instanceId, budgetMs);
+      watchdog.arm(instanceId, plugin, budgetMs);
     },
     disarm: () => watchdog.disarm(),
   },
@@ -45,7 +41,7 @@ host.onBreach((breach) => channel.notify('breach', breach));
 const codeByHash = new Map<string, { code: string; map: string | undefined }>();
 const MAX_CODES = 64;
 
-function withCode<T extends CodeRef>(msg: T): T & { code: string } {
+function withCode<T extends CodeRef<PluginCode>>(msg: T): T & { code: string } {
   if (typeof msg.code === 'string') {
     if (codeByHash.size >= MAX_CODES) codeByHash.delete(codeByHash.keys().next().value!);
     codeByHash.set(msg.hash, { code: msg.code, map: msg.map });
@@ -59,13 +55,13 @@ function withCode<T extends CodeRef>(msg: T): T & { code: string } {
 channel.handleRequests(async (method, params) => {
   switch (method) {
     case 'describePlugin':
-      return host.describePlugin(withCode(params as CodeRef & { memoryLimitMb: number }));
+      return host.describePlugin(withCode(params));
     case 'startInstance':
-      return host.startInstance(withCode(params as Omit<StartInstanceMsg, 'code'> & { code?: string }));
+      return host.startInstance(withCode(params));
     case 'reloadInstance':
-      return host.reloadInstance(withCode(params as Omit<StartInstanceMsg, 'code'> & { code?: string }));
+      return host.reloadInstance(withCode(params));
     case 'closeInstance':
-      return host.closeInstance(params as number);
+      return host.closeInstance(params);
     case 'ping':
       return null;
     case 'instanceStats':
@@ -74,7 +70,7 @@ channel.handleRequests(async (method, params) => {
       await host.shutdown();
       return null;
     default:
-      throw new KpsError(ErrorCode.CHANNEL, `unknown shard method ${method}`);
+      throw unknownMethod(method);
   }
 });
 

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import type net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Channel, shardFrameCap } from './channel.ts';
+import type { ShardEnd, SupervisorEnd } from './shard-protocol.ts';
 import type { ShardConfig } from './shard-main.ts';
 
 // shard-main.ts in a checkout, shard-main.js in the built package (dist/)
@@ -18,7 +19,7 @@ export interface ShardExit {
 
 export class ShardProcess {
   readonly child: ChildProcess;
-  readonly channel: Channel;
+  readonly channel: Channel<SupervisorEnd, ShardEnd>;
   /** code hashes this process already holds */
   readonly sentCode = new Set<string>();
   /** the plugin whose code this shard last entered, as it said before running it (crash blame) */
@@ -36,7 +37,7 @@ export class ShardProcess {
       stdio: ['ignore', config.logStream, 2, 'pipe'],
       env: { ...process.env, KPS_SHARD_CONFIG: JSON.stringify(config) },
     });
-    this.channel = new Channel(this.child.stdio[3] as net.Socket, { incoming: shardFrameCap(config) });
+    this.channel = new Channel<SupervisorEnd, ShardEnd>(this.child.stdio[3] as net.Socket, { incoming: shardFrameCap(config) });
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.#dead = true;

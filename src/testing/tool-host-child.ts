@@ -2,11 +2,9 @@
 // so a plugin that aborts V8 or never returns kills this process, not the test. It answers ToolHost
 // over node's IPC channel and lives exactly as long as that channel.
 //
-// Slices stay asynchronous (as with --shards 0): they run on isolated-vm's threads, so this thread
-// sees a call that will not stop (a builtin ignores the timeout) and kills the process, as a shard's
-// SliceWatchdog does. Sync slices would differ from what PluginTest has always shown: a slice that
-// throws (an unhandled rejection) drops the PDK calls it queued.
-import fs from 'node:fs';
+// Slices run on this thread as in a shard; a call that will not stop (a builtin ignores the
+// timeout) is ended by the host's watchdog, which writes an isolate.hung line to fd 1 (a pipe the
+// parent reads) and kills this process; the parent reports the crash.
 import { LocalInstanceHost, type LocalHostOptions } from '../sandbox/local-host.ts';
 import { KpsError } from '../errors.ts';
 import { errorToWire } from '../error-wire.ts';
@@ -16,12 +14,7 @@ import type { ToolHostReply, ToolHostRequest } from './tool-host.ts';
 const config = JSON.parse(process.env.KPS_TOOL_HOST_CONFIG ?? '{}') as LocalHostOptions;
 const send = (m: ToolHostReply): void => void process.send?.(m);
 const host = new LocalInstanceHost(config, captureLogger((record) => send({ log: record })), {
-  // A call past its limit + --kill-grace that will not stop: say which (fd 1 is a pipe the parent
-  // reads, and written synchronously, unlike IPC), then die; the parent reports the crash.
-  onHung: (plugin, _instanceId, why) => {
-    fs.writeSync(1, `${JSON.stringify({ event: 'isolate.hung', plugin, msg: why })}\n`);
-    process.kill(process.pid, 'SIGKILL');
-  },
+  hungLog: { fd: 1, victim: "the test's isolate process" },
 });
 host.onInstanceGone((instanceId, reason) => send({ gone: { instanceId, reason } }));
 host.onBreach((breach) => send({ breach }));

@@ -31,7 +31,10 @@ export class ServerProcess {
     this.socketPath = socketPath;
     this.prefix = prefix;
     let buf = '';
+    // KPS_TEST_LOG=FILE: every server's log lines are appended there too, to read after a failure
+    const copyTo = process.env.KPS_TEST_LOG;
     child.stdout!.on('data', (c: Buffer) => {
+      if (copyTo) fs.appendFileSync(copyTo, c);
       buf += c.toString();
       let nl;
       while ((nl = buf.indexOf('\n')) >= 0) {

@@ -157,7 +157,7 @@ describe('CPU after an event ends (class 4)', () => {
   });
 });
 
-test('--shards 0 (isolates in the server, async slices): an abandoned event\'s looping catch is stopped within its budget too', async () => {
+test('--shards 0 (isolates in the server process): an abandoned event\'s looping catch is stopped within its budget too', async () => {
   const f = await Family.start(path.join(PLUGINS, 'blame/cpu'), ['--shards', '0', '--event-timeout', String(EVENT_TIMEOUT_MS), ...COMMON]);
   try {
     const inst = await f.kong.startInstance('catch-loop');

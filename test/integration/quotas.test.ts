@@ -7,6 +7,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ServerProcess, type LogLine } from '../helpers/server-process.ts';
 import { EXIT_500, type KongClient, type PdkCall, type PhaseRun } from '../helpers/fake-kong.ts';
+import { stoppedWithinMs } from '../helpers/cpu-stop.ts';
 
 const MiB = 1024 * 1024;
 const GET_HEADER = 'kong.request.get_header';
@@ -419,25 +420,26 @@ describe('quotas with the default limits', () => {
     await server?.stop();
   });
 
-  test('--cpu-limit (100 ms) counts all slices of an event: 30 × (PDK call + 10 ms loop) is stopped, 5 × is not', async () => {
+  test('--cpu-limit (100 ms) counts all slices of an event: (PDK call + 10 ms loop) repeated is stopped, 5 × is not', async () => {
     const within = await kong.startInstance('quota-cpu', { mode: 'slices', calls: 5 });
     const ok = await kong.runPhase(within.Id, 'access', () => 'v');
     assert.equal(count(ok, GET_HEADER), 5);
     assert.equal(header(ok, 'x-done'), 'slices');
 
-    const over = await kong.startInstance('quota-cpu', { mode: 'slices', calls: 30 });
-    const t0 = Date.now();
+    // The loop is timed by the clock: on a busy machine a slice costs less CPU and more of them run
+    // before the budget is spent. Unbounded here, so only the budget can end it.
+    const over = await kong.startInstance('quota-cpu', { mode: 'slices', calls: 100_000 });
     const run = await alongside(server, neighbour, 'slices', () => kong.runPhase(over.Id, 'access', () => 'v'));
-    const ms = Date.now() - t0;
     assert.deepEqual(run.exited, EXIT_500);
     const slices = count(run, GET_HEADER);
     // No single 10 ms slice is over the budget: only their sum is.
-    assert.ok(slices >= 5 && slices < 30, `stopped after ${slices} slices`);
-    assert.ok(ms < 2000, `answered after ${ms} ms`);
+    assert.ok(slices >= 5, `stopped after ${slices} slices`);
     await assert.rejects(kong.call('plugin.HandleEvent', { InstanceId: over.Id, EventName: 'access' }), { message: `No plugin instance ${over.Id}` });
     const killed = await server.waitForLog('instance.killed', (l) => l.instance === over.Id);
     assert.equal(killed.kind, 'cpu');
     assert.match(killed.msg, /100 ms CPU budget \(--cpu-limit\)/);
+    const used = Number(/used (\d+) ms of isolate CPU/.exec(String(killed.msg))?.[1]);
+    assert.ok(used > 100 && used < 100 + 10 + 40, `judged on the CPU of all its slices: ${String(killed.msg)}`);
 
     const again = await kong.startInstance('quota-cpu', { mode: 'slices', calls: 5 });
     assert.equal(header(await kong.runPhase(again.Id, 'access', () => 'v'), 'x-done'), 'slices');
@@ -450,7 +452,7 @@ describe('quotas with the default limits', () => {
         const t0 = Date.now();
         const run = await alongside(server, neighbour, `${mode}-${phase}`, () => kong.runPhase(inst.Id, phase, () => 'v'));
         const ms = Date.now() - t0;
-        assert.ok(ms < 2000, `${phase}: answered after ${ms} ms`);
+        assert.ok(ms < stoppedWithinMs(100), `${phase}: answered after ${ms} ms`);
         const before = mode === 'after' ? [{ Method: GET_HEADER, Args: ['x-after'] }] : [];
         if (phase === 'access') {
           assert.deepEqual(run.calls, [...before, EXIT_500]);
@@ -498,8 +500,8 @@ describe('quotas with the default limits', () => {
 });
 
 describe('quotas with isolates in the server process (--shards 0)', () => {
-  // Shards run slices synchronously, one at a time; here slices of concurrent events queue on the
-  // isolate's thread, which is where a per-event budget has to tell events apart.
+  // The same slices as in a shard, run on the server's own thread: concurrent events interleave on
+  // one isolate, and each is charged only its own slices.
   let server: ServerProcess;
   let kong: KongClient;
   let neighbour: number;

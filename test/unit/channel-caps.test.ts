@@ -3,30 +3,9 @@
 // is still arriving, before it is complete or decoded.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { Channel, shardFrameCap } from '../../src/shards/channel.ts';
 import { encode } from '../../src/rpc/codec.ts';
-
-/** Two connected sockets (a Unix socket in a temporary directory). */
-async function socketPair(): Promise<[net.Socket, net.Socket, () => void]> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kps-chan-'));
-  const file = path.join(dir, 's.sock');
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(file, r));
-  const accepted = new Promise<net.Socket>((r) => server.once('connection', r));
-  const client = net.connect(file);
-  await new Promise<void>((r) => client.once('connect', () => r()));
-  const peer = await accepted;
-  return [client, peer, () => {
-    client.destroy();
-    peer.destroy();
-    server.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }];
-}
+import { socketPair } from '../helpers/socket-pair.ts';
 
 test('the cap follows the payload and metadata limits and is never under 64 MiB', () => {
   assert.equal(shardFrameCap({ maxPayloadBytes: 1024, maxMetadataBytes: 1024 }), 64 * 1024 * 1024);

@@ -5,7 +5,7 @@ import { IsolatePool } from '../../src/sandbox/isolate-pool.ts';
 import { PluginIsolate } from '../../src/sandbox/plugin-isolate.ts';
 import { silentLogger } from '../../src/log.ts';
 
-const LIMITS = { memoryLimitMb: 32, maxPendingCalls: 100, maxPayloadBytes: 1 << 20, maxMetadataBytes: 1 << 20, startTimeoutMs: 2000, killGraceMs: 500, onHung: () => {}, syncSlices: true, watch: null };
+const LIMITS = { memoryLimitMb: 32, maxPendingCalls: 100, maxPayloadBytes: 1 << 20, maxMetadataBytes: 1 << 20, startTimeoutMs: 2000, watch: null };
 
 async function until(check: () => boolean): Promise<void> {
   const deadline = Date.now() + 10_000;
@@ -26,7 +26,7 @@ function counterPlugin(): { plugin: string; hash: string; code: string; filename
 }
 
 test('the pool fills to its size, hands each isolate out once, and refills', async () => {
-  const pool = new IsolatePool({ size: 2, memoryLimitMb: 32, sync: true, timeoutMs: 2000 }, silentLogger);
+  const pool = new IsolatePool({ size: 2, memoryLimitMb: 32, timeoutMs: 2000 }, silentLogger);
   try {
     await until(() => pool.size === 2);
     const a = pool.take(32);
@@ -43,8 +43,8 @@ test('the pool fills to its size, hands each isolate out once, and refills', asy
 });
 
 test('an instance with another heap limit builds its own isolate; a pool of 0 builds none', async () => {
-  const pool = new IsolatePool({ size: 1, memoryLimitMb: 32, sync: true, timeoutMs: 2000 }, silentLogger);
-  const none = new IsolatePool({ size: 0, memoryLimitMb: 32, sync: true, timeoutMs: 2000 }, silentLogger);
+  const pool = new IsolatePool({ size: 1, memoryLimitMb: 32, timeoutMs: 2000 }, silentLogger);
+  const none = new IsolatePool({ size: 0, memoryLimitMb: 32, timeoutMs: 2000 }, silentLogger);
   try {
     await until(() => pool.size === 1);
     assert.equal(pool.take(64), null);
@@ -60,7 +60,7 @@ test('an instance with another heap limit builds its own isolate; a pool of 0 bu
 });
 
 test('close disposes the isolates still pooled', async () => {
-  const pool = new IsolatePool({ size: 2, memoryLimitMb: 32, sync: true, timeoutMs: 2000 }, silentLogger);
+  const pool = new IsolatePool({ size: 2, memoryLimitMb: 32, timeoutMs: 2000 }, silentLogger);
   await until(() => pool.size === 2);
   const probe = pool.take(32)!;
   await until(() => pool.size === 2);
@@ -72,7 +72,7 @@ test('close disposes the isolates still pooled', async () => {
 });
 
 test('instances built from pooled isolates share nothing: each module body runs in a fresh global', async () => {
-  const pool = new IsolatePool({ size: 2, memoryLimitMb: 32, sync: true, timeoutMs: 2000 }, silentLogger);
+  const pool = new IsolatePool({ size: 2, memoryLimitMb: 32, timeoutMs: 2000 }, silentLogger);
   try {
     await until(() => pool.size === 2);
     const seen: string[] = [];
