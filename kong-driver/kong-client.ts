@@ -1,4 +1,4 @@
-// Kong's side of the protocol, played faithfully (docs/protocol.md): a connection per call taken
+// Kong's side of the protocol, played faithfully (docs/protocol.md: "Transport", "The event loop"): a connection per call taken
 // from a keepalive pool, one request in flight per connection, msgids counted per client,
 // StartInstance with Config as a JSON string, the Step* method Kong would choose for each PDK method,
 // no Data key when a PDK call returns nil, and StepError when Kong's side of a PDK call fails. It

@@ -132,7 +132,7 @@ export class LocalInstanceHost implements InstanceHostApi {
       if (payloadSize(described, max) > max) throw new Error(`the exported metadata is larger than ${max} bytes (--max-metadata-size)`);
       return described;
     } catch (err) {
-      throw new PluginLoadError(msg.plugin, msg.filename, clipPluginText(pluginErrorText(err, msg.filename)));
+      throw new PluginLoadError(clipPluginText(pluginErrorText(err, msg.filename)));
     } finally {
       isolate?.dispose();
       this.#watchdog.name(watchId, null);

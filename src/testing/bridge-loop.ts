@@ -1,4 +1,4 @@
-// Kong's bridge_loop (protocol.md §3.2), played against the instance host: HandleEvent
+// Kong's bridge_loop (docs/protocol.md, "The event loop"), played against the instance host: HandleEvent
 // (starting the instance first, and again when the host says "No plugin instance", as Kong does),
 // then for every PDK call the host answers with, the fake Kong runs it and steps the result back
 // (no Data for nil, StepError for a Kong 2.x error), until "ret", a terminal call (Kong never steps

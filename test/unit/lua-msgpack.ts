@@ -1,5 +1,5 @@
 // A small MessagePack writer that produces the bytes Kong's lua-MessagePack produces with Kong's
-// settings (protocol.md §1.5): string_compat (fixstr, then str16/str32, never str8), unsigned
+// settings (docs/protocol.md, "Encoding"): string_compat (fixstr, then str16/str32, never str8), unsigned
 // integers in the smallest width, float64 for every non-integral number, arrays and maps in the
 // smallest header. It is independent of both codecs under test, so unit tests can feed the server
 // exactly what Kong writes.
