@@ -8,7 +8,7 @@ import { compilePlugin } from '../src/plugins/compiler.ts';
 import { discoverPlugins } from '../src/plugins/discovery.ts';
 import { toolOptions } from '../src/config/options.ts';
 import { silentLogger } from '../src/log.ts';
-import { ROOT } from '../test/helpers/server-process.ts';
+import { ROOT } from '../kong-driver/server-process.ts';
 
 const EVENTS = 20_000;
 const opts = toolOptions({ pluginsDir: path.join(ROOT, 'plugins') });

@@ -3,86 +3,23 @@
 // (`inFlight` at once) or open-loop at a fixed rate. Prints "measuring" when warm-up ends, "measured"
 // when the measured events are done, then one JSON result, each on a line of stdout.
 // Usage: node bench/driver.ts '<json options>'
-import net from 'node:net';
-import { encode, decodeAvailable } from '../src/rpc/codec.ts';
-
-interface DriverOptions {
-  socket: string;
-  plugin: string;
-  workers: number;
-  inFlight: number;
-  pdkCalls: number;
-  payloadBytes: number;
-  seconds: number;
-  warmupSeconds: number;
-  /** events per second, open loop; 0 = closed loop */
-  rate: number;
-}
+import { KongClient } from '../kong-driver/kong-client.ts';
+import type { DriverOptions } from './run-driver.ts';
 
 const o = JSON.parse(process.argv[2] ?? '{}') as DriverOptions;
 const payload = 'v'.repeat(Math.max(1, o.payloadBytes));
+const answer = (call: { Method: string }) => (call.Method === 'kong.request.get_header' ? payload : undefined);
 
-class Connection {
-  readonly #socket: net.Socket;
-  #buf: Buffer | null = null;
-  #waiter: ((v: unknown[]) => void) | null = null;
-  #msgid = 0;
-
-  constructor(socket: net.Socket) {
-    this.#socket = socket;
-    socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      const buf = this.#buf ? Buffer.concat([this.#buf, chunk]) : chunk;
-      const { values, consumed } = decodeAvailable(buf);
-      this.#buf = consumed < buf.length ? buf.subarray(consumed) : null;
-      for (const v of values as unknown[][]) {
-        if (v[0] === 1 && this.#waiter) {
-          const w = this.#waiter;
-          this.#waiter = null;
-          w(v);
-        }
-      }
-    });
-  }
-
-  static open(path: string): Promise<Connection> {
-    return new Promise((resolve, reject) => {
-      const s = net.connect(path);
-      s.once('connect', () => resolve(new Connection(s)));
-      s.once('error', reject);
-    });
-  }
-
-  call(method: string, param: unknown): Promise<any> {
-    const id = ++this.#msgid;
-    return new Promise((resolve, reject) => {
-      this.#waiter = (v) => (v[2] ? reject(new Error(String(v[2]))) : resolve(v[3]));
-      this.#socket.write(encode([0, id, method, [param]]));
-    });
-  }
-
-  close(): void {
-    this.#socket.destroy();
-  }
-}
-
-async function runEvent(conn: Connection, instanceId: number): Promise<void> {
-  let step = await conn.call('plugin.HandleEvent', { InstanceId: instanceId, EventName: 'access' });
-  while (step.Data !== 'ret') {
-    const m = step.Data.Method as string;
-    if (m === 'kong.response.exit') return;
-    step = await conn.call('plugin.Step', m === 'kong.request.get_header' ? { EventId: step.EventId, Data: payload } : { EventId: step.EventId });
-  }
-}
-
-const setup = await Connection.open(o.socket);
+// kong-js-pluginserver and the echo floor announce no pid on a new connection; our server does
+const setup = new KongClient(o.socket, { serverPid: false });
 const instances: number[] = [];
 for (let w = 0; w < o.workers; w++) {
   const inst = await setup.call('plugin.StartInstance', { Name: o.plugin, Config: JSON.stringify({ calls: o.pdkCalls, __key__: `bench:${w}`, __seq__: 1 }) });
   instances.push(inst.Id);
 }
 setup.close();
-const conns = await Promise.all(Array.from({ length: o.inFlight }, () => Connection.open(o.socket)));
+// One client per lane: each runs one event at a time, so each keeps one connection (opened in warm-up).
+const conns = Array.from({ length: o.inFlight }, () => new KongClient(o.socket, { serverPid: false }));
 
 const latencies: number[] = [];
 let errors = 0;
@@ -93,7 +30,7 @@ async function closedLoop(until: number, record: boolean): Promise<void> {
       while (Date.now() < until) {
         const t0 = performance.now();
         try {
-          await runEvent(c, id);
+          await c.runPhase(id, 'access', answer);
           if (record) latencies.push(performance.now() - t0);
         } catch {
           if (record) errors++;
@@ -121,7 +58,7 @@ async function openLoop(until: number, record: boolean): Promise<void> {
     }
     const t0 = due;
     running.push(
-      runEvent(conns[idx]!, instances[idx % instances.length]!)
+      conns[idx]!.runPhase(instances[idx % instances.length]!, 'access', answer)
         .then(() => {
           if (record) latencies.push(performance.now() - t0);
         }, () => {

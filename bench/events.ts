@@ -6,7 +6,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { ServerProcess, ROOT } from '../test/helpers/server-process.ts';
+import { ServerProcess, ROOT } from '../kong-driver/server-process.ts';
 
 const { values } = parseArgs({
   options: { workers: { type: 'string', default: '20' }, seconds: { type: 'string', default: '5' }, shards: { type: 'string', default: '2' } },

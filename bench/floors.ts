@@ -16,7 +16,7 @@ import { compilePlugin } from '../src/plugins/compiler.ts';
 import { toolOptions } from '../src/config/options.ts';
 import { silentLogger } from '../src/log.ts';
 import type { BridgeMessage } from '../src/sandbox/isolate-bridge.ts';
-import { ROOT } from '../test/helpers/server-process.ts';
+import { ROOT } from '../kong-driver/server-process.ts';
 
 const quick = process.argv.includes('--quick');
 const EVENTS = quick ? 10_000 : 30_000;

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ServerProcess } from '../test/helpers/server-process.ts';
+import { ServerProcess } from '../kong-driver/server-process.ts';
 
 const { values } = parseArgs({ options: { saves: { type: 'string', default: '20' } } });
 const saves = Number(values.saves);

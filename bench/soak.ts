@@ -11,8 +11,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ServerProcess, ROOT } from '../test/helpers/server-process.ts';
-import { RpcError, stepMethodFor, type KongClient, type PdkCall } from '../test/helpers/fake-kong.ts';
+import { ServerProcess, ROOT } from '../kong-driver/server-process.ts';
+import { RpcError, type KongClient, type PdkCall } from '../kong-driver/kong-client.ts';
 
 const { values } = parseArgs({
   options: {
@@ -29,40 +29,30 @@ const HOSTILE_LANES = Number(values.hostile);
 
 // ---- the plugins: one good echo plugin, and attack plugins from the hostile suite -----------------
 const HOSTILE = path.join(ROOT, 'test/hostile/plugins');
+// most attacks run in access; these few also in other phases
+const MORE_PHASES: Record<string, string[]> = {
+  'limits/tojson-loop.js': ['access', 'rewrite', 'response'],
+  'boundary/hostile-throw.js': ['access', 'rewrite', 'response', 'log'],
+  'boundary/hostile-thenable.js': ['access', 'rewrite'],
+  'kong-input/describe-result.js': ['access', 'rewrite', 'response'],
+};
+const ACCESS_ONLY = [
+  'limits/loop-after-await.js', 'limits/memory-hog.js', 'limits/promise-flood.js',
+  'limits/microtask-flood.js', 'limits/huge-string.js', 'limits/flat-string.js', 'limits/deep-recursion.js',
+  'limits/regex-backtracking.js', 'limits/arraybuffer-many.js', 'limits/console-line.js',
+  'limits/huge-array-fill.js', 'boundary/getter-throws.js', 'boundary/uncopyable-args.js',
+  'boundary/big-args.js', 'boundary/cyclic-args.js', 'boundary/bigint-args.js',
+  'boundary/typed-array-bytes.js', 'boundary/deep-nesting-args.js', 'boundary/dag-amplification.js',
+  'reach-host/builtins-break.js', 'reach-host/stale-kong.js', 'reach-host/fn-constructor-global.js',
+  'cross-tenant/forge-event.js', 'cross-tenant/log-forge.js', 'cross-tenant/tenant.js',
+];
 const ATTACKS: Array<{ file: string; phases: string[] }> = [
-  { file: 'limits/loop-after-await.js', phases: ['access'] },
-  { file: 'limits/memory-hog.js', phases: ['access'] },
-  { file: 'limits/promise-flood.js', phases: ['access'] },
-  { file: 'limits/microtask-flood.js', phases: ['access'] },
-  { file: 'limits/huge-string.js', phases: ['access'] },
-  { file: 'limits/flat-string.js', phases: ['access'] },
-  { file: 'limits/deep-recursion.js', phases: ['access'] },
-  { file: 'limits/tojson-loop.js', phases: ['access', 'rewrite', 'response'] },
-  { file: 'limits/regex-backtracking.js', phases: ['access'] },
-  { file: 'limits/arraybuffer-many.js', phases: ['access'] },
-  { file: 'limits/console-line.js', phases: ['access'] },
-  { file: 'limits/huge-array-fill.js', phases: ['access'] },
-  { file: 'boundary/getter-throws.js', phases: ['access'] },
-  { file: 'boundary/uncopyable-args.js', phases: ['access'] },
-  { file: 'boundary/big-args.js', phases: ['access'] },
-  { file: 'boundary/cyclic-args.js', phases: ['access'] },
-  { file: 'boundary/bigint-args.js', phases: ['access'] },
-  { file: 'boundary/typed-array-bytes.js', phases: ['access'] },
-  { file: 'boundary/deep-nesting-args.js', phases: ['access'] },
-  { file: 'boundary/dag-amplification.js', phases: ['access'] },
-  { file: 'boundary/hostile-throw.js', phases: ['access', 'rewrite', 'response', 'log'] },
-  { file: 'boundary/hostile-thenable.js', phases: ['access', 'rewrite'] },
-  { file: 'reach-host/builtins-break.js', phases: ['access'] },
-  { file: 'reach-host/stale-kong.js', phases: ['access'] },
-  { file: 'reach-host/fn-constructor-global.js', phases: ['access'] },
-  { file: 'kong-input/describe-result.js', phases: ['access', 'rewrite', 'response'] },
-  { file: 'cross-tenant/forge-event.js', phases: ['access'] },
-  { file: 'cross-tenant/log-forge.js', phases: ['access'] },
-  { file: 'cross-tenant/tenant.js', phases: ['access'] },
+  ...ACCESS_ONLY.map((file) => ({ file, phases: ['access'] })),
+  ...Object.entries(MORE_PHASES).map(([file, phases]) => ({ file, phases })),
 ];
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kps-soak-'));
 fs.writeFileSync(path.join(dir, 'package.json'), '{"type":"commonjs"}');
-fs.copyFileSync(path.join(HOSTILE, 'reach-host/neighbour.js'), path.join(dir, 'good-echo.js'));
+fs.copyFileSync(path.join(HOSTILE, 'neighbour.js'), path.join(dir, 'good-echo.js'));
 for (const a of ATTACKS) fs.copyFileSync(path.join(HOSTILE, a.file), path.join(dir, path.basename(a.file)));
 const nameOf = (file: string) => path.basename(file, '.js');
 
@@ -94,20 +84,6 @@ function pdkAnswer(call: PdkCall): unknown {
   }
 }
 
-/** Kong's bridge loop for one event. */
-async function runEvent(kong: KongClient, instanceId: number, phase: string): Promise<{ calls: PdkCall[]; exited: PdkCall | null }> {
-  let step = await kong.call('plugin.HandleEvent', { InstanceId: instanceId, EventName: phase });
-  const calls: PdkCall[] = [];
-  while (step.Data !== 'ret') {
-    const call = step.Data as PdkCall;
-    calls.push(call);
-    if (call.Method === 'kong.response.exit' || call.Method === 'kong.response.error') return { calls, exited: call };
-    const result = pdkAnswer(call);
-    step = await kong.call(stepMethodFor(call.Method), result === undefined ? { EventId: step.EventId } : { EventId: step.EventId, Data: result });
-  }
-  return { calls, exited: null };
-}
-
 // ---- the server and the lanes -----------------------------------------------------------------------
 const server = await ServerProcess.start({
   pluginsDir: dir,
@@ -134,17 +110,14 @@ async function goodLane(lane: number): Promise<void> {
     const t0 = performance.now();
     try {
       const id = await instanceOf(kong, 'good-echo', { prefix: 'n:' });
-      let step = await kong.call('plugin.HandleEvent', { InstanceId: id, EventName: 'access' });
-      const first = step.Data;
-      step = await kong.call('plugin.Step', { EventId: step.EventId, Data: value });
-      const second = step.Data;
-      step = await kong.call('plugin.Step', { EventId: step.EventId });
-      const ok = first?.Method === 'kong.request.get_header' && second?.Method === 'kong.response.set_header' && second.Args[1] === `n:${value}` && step.Data === 'ret';
+      const run = await kong.runPhase(id, 'access', (call) => (call.Method === 'kong.request.get_header' ? value : undefined));
+      const [first, second] = run.calls;
+      const ok = run.calls.length === 2 && run.exited === null && first?.Method === 'kong.request.get_header' && second?.Method === 'kong.response.set_header' && second.Args[1] === `n:${value}`;
       counts.good++;
       goodLatency.push(performance.now() - t0);
       if (!ok) {
         counts.goodWrong++;
-        if (wrong.length < 5) wrong.push(`${JSON.stringify(first)} ${JSON.stringify(second)} ${JSON.stringify(step.Data)}`);
+        if (wrong.length < 5) wrong.push(JSON.stringify(run));
       }
     } catch (err) {
       if (err instanceof RpcError && /No plugin instance/.test(err.message)) {
@@ -168,7 +141,7 @@ async function hostileLane(): Promise<void> {
     const phase = attack.phases[Math.floor(Math.random() * attack.phases.length)]!;
     try {
       const id = await instanceOf(kong, name, { secret: `secret-${name}` });
-      const run = await runEvent(kong, id, phase);
+      const run = await kong.runPhase(id, phase, pdkAnswer);
       counts.hostile++;
       if (!run.exited) counts.hostileRet++;
       else if (run.exited.Args[0] === 500) counts.hostilePolicy++;

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ServerProcess, ROOT } from '../test/helpers/server-process.ts';
+import { ServerProcess, ROOT } from '../kong-driver/server-process.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' } } });
 const counts = values.quick ? [100] : [100, 1000];

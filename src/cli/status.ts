@@ -6,7 +6,7 @@ import { parseCommand } from './command-args.ts';
 import { callServer } from '../rpc/client.ts';
 import { PluginMethod } from '../rpc/protocol.ts';
 import { DEFAULTS } from '../config/options.ts';
-import { KpsError, errorMessage } from '../errors.ts';
+import { ErrorCode, KpsError, errorMessage } from '../errors.ts';
 import type { InstanceStats } from '../sandbox/host-api.ts';
 
 interface StatusPlugin {
@@ -69,7 +69,7 @@ async function firstAnswer(sockets: string[]): Promise<{ socketPath: string; rep
       failures.push(errorMessage(err).replace('cannot reach a plugin server on ', ''));
     }
   }
-  throw new KpsError('KPS_ERR_CLIENT', `cannot reach a plugin server; tried ${failures.join(', and ')} (-p <kong-prefix> or --socket <path> names another)`);
+  throw new KpsError(ErrorCode.CLIENT, `cannot reach a plugin server; tried ${failures.join(', and ')} (-p <kong-prefix> or --socket <path> names another)`);
 }
 
 const MB = 1024 * 1024;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parseCommand } from './command-args.ts';
 import { PluginTest, Request, type UpstreamSpec } from '../testing/index.ts';
 import { discoverPlugins } from '../plugins/discovery.ts';
-import { KpsError, OptionError } from '../errors.ts';
+import { ErrorCode, KpsError, OptionError } from '../errors.ts';
 import { PHASES } from '../rpc/protocol.ts';
 
 export const TRY_HELP = `Usage: kong-sandbox-pluginserver try -d <plugins-directory> <plugin> [options]
@@ -69,7 +69,7 @@ export async function runTry(argv: string[]): Promise<number> {
     info = await t.Run(source.root, config);
   } catch (err) {
     // a plugin that does not load, or a config Kong would refuse: say so, no stack trace
-    throw new KpsError('KPS_ERR_TRY', `${name}: ${(err as Error).message}`);
+    throw new KpsError(ErrorCode.TRY, `${name}: ${(err as Error).message}`);
   }
   const out: string[] = [];
   out.push(`plugin ${info.Name} ${info.Version}, phases ${info.Phases.join(', ')}, priority ${info.Priority}`);

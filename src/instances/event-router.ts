@@ -1,7 +1,8 @@
-// The supervisor as a frame router (design.md): HandleEvent and Step frames go undecoded to the
-// shard that owns their instance or event, and the shard's answer frame goes to Kong as it is. What
-// the supervisor answers itself (unknown instances and events, Steps out of turn, dead shards,
-// tombstones of events whose shard died) takes the decoding path, which answers exactly as before.
+// The supervisor as a frame router (docs/protocol.md, "Shards"): HandleEvent and Step frames go
+// undecoded to the shard that owns their instance or event, and the shard's answer frame goes to
+// Kong as it is. What the supervisor answers itself (unknown instances and events, Steps out of
+// turn, dead shards, tombstones of events whose shard died) takes the decoding path, which answers
+// exactly as before.
 import type { FrameRouter } from '../rpc/server.ts';
 import type { PeekedEvent } from '../rpc/frame-peek.ts';
 import type { InstanceManager } from './manager.ts';

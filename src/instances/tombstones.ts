@@ -1,5 +1,6 @@
 // Events that ended with a terminal call (kong.response.exit/error) or a failure answer: Kong may
-// still Step them (protocol.md §13), and must then get "ret", not an error. Kept for a while, bounded.
+// still Step them (docs/protocol.md, "Open questions"), and must then get "ret", not an error.
+// Kept for a while, bounded.
 // An entry may carry a value (the supervisor keeps the shard that holds the event's own tombstone).
 const TTL_MS = 120_000;
 

@@ -59,7 +59,7 @@ export const EXPORTS_GLOBAL = '__kps_exports';
 
 export async function compilePlugin(source: PluginSource, limits: BundleLimits = DEFAULT_BUNDLE_LIMITS): Promise<CompiledPlugin> {
   const deadline = Date.now() + limits.buildTimeoutMs;
-  const fail = (detail: string) => new PluginLoadError(source.name, source.entry, detail);
+  const fail = (detail: string) => new PluginLoadError(detail);
   let state: ConfinementState;
   let tsconfigRaw: TsconfigRaw;
   let root: ConfinedRoot;

@@ -4,7 +4,7 @@ import type { Logger } from '../log.ts';
 import type { InstanceHostApi } from '../sandbox/host-api.ts';
 import { discoverPlugins } from './discovery.ts';
 import { buildPlugin, type BuildLimits, type LoadedPlugin } from './loader.ts';
-import { KpsError, UnknownPluginError } from '../errors.ts';
+import { ErrorCode, KpsError, UnknownPluginError } from '../errors.ts';
 
 export interface LoadProblem {
   name: string;
@@ -32,7 +32,7 @@ export class PluginRegistry {
     const p = this.#plugins.get(name);
     if (p) return p;
     if (this.#deleted.has(name)) {
-      throw new KpsError('KPS_ERR_PLUGIN_DELETED', `plugin "${name}" was removed from the plugins directory; its running instances keep their last code until Kong closes them`);
+      throw new KpsError(ErrorCode.PLUGIN_DELETED, `plugin "${name}" was removed from the plugins directory; its running instances keep their last code until Kong closes them`);
     }
     throw new UnknownPluginError(name, this.names);
   }

@@ -3,7 +3,7 @@ import net from 'node:net';
 import { encode } from './codec.ts';
 import { MessageStream } from './message-stream.ts';
 import { REQUEST, RESPONSE } from './protocol.ts';
-import { KpsError } from '../errors.ts';
+import { ErrorCode, KpsError } from '../errors.ts';
 
 /** the msgid of the one request a connection makes */
 const MSGID = 1;
@@ -13,10 +13,10 @@ export async function callServer(socketPath: string, method: string, params: unk
   try {
     return await new Promise<unknown>((resolve, reject) => {
       const stream = new MessageStream();
-      const timer = setTimeout(() => reject(new KpsError('KPS_ERR_CLIENT', `no answer from ${socketPath} within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => reject(new KpsError(ErrorCode.CLIENT, `no answer from ${socketPath} within ${timeoutMs} ms`)), timeoutMs);
       socket.once('error', (err) => {
         clearTimeout(timer);
-        reject(new KpsError('KPS_ERR_CLIENT', `cannot reach a plugin server on ${socketPath}: ${err.message}`));
+        reject(new KpsError(ErrorCode.CLIENT, `cannot reach a plugin server on ${socketPath}: ${err.message}`));
       });
       socket.once('connect', () => socket.write(encode([REQUEST, MSGID, method, params])));
       socket.on('data', (chunk: Buffer) => {
@@ -24,7 +24,7 @@ export async function callServer(socketPath: string, method: string, params: unk
           const v = value as unknown[];
           if (v[0] !== RESPONSE || v[1] !== MSGID) return; // the serverPid notification
           clearTimeout(timer);
-          if (v[2] !== null && v[2] !== undefined) reject(new KpsError('KPS_ERR_CLIENT', String(v[2])));
+          if (v[2] !== null && v[2] !== undefined) reject(new KpsError(ErrorCode.CLIENT, String(v[2])));
           else resolve(v[3]);
         });
       });

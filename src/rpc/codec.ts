@@ -1,4 +1,6 @@
-// The MessagePack codec with every interop option pinned (see design.md, "msgpack").
+// The MessagePack codec with every interop option pinned, for what Kong's lua-MessagePack writes
+// and reads (docs/protocol.md, "Encoding"). msgpackr, because it keeps every map key (a header
+// named __proto__ must not break a connection).
 // The plain entry points, not 'msgpackr': its Node entry installs msgpackr-extract, whose string
 // pre-scan fails a whole buffer when a later frame in it is cut mid-string, holding back the
 // complete frames before it.

@@ -1,10 +1,10 @@
-// The plugin.* method table (protocol.md §2): parameters in, result or typed error out.
+// The plugin.* method table (docs/protocol.md, "Methods"): parameters in, result or typed error out.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { InstanceManager } from '../instances/manager.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import type { ReloadStats } from '../plugins/reloader.ts';
-import { UnknownMethodError, BadParamsError, KpsError } from '../errors.ts';
+import { ErrorCode, UnknownMethodError, BadParamsError, KpsError } from '../errors.ts';
 import { mapParam, idValue, stringValue, has } from './params.ts';
 import { readEventCall, type EventCall } from './event-calls.ts';
 import { PluginMethod as M, STEP_METHODS } from './protocol.ts';
@@ -75,7 +75,7 @@ export class Dispatcher {
       return await handler(params);
     } catch (err) {
       if (err instanceof KpsError) throw err;
-      throw new KpsError('KPS_ERR_INTERNAL', `internal error in ${method}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new KpsError(ErrorCode.INTERNAL, `internal error in ${method}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 }

@@ -1,7 +1,8 @@
-// Wire shapes of Kong's MessagePack-RPC (protocol.md §1.2, §2). Field names are Kong's, exactly.
-// Its constants (message types, method names, phases, terminal calls) are spelled here only; the
-// sandbox runtime and the SDK, which may not import host values, check their copies against these
-// types (sandbox-runtime/plugin-module.ts, event-queue.ts; the Phase check below).
+// Wire shapes of Kong's MessagePack-RPC (docs/protocol.md, "Framing" and "Methods"). Field names
+// are Kong's, exactly. Its constants (message types, method names, phases, terminal calls) are
+// spelled here only; the sandbox runtime and the SDK, which may not import host values, check their
+// copies against these types (sandbox-runtime/plugin-module.ts, event-queue.ts; the Phase check
+// below).
 import type { Phase as SdkPhase } from '../sdk/plugin.ts';
 
 export const REQUEST = 0;
@@ -10,7 +11,7 @@ export const NOTIFICATION = 2;
 
 export type Request = [typeof REQUEST, number, string, unknown[]];
 
-/** Kong's plugin.* methods (protocol.md §2). */
+/** Kong's plugin.* methods (docs/protocol.md, "Methods"). */
 export const PluginMethod = {
   SetPluginDir: 'plugin.SetPluginDir',
   GetStatus: 'plugin.GetStatus',
@@ -65,7 +66,7 @@ export interface PluginInfo {
   Schema: { name: string; fields: unknown[] };
 }
 
-/** Kong-side PDK calls after which Kong never steps the event again (protocol.md §3.4). */
+/** PDK calls after which Kong never steps the event again (docs/protocol.md, "Terminal calls"). */
 export const TERMINAL_METHOD_NAMES = ['kong.response.exit', 'kong.response.error'] as const;
 export type TerminalMethod = (typeof TERMINAL_METHOD_NAMES)[number];
 export const TERMINAL_METHODS: ReadonlySet<string> = new Set(TERMINAL_METHOD_NAMES);

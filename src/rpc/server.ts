@@ -8,7 +8,7 @@ import { FrameReader, decodeRequest, type RpcRequest, type RoutableFrame } from 
 import { NOTIFICATION, REQUEST, RESPONSE } from './protocol.ts';
 import { responseFrame } from './response-frame.ts';
 import { routingOf, type PeekedEvent } from './frame-peek.ts';
-import { KpsError, FrameTooLargeError, errorMessage } from '../errors.ts';
+import { ErrorCode, KpsError, FrameTooLargeError, errorMessage } from '../errors.ts';
 import type { Dispatcher } from './dispatcher.ts';
 
 export interface RpcServerOptions {
@@ -139,7 +139,7 @@ export class RpcServer {
       (result) => this.#reply(socket, req.msgid, null, result ?? null),
       (err: unknown) => {
         const message = errorMessage(err);
-        const level = err instanceof KpsError && err.code !== 'KPS_ERR_INTERNAL' ? 'info' : 'error';
+        const level = err instanceof KpsError && err.code !== ErrorCode.INTERNAL ? 'info' : 'error';
         this.#log[level]({ event: 'rpc.error', conn, method: req.method, code: (err as KpsError).code }, message);
         this.#reply(socket, req.msgid, message, null);
       },
@@ -172,7 +172,7 @@ async function removeStaleSocket(socketPath: string): Promise<void> {
   } catch {
     return;
   }
-  if (!stat.isSocket()) throw new KpsError('KPS_ERR_SOCKET_PATH', `${socketPath} exists and is not a socket; refusing to replace it`);
+  if (!stat.isSocket()) throw new KpsError(ErrorCode.SOCKET_PATH, `${socketPath} exists and is not a socket; refusing to replace it`);
   const alive = await new Promise<boolean>((resolve) => {
     const probe = net.connect(socketPath);
     probe.once('connect', () => {
@@ -181,6 +181,6 @@ async function removeStaleSocket(socketPath: string): Promise<void> {
     });
     probe.once('error', () => resolve(false));
   });
-  if (alive) throw new KpsError('KPS_ERR_SOCKET_IN_USE', `another plugin server is listening on ${socketPath}; stop it or choose another --sock-name`);
+  if (alive) throw new KpsError(ErrorCode.SOCKET_IN_USE, `another plugin server is listening on ${socketPath}; stop it or choose another --sock-name`);
   fs.rmSync(socketPath, { force: true });
 }

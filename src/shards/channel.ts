@@ -9,7 +9,8 @@
 import type net from 'node:net';
 import { encode } from '../rpc/codec.ts';
 import { MessageStream } from '../rpc/message-stream.ts';
-import { KpsError, errorMessage } from '../errors.ts';
+import { ErrorCode, KpsError, errorMessage } from '../errors.ts';
+import { errorFromWire, errorToWire, type WireError } from '../error-wire.ts';
 import { clipPluginText } from '../sandbox/plugin-text.ts';
 import { encodeEventAnswer, encodeEventFrame, readEventMessage, type EventMessage } from './event-wire.ts';
 import {
@@ -39,11 +40,6 @@ export type EventFrameHandler = (id: number, msgid: number, eventId: number, fra
 /** Kong's answer frame and what it did to the event; `answer` is null if the channel closed first. */
 export type EventAnswerCallback = (status: number, answer: Uint8Array | null) => void;
 
-interface WireError {
-  code: string;
-  message: string;
-}
-
 /**
  * `Self`: the requests this end serves and the notifications it is sent; `Peer`: the other end's.
  * The defaults accept any method (tests of the channel itself).
@@ -59,7 +55,7 @@ export class Channel<Self extends ChannelEnd = ChannelEnd, Peer extends ChannelE
   #outbox: Buffer[] = [];
   // Held as the wire has them: the typed handlers are given what the peer sent, read as the protocol says.
   #onRequest: (method: unknown, params: unknown) => Promise<unknown> = async (method) => {
-    throw new KpsError('KPS_ERR_CHANNEL', `no handler for ${String(method)}`);
+    throw new KpsError(ErrorCode.CHANNEL, `no handler for ${String(method)}`);
   };
   #onNotification: (kind: unknown, payload: unknown) => void = () => {};
   #onEventFrame: EventFrameHandler = (id, msgid) => this.answerEvent(id, -1, encode([RESPONSE, msgid, 'no event handler on this channel', null]));
@@ -97,7 +93,7 @@ export class Channel<Self extends ChannelEnd = ChannelEnd, Peer extends ChannelE
   }
 
   request<M extends Method<Peer>>(method: M, params: Params<Peer, M>): Promise<Result<Peer, M>> {
-    if (this.#closed) return Promise.reject(new KpsError('KPS_ERR_CHANNEL', 'shard channel is closed'));
+    if (this.#closed) return Promise.reject(new KpsError(ErrorCode.CHANNEL, 'shard channel is closed'));
     const id = this.#nextId++;
     return new Promise<Result<Peer, M>>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
@@ -149,7 +145,7 @@ export class Channel<Self extends ChannelEnd = ChannelEnd, Peer extends ChannelE
       this.#stream.push(
         chunk,
         (value, size) => {
-          if (size > cap) throw new KpsError('KPS_ERR_CHANNEL', `a frame of ${size} bytes, over the channel's cap of ${cap}`);
+          if (size > cap) throw new KpsError(ErrorCode.CHANNEL, `a frame of ${size} bytes, over the channel's cap of ${cap}`);
           messages.push(value as unknown[]);
         },
         // Kong's frames and answers are read by hand (src/shards/event-wire.ts), not decoded.
@@ -162,7 +158,7 @@ export class Channel<Self extends ChannelEnd = ChannelEnd, Peer extends ChannelE
         },
       );
       // refused while it arrives, before it is complete or decoded
-      if (this.#stream.pending > cap) throw new KpsError('KPS_ERR_CHANNEL', `a frame of more than ${cap} bytes, over the channel's cap`);
+      if (this.#stream.pending > cap) throw new KpsError(ErrorCode.CHANNEL, `a frame of more than ${cap} bytes, over the channel's cap`);
     } catch (err) {
       this.#socket.destroy();
       this.#close(`undecodable channel data: ${errorMessage(err)}`);
@@ -191,7 +187,7 @@ export class Channel<Self extends ChannelEnd = ChannelEnd, Peer extends ChannelE
       const id = a as number;
       this.#onRequest(b, c).then(
         (result) => this.#write([RESPONSE, id, null, result ?? null]),
-        (err: unknown) => this.#write([RESPONSE, id, toWire(err), null]),
+        (err: unknown) => this.#write([RESPONSE, id, errorToWire(err), null]),
       );
     } else if (type === RESPONSE) {
       const p = this.#pending.get(a as number);
@@ -211,11 +207,11 @@ export class Channel<Self extends ChannelEnd = ChannelEnd, Peer extends ChannelE
       bytes = encode(msg);
     } catch (err) {
       // not KPS_ERR_CHANNEL: the channel is fine, only this answer could not be written
-      bytes = encode([RESPONSE, msg[1], { code: 'KPS_ERR_ENCODE', message: `could not encode: ${errorMessage(err)}` }, null]);
+      bytes = encode([RESPONSE, msg[1], { code: ErrorCode.ENCODE, message: `could not encode: ${errorMessage(err)}` }, null]);
     }
     const cap = this.#caps.outgoing ?? Infinity;
     if (bytes.length > cap) {
-      bytes = encode([RESPONSE, msg[1], { code: 'KPS_ERR_ENCODE', message: `an answer of ${bytes.length} bytes is over the channel's cap of ${cap}` }, null]);
+      bytes = encode([RESPONSE, msg[1], { code: ErrorCode.ENCODE, message: `an answer of ${bytes.length} bytes is over the channel's cap of ${cap}` }, null]);
     }
     this.#send(bytes);
   }
@@ -234,7 +230,7 @@ export class Channel<Self extends ChannelEnd = ChannelEnd, Peer extends ChannelE
   #close(why: string): void {
     if (this.#closed) return;
     this.#closed = true;
-    const err = new KpsError('KPS_ERR_CHANNEL', why);
+    const err = new KpsError(ErrorCode.CHANNEL, why);
     for (const p of this.#pending.values()) p.reject(err);
     this.#pending.clear();
     const events = [...this.#events.values()];
@@ -244,12 +240,7 @@ export class Channel<Self extends ChannelEnd = ChannelEnd, Peer extends ChannelE
   }
 }
 
-function toWire(err: unknown): WireError {
-  if (err instanceof KpsError) return { code: err.code, message: err.message };
-  return { code: 'KPS_ERR_INTERNAL', message: errorMessage(err) };
-}
-
+/** A shard's error, rebuilt as its class; its text may quote a plugin: bounded before a log line or a status. */
 function fromWire(w: WireError): KpsError {
-  // a shard's error text may quote a plugin: bounded before it reaches a log line or a status
-  return new KpsError(String(w.code).slice(0, 64), clipPluginText(String(w.message), 16 * 1024));
+  return errorFromWire(w, { clip: (text) => clipPluginText(text, 16 * 1024), maxFields: 16 });
 }

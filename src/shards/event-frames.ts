@@ -5,7 +5,7 @@ import { decodeOne } from '../rpc/codec.ts';
 import { readEventCall } from '../rpc/event-calls.ts';
 import { responseFrame } from '../rpc/response-frame.ts';
 import { PluginMethod, TERMINAL_METHODS } from '../rpc/protocol.ts';
-import { KpsError, NO_INSTANCE, errorMessage } from '../errors.ts';
+import { ErrorCode, KpsError, errorMessage } from '../errors.ts';
 import type { LocalInstanceHost } from '../sandbox/local-host.ts';
 import type { Logger } from '../log.ts';
 import type { StepAnswer } from '../sandbox/host-api.ts';
@@ -41,15 +41,15 @@ export function serveEventFrame(host: LocalInstanceHost, log: Logger, msgid: num
 }
 
 function statusOf(err: unknown): number {
-  if (err instanceof KpsError && err.code === NO_INSTANCE) return EventStatus.NO_INSTANCE;
-  if (err instanceof KpsError && err.code === 'KPS_ERR_NO_EVENT') return EventStatus.NO_EVENT;
+  if (err instanceof KpsError && err.code === ErrorCode.NO_INSTANCE) return EventStatus.NO_INSTANCE;
+  if (err instanceof KpsError && err.code === ErrorCode.NO_EVENT) return EventStatus.NO_EVENT;
   return EventStatus.REFUSED;
 }
 
 /** Kong's error answer, worded and logged as the RPC server does: a KpsError's own message, anything else an internal error. */
 function refusal(log: Logger, msgid: number, method: string, err: unknown): Buffer {
-  const code = err instanceof KpsError ? err.code : 'KPS_ERR_INTERNAL';
+  const code = err instanceof KpsError ? err.code : ErrorCode.INTERNAL;
   const message = err instanceof KpsError ? err.message : `internal error in ${method}: ${errorMessage(err)}`;
-  log[code === 'KPS_ERR_INTERNAL' ? 'error' : 'info']({ event: 'rpc.error', method, code }, message);
+  log[code === ErrorCode.INTERNAL ? 'error' : 'info']({ event: 'rpc.error', method, code }, message);
   return responseFrame(msgid, message, null);
 }

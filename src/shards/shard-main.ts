@@ -8,7 +8,7 @@ import { RunningPlugin } from './running-plugin.ts';
 import { serveEventFrame } from './event-frames.ts';
 import { LocalInstanceHost, type LocalHostOptions } from '../sandbox/local-host.ts';
 import { createLogger } from '../log.ts';
-import { CODE_UNKNOWN, KpsError } from '../errors.ts';
+import { ErrorCode, KpsError } from '../errors.ts';
 import type { PluginCode } from '../sandbox/host-api.ts';
 
 export interface ShardConfig extends LocalHostOptions {
@@ -48,7 +48,7 @@ function withCode<T extends CodeRef<PluginCode>>(msg: T): T & { code: string } {
     return msg as T & { code: string };
   }
   const known = codeByHash.get(msg.hash);
-  if (known === undefined) throw new KpsError(CODE_UNKNOWN, `shard ${config.shard} has no code for ${msg.plugin} (${msg.hash})`);
+  if (known === undefined) throw new KpsError(ErrorCode.CODE_UNKNOWN, `shard ${config.shard} has no code for ${msg.plugin} (${msg.hash})`);
   return { ...msg, code: known.code, map: known.map };
 }
 

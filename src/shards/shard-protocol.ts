@@ -3,7 +3,7 @@
 // payloads, and the channel's message tags. Channel is generic over these, so a misspelt method, a
 // wrong payload or a handler that forgets a method is a compile error, not a runtime "unknown method".
 import { REQUEST, RESPONSE, NOTIFICATION } from '../rpc/protocol.ts';
-import { KpsError } from '../errors.ts';
+import { ErrorCode, KpsError } from '../errors.ts';
 import type { Breach, InstanceStats, PluginCode, PluginDescription, StartInstanceMsg } from '../sandbox/host-api.ts';
 
 /**
@@ -78,5 +78,5 @@ export type NotificationHandler<E extends ChannelEnd> = (...args: NotificationAr
  * added to the protocol and not served is a compile error; at run time it names what the peer sent.
  */
 export function unknownMethod(method: never): KpsError {
-  return new KpsError('KPS_ERR_CHANNEL', `unknown shard method ${String(method)}`);
+  return new KpsError(ErrorCode.CHANNEL, `unknown shard method ${String(method)}`);
 }

@@ -10,7 +10,7 @@
 import { MAX_STRETCH } from '../sandbox/cpu-share.ts';
 import type { Logger } from '../log.ts';
 import type { ServerOptions } from '../config/options.ts';
-import { CODE_UNKNOWN, KpsError, NoPluginInstanceError, ShuttingDownError, isNoInstance } from '../errors.ts';
+import { ErrorCode, KpsError, NoPluginInstanceError, ShuttingDownError, isNoInstance } from '../errors.ts';
 import type { Phase } from '../rpc/protocol.ts';
 import { ShardProcess, type ShardExit } from './shard-process.ts';
 import { Placement, type ShardSlot, type SlotKind } from './slots.ts';
@@ -86,7 +86,7 @@ export class ShardSupervisor implements InstanceHostApi {
     try {
       const proc = await slot.ready;
       await this.#withCode(proc, msg, (m) => proc.channel.request('startInstance', m));
-      if (proc.dead) throw new KpsError('KPS_ERR_SHARD_DIED', `the shard of ${msg.plugin} died while starting the instance`);
+      if (proc.dead) throw new KpsError(ErrorCode.SHARD_DIED, `the shard of ${msg.plugin} died while starting the instance`);
       this.#instances.set(msg.instanceId, { slot, proc, plugin: msg.plugin });
     } finally {
       this.#starting.set(slot, this.#starting.get(slot)! - 1);
@@ -116,7 +116,7 @@ export class ShardSupervisor implements InstanceHostApi {
       this.#instances.delete(msg.instanceId); // its shard is dying; Kong will start a new one
       throw new NoPluginInstanceError(msg.instanceId);
     }
-    throw new KpsError('KPS_ERR_INTERNAL', `HandleEvent for instance ${msg.instanceId} did not go through the frame router`);
+    throw new KpsError(ErrorCode.INTERNAL, `HandleEvent for instance ${msg.instanceId} did not go through the frame router`);
   }
 
   async step(msg: StepMsg): Promise<StepAnswer> {
@@ -205,7 +205,7 @@ export class ShardSupervisor implements InstanceHostApi {
     try {
       return await send(withoutCode(msg));
     } catch (err) {
-      if (!(err instanceof KpsError && err.code === CODE_UNKNOWN)) throw err;
+      if (!(err instanceof KpsError && err.code === ErrorCode.CODE_UNKNOWN)) throw err;
       return send(msg);
     }
   }

@@ -1,8 +1,10 @@
-// Kong's bridge_loop (protocol.md §3.2), played against the instance host: HandleEvent
+// Kong's bridge_loop (docs/protocol.md, "The event loop"), played against the instance host: HandleEvent
 // (starting the instance first, and again when the host says "No plugin instance", as Kong does),
 // then for every PDK call the host answers with, the fake Kong runs it and steps the result back
 // (no Data for nil, StepError for a Kong 2.x error), until "ret", a terminal call (Kong never steps
 // after exit), or a Lua error (Kong stops, and answers 500 in a request phase).
+// Not shared with kong-driver/ (the tests' and benches' Kong, over a real socket): this loop ships in
+// PluginTest and calls the host in-process, and the product imports nothing from outside src/.
 import type { Phase } from '../rpc/protocol.ts';
 import type { InstanceHostApi, StepAnswer, StepMsg } from '../sandbox/host-api.ts';
 import { errorMessage, isNoInstance } from '../errors.ts';

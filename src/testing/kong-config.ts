@@ -1,8 +1,8 @@
 // The config a plugin instance receives, made the way Kong makes it from what an admin configured:
 // the schema validates it (unknown fields, types, required fields, one_of), defaults fill missing
-// fields, a record that was not given becomes a record of its own defaults, every other unset
-// field becomes null, and Kong's metadata keys are added (protocol.md §3.7). Then it crosses as
-// JSON, as Kong's cjson-encoded Config string does.
+// fields, a record that was not given becomes a record of its own defaults, every other unset field
+// becomes null, and Kong's metadata keys are added (docs/protocol.md, `plugin.StartInstance`). Then
+// it crosses as JSON, as Kong's cjson-encoded Config string does.
 
 export class ConfigError extends Error {
   constructor(problems: string[]) {

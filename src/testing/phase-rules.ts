@@ -3,8 +3,8 @@
 // in a 500. The lists are Kong's @phases, less the phases external plugins never run in.
 //
 // The log phase of an external plugin is special: Kong runs it in a timer after the response was
-// sent, on a snapshot of the request, and serves only the functions below from it (protocol.md
-// §3.8); the rest have no request to work on there.
+// sent, on a snapshot of the request, and serves only the functions below from it; the rest have
+// no request to work on there.
 import type { Phase } from '../rpc/protocol.ts';
 
 const LOG_SNAPSHOT = new Set([

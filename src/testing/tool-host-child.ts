@@ -7,6 +7,7 @@
 // parent reads) and kills this process; the parent reports the crash.
 import { LocalInstanceHost, type LocalHostOptions } from '../sandbox/local-host.ts';
 import { KpsError } from '../errors.ts';
+import { errorToWire } from '../error-wire.ts';
 import { captureLogger } from './capture-log.ts';
 import type { ToolHostReply, ToolHostRequest } from './tool-host.ts';
 
@@ -35,8 +36,9 @@ process.on('message', (req: ToolHostRequest) => {
   answer(req).then(
     (ok) => send({ id: req.id, ok }),
     (err: unknown) => {
+      if (err instanceof KpsError) return send({ id: req.id, error: errorToWire(err) });
       const e = err instanceof Error ? err : new Error(String(err));
-      send({ id: req.id, error: { name: e.name, message: e.message, code: err instanceof KpsError ? err.code : undefined } });
+      send({ id: req.id, error: { name: e.name, message: e.message } });
     },
   );
 });

@@ -8,7 +8,8 @@ import type { LocalHostOptions } from '../sandbox/host-options.ts';
 import type {
   InstanceHostApi, PluginCode, PluginDescription, StartInstanceMsg, HandleEventMsg, StepMsg, StepAnswer, HostStatus, Breach, InstanceStats,
 } from '../sandbox/host-api.ts';
-import { KpsError, PluginCrashError } from '../errors.ts';
+import { PluginCrashError } from '../errors.ts';
+import { errorFromWire, type WireError } from '../error-wire.ts';
 import type { ServerRecord } from './capture-log.ts';
 
 // tool-host-child.ts in a checkout, tool-host-child.js in the built package (dist/)
@@ -26,7 +27,8 @@ export type ToolHostRequest = { id: number } & (
 
 export type ToolHostReply =
   | { id: number; ok: unknown }
-  | { id: number; error: { name: string; message: string; code: string | undefined } }
+  /** a KpsError as it crossed (src/error-wire.ts), or any other error by its name and message */
+  | { id: number; error: WireError | { name: string; message: string } }
   | { log: ServerRecord }
   | { gone: { instanceId: number; reason: string } }
   | { breach: Breach };
@@ -137,8 +139,9 @@ export class ToolHost implements InstanceHostApi {
     if (!p) return;
     this.#pending.delete(m.id);
     if ('ok' in m) return p.resolve(m.ok);
-    // the same class on this side for the server's codes (BridgeLoop checks "No plugin instance" by code)
-    const err = m.error.code !== undefined ? new KpsError(m.error.code, m.error.message) : new Error(m.error.message);
+    // the same class on this side for the server's errors (BridgeLoop restarts on "No plugin instance")
+    if ('code' in m.error) return p.reject(errorFromWire(m.error));
+    const err = new Error(m.error.message);
     err.name = m.error.name;
     p.reject(err);
   }

@@ -15,15 +15,16 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Family, PLUGINS, EXIT_500, RpcError, runPhase, headers, reported } from './helpers.ts';
-import { ServerProcess } from '../helpers/server-process.ts';
-import type { KongClient } from '../helpers/fake-kong.ts';
+import { Family, stageFamily, EXIT_500, RpcError, headers, reported } from './helpers.ts';
+import { ServerProcess } from '../../kong-driver/server-process.ts';
+import type { KongClient } from '../../kong-driver/kong-client.ts';
+import { stoppedWithinMs } from '../helpers/cpu-stop.ts';
 
 const CPU_LIMIT_MS = 100;
 // Kong's abandonment comes at --event-timeout. The neighbours share the attackers' shard, whose
-// slices may hold its thread for what is left of a budget plus twice the budget of wall time each:
-// on a loaded 2-core machine a neighbour's event must not meet this deadline meanwhile.
-const EVENT_TIMEOUT_MS = 2000;
+// slices may hold its thread for what is left of a budget plus twice the budget of CPU each, which
+// a loaded machine stretches by the clock: a neighbour's event must not meet this deadline meanwhile.
+const EVENT_TIMEOUT_MS = stoppedWithinMs(CPU_LIMIT_MS);
 // a short --start-timeout: a constructor or module body the watchdog must kill costs 700 ms, not 2.5 s
 const COMMON = ['--memory-limit', '32', '--cpu-limit', String(CPU_LIMIT_MS), '--start-timeout', '500', '--kill-grace', '200'];
 /**
@@ -43,7 +44,7 @@ describe('CPU after an event ends (class 4)', () => {
   let f: Family;
   before(async () => {
     // one shard: the attackers and the neighbour share it, so a blocked shard thread would show
-    f = await Family.start(path.join(PLUGINS, 'blame/cpu'), ['--shards', '1', '--event-timeout', String(EVENT_TIMEOUT_MS), ...COMMON]);
+    f = await Family.start(stageFamily('blame/cpu'), ['--shards', '1', '--event-timeout', String(EVENT_TIMEOUT_MS), ...COMMON]);
   });
   after(async () => {
     await f.stop();
@@ -77,25 +78,15 @@ describe('CPU after an event ends (class 4)', () => {
     await f.assertGone(inst.Id);
   }
 
-  test('a catch that loops after its PDK call is rejected at abandonment is stopped within the event budget', async () => {
-    await abandonedAndStopped('catch-loop', 3);
-  });
-
-  test('a finally that loops after abandonment is stopped within the event budget', async () => {
-    await abandonedAndStopped('finally-loop', 3);
-  });
-
-  test('a retry loop made of rejected PDK calls (microtasks only) is stopped within the event budget', async () => {
-    await abandonedAndStopped('retry-loop', 3);
-  });
-
-  test('an unawaited PDK call whose catch loops, left behind by a handler that returned, is stopped', async () => {
-    await abandonedAndStopped('unawaited-catch', 3);
-  });
-
-  test('a catch that burns past the budget and ends in an unhandled rejection is counted all the same', async () => {
-    await abandonedAndStopped('burn-then-unhandled', 3);
-  });
+  for (const [plugin, title] of [
+    ['catch-loop', 'a catch that loops after its PDK call is rejected at abandonment is stopped within the event budget'],
+    ['finally-loop', 'a finally that loops after abandonment is stopped within the event budget'],
+    ['retry-loop', 'a retry loop made of rejected PDK calls (microtasks only) is stopped within the event budget'],
+    ['unawaited-catch', 'an unawaited PDK call whose catch loops, left behind by a handler that returned, is stopped'],
+    ['burn-then-unhandled', 'a catch that burns past the budget and ends in an unhandled rejection is counted all the same'],
+  ] as const) {
+    test(title, () => abandonedAndStopped(plugin, 3));
+  }
 
   test('a catch that is under the budget alone but over what the event left is counted into the event', async () => {
     await abandonedAndStopped('over-left', 1);
@@ -109,7 +100,7 @@ describe('CPU after an event ends (class 4)', () => {
       for (let i = 0; i < 3; i++) await f.kong.call('plugin.HandleEvent', { InstanceId: inst.Id, EventName: 'access' });
       const deadline = Date.now() + EVENT_TIMEOUT_MS + 8000;
       for (;;) {
-        const got = reported(await runPhase(f.kong, inst.Id, 'log'));
+        const got = reported(await f.kong.runPhase(inst.Id, 'log'));
         if (got.finallies === 3) break;
         assert.ok(Date.now() < deadline, `only ${got.finallies} finally blocks ran`);
         await sleep(100);
@@ -129,7 +120,7 @@ describe('CPU after an event ends (class 4)', () => {
         await sleep(50);
       }
     });
-    assert.deepEqual(reported(await runPhase(f.kong, inst.Id, 'log')), { alive: true });
+    assert.deepEqual(reported(await f.kong.runPhase(inst.Id, 'log')), { alive: true });
     const cpu = (await cpuOf(f, inst.Id))!;
     assert.ok(cpu < CPU_LIMIT_MS, `isolate CPU ${cpu} ms`);
   });
@@ -158,7 +149,7 @@ describe('CPU after an event ends (class 4)', () => {
 });
 
 test('--shards 0 (isolates in the server process): an abandoned event\'s looping catch is stopped within its budget too', async () => {
-  const f = await Family.start(path.join(PLUGINS, 'blame/cpu'), ['--shards', '0', '--event-timeout', String(EVENT_TIMEOUT_MS), ...COMMON]);
+  const f = await Family.start(stageFamily('blame/cpu'), ['--shards', '0', '--event-timeout', String(EVENT_TIMEOUT_MS), ...COMMON]);
   try {
     const inst = await f.kong.startInstance('catch-loop');
     await f.kong.call('plugin.HandleEvent', { InstanceId: inst.Id, EventName: 'access' });
@@ -178,7 +169,7 @@ test('--shards 0 (isolates in the server process): an abandoned event\'s looping
 
 test('the metadata read runs under the shard watchdog and on the plugin\'s own placement; its crashes are charged to it', async () => {
   // one general shard, shared by the neighbour and two attackers; one attacker with a shard of its own
-  const f = await Family.start(path.join(PLUGINS, 'blame/metadata'), ['--shards', '1', ...COMMON, '--placement', 'dedicated=body-fill-dedicated']);
+  const f = await Family.start(stageFamily('blame/metadata'), ['--shards', '1', ...COMMON, '--placement', 'dedicated=body-fill-dedicated']);
   try {
     const general = (await f.status()).Shards.find((s) => s.Kind === 'general')!;
     // a module body, and a Schema getter read after it, that V8 cannot interrupt: the watchdog kills
@@ -248,7 +239,7 @@ class NeighbourLanes {
       for (let i = 0; !this.#stop; i++) {
         const id = this.id;
         try {
-          const run = await runPhase(client, id, 'access', headers({ 'x-in': `${n}-${i}` }));
+          const run = await client.runPhase(id, 'access', headers({ 'x-in': `${n}-${i}` }));
           if (run.exited) {
             assert.deepEqual(run.exited, EXIT_500, 'the neighbour got an answer other than the failure policy\'s');
             this.lost++;
@@ -285,7 +276,8 @@ interface Status {
 
 describe('crash blame (class 5)', () => {
   test('a constructor that kills the shard is charged and quarantined; the neighbour in flight on that shard never is', async () => {
-    const server = await ServerProcess.start({ pluginsDir: path.join(PLUGINS, 'blame/crash'), args: ['--shards', '1', ...COMMON] });
+    const dir = stageFamily('blame/crash');
+    const server = await ServerProcess.start({ pluginsDir: dir, args: ['--shards', '1', ...COMMON] });
     const kong = server.client();
     const lanes = new NeighbourLanes(server, kong);
     try {
@@ -313,13 +305,14 @@ describe('crash blame (class 5)', () => {
       await lanes.stop();
       kong.close();
       await server.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
   test('an event that kills the shard behind a busy neighbour, in a later slice, in an abandoned event\'s catch, or in a reload: only the attacker is charged', async () => {
     // a copy of the directory, so the reload attack can rewrite its plugin file
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kps-blame-'));
-    fs.cpSync(path.join(PLUGINS, 'blame/crash'), dir, { recursive: true });
+    stageFamily('blame/crash', dir);
     fs.rmSync(path.join(dir, 'ctor-fill.js'));
     const server = await ServerProcess.start({
       pluginsDir: dir,
@@ -344,7 +337,7 @@ describe('crash blame (class 5)', () => {
 
       await lanes.serving();
       const settle = await kong.startInstance('settle-fill');
-      assert.deepEqual(await charged(() => runPhase(kong, settle.Id, 'access')), ['settle-fill']);
+      assert.deepEqual(await charged(() => kong.runPhase(settle.Id, 'access')), ['settle-fill']);
 
       await lanes.serving();
       const abandon = await kong.startInstance('abandon-fill');

@@ -4,28 +4,28 @@
 // amplifying values, unpaired surrogates, deep nesting, hostile thrown values and thenables. Kong
 // must receive plain data or nothing, the call must fail inside the plugin (never crash anything),
 // the host must stay unpolluted, a neighbour keeps answering, and the memory comes back.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { Family, PLUGINS, EXIT_500, RawKong, runPhase, headers, reported, namesNoHost, timed, type PhaseRun } from './helpers.ts';
+import { Family, stageFamily, EXIT_500, RawKong, headers, reported, namesNoHost, timed, type PhaseRun } from './helpers.ts';
 import { stoppedWithinMs } from '../helpers/cpu-stop.ts';
 
-let f: Family;
-before(async () => {
-  f = await Family.start(path.join(PLUGINS, 'boundary'), [
-    '--shards', '2', '--memory-limit', '64', '--cpu-limit', '500', '--shard-memory-limit', '512',
-    // attacks that, today, take down the shard they run on get shards of their own
-    '--placement', 'dedicated=sparse-array,dag-amplification,string-amplification',
-  ]);
-});
-after(async () => {
-  await f.stop();
-});
+const f = await Family.start(stageFamily('boundary'), [
+  '--shards', '2', '--memory-limit', '64', '--cpu-limit', '500', '--shard-memory-limit', '512',
+  // attacks that, today, take down the shard they run on get shards of their own
+  '--placement', 'dedicated=sparse-array,dag-amplification,string-amplification',
+]);
+after(() => f.stop());
+
+/** One watched event of a new `plugin` instance per value, the value in request header `header`. */
+async function eventPerValue(plugin: string, header: string, values: number[], check: (run: PhaseRun, value: number) => void): Promise<void> {
+  const inst = await f.kong.startInstance(plugin);
+  for (const v of values) check(await f.attack(() => f.kong.runPhase(inst.Id, 'access', headers({ [header]: String(v) }))), v);
+}
 
 /** The neighbour plugin's isolate, and the host's reports, show no sign of a polluted prototype. */
 async function nothingPolluted(): Promise<void> {
   const check = await f.kong.startInstance('proto-check');
-  assert.deepEqual(reported(await runPhase(f.kong, check.Id, 'access')), { polluted: 'clean', objectProtoKeys: [], arrayPolluted: 'clean', fnPolluted: 'clean' });
+  assert.deepEqual(reported(await f.kong.runPhase(check.Id, 'access')), { polluted: 'clean', objectProtoKeys: [], arrayPolluted: 'clean', fnPolluted: 'clean' });
   const status = JSON.stringify(await f.status());
   assert.doesNotMatch(status, /polluted/);
 }
@@ -73,7 +73,7 @@ test('plugins named "constructor" and "__proto__" are served like any other; Get
     for (const name of ['constructor', '__proto__']) {
       const inst = await f.kong.startInstance(name);
       assert.equal(inst.Name, name);
-      assert.deepEqual(reported(await f.attack(() => runPhase(f.kong, inst.Id, 'access'))), { served: true });
+      assert.deepEqual(reported(await f.attack(() => f.kong.runPhase(inst.Id, 'access'))), { served: true });
       assert.equal((await raw.call('plugin.GetPluginInfo', name)).get('Name'), name);
     }
   } finally {
@@ -100,7 +100,7 @@ test(
 
 test('getters that throw while an argument is copied fail that call inside the plugin; Kong gets nothing of it', async () => {
   const inst = await f.kong.startInstance('getter-throws');
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access'));
   assert.deepEqual(reported(run), { top: 'Error: getter boom', nested: 'TypeError: nested boom', 'non-error': 'undefined: undefined' });
   kongSaw(run, ['x-arg']);
   assert.equal(run.exited, null);
@@ -108,7 +108,7 @@ test('getters that throw while an argument is copied fail that call inside the p
 
 test('a getter that loops while an argument is copied is stopped by the CPU limit', async () => {
   const inst = await f.kong.startInstance('getter-loop-copy');
-  const { value: run, ms } = await f.attack(() => timed(() => runPhase(f.kong, inst.Id, 'access')));
+  const { value: run, ms } = await f.attack(() => timed(() => f.kong.runPhase(inst.Id, 'access')));
   assert.deepEqual(run.exited, EXIT_500);
   assert.ok(ms < stoppedWithinMs(500), `Kong waited ${ms} ms`);
   assert.equal((await f.server.waitForLog('instance.killed', (l) => l.instance === inst.Id)).kind, 'cpu');
@@ -117,7 +117,7 @@ test('a getter that loops while an argument is copied is stopped by the CPU limi
 
 test('getters that grow, shrink and swap in a function while being copied: the call fails inside the plugin, Kong gets nothing of it', async () => {
   const inst = await f.kong.startInstance('getter-mutates');
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access'));
   assert.match(reported(run).outcome, /^PDKError: PDK method kong\.response\.set_header failed: {2}arguments cannot be sent to Kong: .*could not be cloned/);
   kongSaw(run, ['x-arg']);
 });
@@ -126,7 +126,7 @@ test(
   'a cyclic argument fails that call inside the plugin (PDKError); the event goes on',
   async () => {
     const inst = await f.kong.startInstance('cyclic-args');
-    const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+    const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access'));
     assert.equal(run.exited, null, `the whole request was answered ${JSON.stringify(run.exited)}`);
     assert.match(reported(run).outcome, /^PDKError: /);
   },
@@ -134,7 +134,7 @@ test(
 
 test('functions, symbols, WeakMaps, promises and the kong object itself as arguments: each call fails inside the plugin; a Proxy crosses as the plain data its traps give (no trap runs on the host); errors and private fields cross as plain data only', async () => {
   const inst = await f.kong.startInstance('uncopyable-args');
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access'));
   const got = reported(run);
   assert.deepEqual(Object.keys(got), ['function', 'symbol', 'proxy', 'revokedProxy', 'weakMap', 'promise', 'kong', 'kongRequest']);
   for (const [label, outcome] of Object.entries(got)) {
@@ -159,7 +159,7 @@ test(
   'BigInt arguments: one that fits 64 bits reaches Kong as a number; one that does not fails that call inside the plugin',
   async () => {
     const inst = await f.kong.startInstance('bigint-args');
-    const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+    const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access'));
     assert.deepEqual(run.calls[0], { Method: 'kong.response.set_header', Args: ['x-small', 1] });
     assert.equal(run.exited, null, `the whole request was answered ${JSON.stringify(run.exited)}`);
     assert.equal(reported(run).small, 'sent');
@@ -169,7 +169,7 @@ test(
 
 test('arguments over --max-payload-size (a 20 MB string, the same string 5 times = 100 MB copied) fail inside the plugin; memory comes back', async () => {
   const inst = await f.kong.startInstance('big-args');
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access'));
   const refusal = 'PDKError: PDK method kong.response.set_header failed:  arguments larger than 16777216 bytes (--max-payload-size)';
   assert.deepEqual(reported(run), { '20MB': refusal, '100MB': refusal });
   kongSaw(run, ['x-big']);
@@ -179,7 +179,7 @@ test('arguments over --max-payload-size (a 20 MB string, the same string 5 times
 
 test('a 17 MB result from Kong, over --max-payload-size (16 MiB), fails that call inside the plugin', async () => {
   const inst = await f.kong.startInstance('big-result');
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access', (c) => (c.Method === 'kong.request.get_raw_body' ? new Uint8Array(17 * 1024 * 1024) : undefined)));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access', (c) => (c.Method === 'kong.request.get_raw_body' ? new Uint8Array(17 * 1024 * 1024) : undefined)));
   assert.deepEqual(reported(run), {
     error: 'PDKError: PDK method kong.request.get_raw_body failed:  the result of kong.request.get_raw_body is larger than 16777216 bytes (--max-payload-size)',
   });
@@ -187,7 +187,7 @@ test('a 17 MB result from Kong, over --max-payload-size (16 MiB), fails that cal
 
 test('unpaired surrogates in argument values and keys reach Kong as valid UTF-8 (U+FFFD); pairs survive', async () => {
   const inst = await f.kong.startInstance('surrogates');
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access'));
   assert.deepEqual(run.calls[0]!.Args, ['x-lone', ['\uFFFD', '\uFFFD', 'a\uFFFDb', '\uFFFD\uFFFD', '\uD83D\uDE00']]);
   assert.deepEqual(run.calls[1]!.Args, ['x-keys', { 'k\uFFFD': 'v' }]);
   assert.deepEqual(reported(run), { done: true });
@@ -196,7 +196,7 @@ test('unpaired surrogates in argument values and keys reach Kong as valid UTF-8 
 test('a sparse array of length 2**32-1 as the whole argument costs only the attacker: the call fails inside it, or its instance is stopped; the shard keeps running', async () => {
   const inst = await f.kong.startInstance('plain-sparse-array');
   const shard = await f.shardOf('plain-sparse-array');
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access'));
   if (run.exited) {
     assert.deepEqual(run.exited, EXIT_500);
     // stopped by its heap limit, or by its CPU budget on a busy machine: either way only it pays
@@ -214,7 +214,7 @@ test(
   async () => {
     const inst = await f.kong.startInstance('sparse-array');
     const shard = await f.shardOf('sparse-array');
-    const { value: run, ms } = await f.attack(() => timed(() => runPhase(f.kong, inst.Id, 'access')));
+    const { value: run, ms } = await f.attack(() => timed(() => f.kong.runPhase(inst.Id, 'access')));
     assert.ok(ms < 1000, `Kong waited ${ms} ms`);
     assert.equal(run.exited, null, `the whole request was answered ${JSON.stringify(run.exited)}`);
     assert.match(reported(run).outcome, /^PDKError: /);
@@ -227,7 +227,7 @@ test(
   async () => {
     const inst = await f.kong.startInstance('dag-amplification');
     const shard = await f.shardOf('dag-amplification');
-    const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+    const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access'));
     assert.equal(run.exited, null, `the whole request was answered ${JSON.stringify(run.exited)}`);
     assert.match(reported(run).outcome, /^PDKError: .*--max-payload-size/);
     assert.equal((await f.shardOf('dag-amplification')).Restarts, shard.Restarts);
@@ -237,7 +237,7 @@ test(
 test('one 64 KB string referenced 100 000 times (6.5 GB once copied) fails inside the plugin; its shard keeps running', async () => {
   const inst = await f.kong.startInstance('string-amplification');
   const shard = await f.shardOf('string-amplification');
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access'));
   assert.equal(run.exited, null, `the whole request was answered ${JSON.stringify(run.exited)}`);
   assert.equal(reported(run).outcome, 'PDKError: PDK method kong.response.set_header failed:  arguments larger than 16777216 bytes (--max-payload-size)');
   kongSaw(run, ['x-arg']);
@@ -246,10 +246,8 @@ test('one 64 KB string referenced 100 000 times (6.5 GB once copied) fails insid
 
 test(
   'zero-filled Float64Array, Uint16Array, Uint32Array, DataView and ArrayBuffer arguments reach Kong as exactly their bytes: all zeros',
-  async () => {
-    const inst = await f.kong.startInstance('typed-array-bytes');
-    for (const n of [16, 64, 1000, 5000]) {
-      const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access', headers({ 'x-size': String(n) })));
+  () =>
+    eventPerValue('typed-array-bytes', 'x-size', [16, 64, 1000, 5000], (run, n) => {
       const sent = Object.fromEntries(run.calls.slice(1, 6).map((c) => [c.Args[0], c.Args[1] as Uint8Array]));
       const expected: Record<string, number> = { 'x-f64': 8 * n, 'x-u16': 2 * n, 'x-u32': 4 * n, 'x-dv': n, 'x-ab': n };
       for (const [header, bytes] of Object.entries(expected)) {
@@ -258,13 +256,12 @@ test(
         const nonZero = sent[header]!.filter((b) => b !== 0).length;
         assert.equal(nonZero, 0, `${header} (n=${n}) carried ${nonZero} bytes that are not the array's`);
       }
-    }
-  },
+    }),
 );
 
 test('Map, Set, RegExp, Error, boxed primitives, -0, NaN, Infinity and Uint8Array arguments reach Kong as plain MessagePack data', async () => {
   const inst = await f.kong.startInstance('exotic-clonables');
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access'));
   const [map, set, re, err, bool, str, num, negZero, nan, inf, bytes] = run.calls[0]!.Args[1] as unknown[];
   assert.deepEqual(map, { k: 1 });
   assert.deepEqual(set, ['s']);
@@ -282,7 +279,7 @@ test(
   'a Date argument reaches Kong as plain data (no MessagePack extension type, which Kong never expects)',
   async () => {
     const inst = await f.kong.startInstance('date-arg');
-    const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+    const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access'));
     // @msgpack/msgpack decodes ext -1 into a Date: anything but a string or number means an ext type was sent
     const sent = run.calls[0]!.Args[1];
     assert.ok(typeof sent === 'string' || typeof sent === 'number', `Kong got ${Object.prototype.toString.call(sent)}`);
@@ -291,20 +288,17 @@ test(
 
 test(
   'arguments nested 1500 to 3000 deep either reach Kong or fail inside the plugin; the event goes on',
-  async () => {
-    const inst = await f.kong.startInstance('deep-nesting-args');
-    for (const depth of [1500, 2000, 2500, 3000]) {
-      const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access', headers({ 'x-depth': String(depth) })));
+  () =>
+    eventPerValue('deep-nesting-args', 'x-depth', [1500, 2000, 2500, 3000], (run, depth) => {
       assert.equal(run.exited, null, `depth ${depth}: the whole request was answered ${JSON.stringify(run.exited)}`);
       assert.equal(reported(run).depth, depth);
-    }
-  },
+    }),
 );
 
 test('arguments nested 1000 deep reach Kong intact; 10 000, 100 000 and 1 000 000 deep fail inside the plugin, or cost only its instance', async () => {
   let inst = await f.kong.startInstance('deep-nesting-args');
   for (const depth of [1000, 10_000, 100_000, 1_000_000]) {
-    const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access', headers({ 'x-depth': String(depth) })));
+    const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access', headers({ 'x-depth': String(depth) })));
     if (depth > 1000 && run.exited) {
       // building a million nested arrays can take the instance to its heap or CPU limit: then only it pays
       assert.deepEqual(run.exited, EXIT_500);
@@ -331,7 +325,7 @@ test('arguments nested 1000 deep reach Kong intact; 10 000, 100 000 and 1 000 00
 test('thrown values that resist being reported (throwing getters, a 16 MB string, a Proxy trapping everything) end in the policy\'s 500 and a bounded log line', async () => {
   for (const phase of ['access', 'rewrite', 'response']) {
     const inst = await f.kong.startInstance('hostile-throw');
-    const run = await f.attack(() => runPhase(f.kong, inst.Id, phase));
+    const run = await f.attack(() => f.kong.runPhase(inst.Id, phase));
     assert.deepEqual(run.exited, EXIT_500, phase);
     const line = await f.server.waitForLog('plugin.error', (l) => l.instance === inst.Id);
     assert.ok(line.msg.length < 8192, `${phase}: a log line of ${line.msg.length} characters`);
@@ -339,17 +333,17 @@ test('thrown values that resist being reported (throwing getters, a 16 MB string
     else assert.match(line.msg, /^plugin handler failed: T{4000}… \(\d+ more chars\)$/);
   }
   const inst = await f.kong.startInstance('hostile-throw');
-  const logged = await f.attack(() => runPhase(f.kong, inst.Id, 'log'));
+  const logged = await f.attack(() => f.kong.runPhase(inst.Id, 'log'));
   assert.deepEqual(logged, { eventId: logged.eventId, calls: [], exited: null });
   assert.equal((await f.server.waitForLog('plugin.log', (l) => l.instance === inst.Id)).msg, 'hostile value: (unprintable value)');
 });
 
 test('a handler returning a thenable whose then getter throws, or that resolves itself forever, gets Kong an answer', async () => {
   const inst = await f.kong.startInstance('hostile-thenable');
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access'));
   assert.deepEqual(run.exited, EXIT_500);
   assert.match((await f.server.waitForLog('plugin.error', (l) => l.instance === inst.Id)).msg, /then getter/);
-  const { value: loop, ms } = await f.attack(() => timed(() => runPhase(f.kong, inst.Id, 'rewrite')));
+  const { value: loop, ms } = await f.attack(() => timed(() => f.kong.runPhase(inst.Id, 'rewrite')));
   assert.deepEqual(loop.exited, EXIT_500);
   assert.ok(ms < stoppedWithinMs(500), `Kong waited ${ms} ms`);
 });
@@ -357,7 +351,7 @@ test('a handler returning a thenable whose then getter throws, or that resolves 
 test('kong.response.exit with arguments that cannot reach Kong (cyclic, over --max-payload-size, uncopyable) ends the request by the failure policy at once, never as if the plugin had let it through', async () => {
   const inst = await f.kong.startInstance('exit-refused');
   for (const [i, which] of ['cyclic', 'huge', 'uncopyable'].entries()) {
-    const { value: run, ms } = await f.attack(() => timed(() => runPhase(f.kong, inst.Id, 'access', (c) => (c.Args[0] === 'case' ? which : undefined))));
+    const { value: run, ms } = await f.attack(() => timed(() => f.kong.runPhase(inst.Id, 'access', (c) => (c.Args[0] === 'case' ? which : undefined))));
     assert.deepEqual(run.exited, EXIT_500, `${which}: Kong was answered ${JSON.stringify(run.calls.at(-1))}`);
     assert.ok(ms < 2000, `${which}: Kong waited ${ms} ms`);
     const errors = await f.server.waitForLogs('plugin.error', i + 1, 10_000, (l) => l.instance === inst.Id);
@@ -367,7 +361,7 @@ test('kong.response.exit with arguments that cannot reach Kong (cyclic, over --m
 
 test('kong.response.exit after the pending-call cap is full still ends the request, after the queued calls', async () => {
   const inst = await f.kong.startInstance('exit-refused');
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access', (c) => (c.Args[0] === 'case' ? 'after-flood' : 'v')));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access', (c) => (c.Args[0] === 'case' ? 'after-flood' : 'v')));
   assert.deepEqual(run.exited, { Method: 'kong.response.exit', Args: [403, 'stop'] });
   // the case header, then the 100 getHeaders that fit under --max-pending-calls, then the exit
   assert.equal(run.calls.filter((c) => c.Method === 'kong.request.get_header').length, 101);

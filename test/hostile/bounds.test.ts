@@ -4,26 +4,20 @@
 // PDK arguments, plugin-chosen text (method names, errors, names, log lines) of megabytes or with
 // control characters, and memory outside the heap (WebAssembly, resizable and shared buffers). A
 // neighbour serves all along; the server's memory and its log lines stay bounded.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
-import { Family, PLUGINS, EXIT_500, runPhase, reported, timed, type PhaseRun } from './helpers.ts';
+import { Family, stageFamily, EXIT_500, reported, timed, type PhaseRun } from './helpers.ts';
 
 const MB = 1024 * 1024;
 /** no log line the server writes may be longer than this, whatever a plugin did */
 const MAX_LINE = 20_000;
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f\u2028\u2029\u202a-\u202e]/;
 
-let f: Family;
-before(async () => {
-  f = await Family.start(path.join(PLUGINS, 'bounds'), [
-    '--shards', '2', '--memory-limit', '32', '--cpu-limit', '100', '--event-timeout', '4000', '--shard-memory-limit', '512',
-  ]);
-});
-after(async () => {
-  await f.stop();
-});
+const f = await Family.start(stageFamily('bounds'), [
+  '--shards', '2', '--memory-limit', '32', '--cpu-limit', '100', '--event-timeout', '4000', '--shard-memory-limit', '512',
+]);
+after(() => f.stop());
 
 function rssMbOf(pid: number): number {
   try {
@@ -53,7 +47,7 @@ async function peakGrowth<T>(body: () => Promise<T>): Promise<{ value: T; growth
 /** One event of a fresh instance of `plugin` under attack, the neighbour serving meanwhile. */
 async function attackOnce(plugin: string, phase = 'access'): Promise<{ id: number; run: PhaseRun; growthMb: number; ms: number }> {
   const inst = await f.kong.startInstance(plugin);
-  const { value, growthMb } = await peakGrowth(() => f.attack(() => timed(() => runPhase(f.kong, inst.Id, phase))));
+  const { value, growthMb } = await peakGrowth(() => f.attack(() => timed(() => f.kong.runPhase(inst.Id, phase))));
   return { id: inst.Id, run: value.value, ms: value.ms, growthMb };
 }
 
@@ -158,7 +152,7 @@ test('a 4 MB PDK method name, every event: the call fails in the plugin (PDKErro
   const inst = await f.kong.startInstance('method-name-huge');
   await f.attack(async () => {
     for (let i = 0; i < 3; i++) {
-      const run = await runPhase(f.kong, inst.Id, 'access');
+      const run = await f.kong.runPhase(inst.Id, 'access');
       assert.match(reported(run).outcome, /^PDKError: PDK method kong\.A{40}… \(4194304 chars\) failed: {2}not a PDK method name/);
       assert.equal(run.calls.length, 1);
     }
@@ -175,7 +169,7 @@ test('PDK method names with newlines, a JSON record, ANSI, dots, non-ASCII or no
 test('a 4 MB error message with control characters, thrown every event with the runtime\'s string methods replaced: the policy\'s 500 and a bounded, clean log line', async () => {
   const inst = await f.kong.startInstance('error-huge-message');
   await f.attack(async () => {
-    for (let i = 0; i < 3; i++) assert.deepEqual((await runPhase(f.kong, inst.Id, 'access')).exited, EXIT_500);
+    for (let i = 0; i < 3; i++) assert.deepEqual((await f.kong.runPhase(inst.Id, 'access')).exited, EXIT_500);
   });
   const lines = await f.server.waitForLogs('plugin.error', 3, 10_000, (l) => l.instance === inst.Id);
   for (const l of lines) {
@@ -187,8 +181,8 @@ test('a 4 MB error message with control characters, thrown every event with the 
 test('an error with a 2 MB name and stack, and a thrown object whose JSON is 4 MB: 500s and bounded log lines', async () => {
   const inst = await f.kong.startInstance('error-huge-name');
   await f.attack(async () => {
-    assert.deepEqual((await runPhase(f.kong, inst.Id, 'access')).exited, EXIT_500);
-    assert.deepEqual((await runPhase(f.kong, inst.Id, 'rewrite')).exited, EXIT_500);
+    assert.deepEqual((await f.kong.runPhase(inst.Id, 'access')).exited, EXIT_500);
+    assert.deepEqual((await f.kong.runPhase(inst.Id, 'rewrite')).exited, EXIT_500);
   });
   const lines = await f.server.waitForLogs('plugin.error', 2, 10_000, (l) => l.instance === inst.Id);
   for (const l of lines) assert.ok(l.msg.length < 5000, `${l.msg.length} chars`);

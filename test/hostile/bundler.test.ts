@@ -17,8 +17,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Family, PLUGINS, RawKong, reported, runPhase } from './helpers.ts';
-import { BIN } from '../helpers/server-process.ts';
+import { Family, stageFamily, RawKong, reported } from './helpers.ts';
+import { BIN } from '../../kong-driver/server-process.ts';
 import { compilePlugin } from '../../src/plugins/compiler.ts';
 
 const ENV_MARKER = `KPS_ENV_SECRET_${randomBytes(8).toString('hex')}`;
@@ -200,7 +200,7 @@ const DEFUSED = ['sourcemap-outside', 'sourcemap-environ', 'sourcemap-zero', 'so
 
 let f: Family;
 before(async () => {
-  fs.cpSync(path.join(PLUGINS, 'bundler'), dir, { recursive: true });
+  stageFamily('bundler', dir);
   await makeDynamicAttacks();
   f = await Family.start(dir, ['--watch', '--shards', '2', '--memory-limit', '32', '--cpu-limit', '100', '--build-timeout', String(BUILD_TIMEOUT)]);
 });
@@ -231,13 +231,13 @@ test(`${Object.keys(EXPECTED).length + DEFUSED.length} bundler attacks: each ref
     raw.close();
   }
   const legit = await f.kong.startInstance('legit');
-  const got = reported(await f.whileNeighbourServes(() => runPhase(f.kong, legit.Id, 'access')));
+  const got = reported(await f.whileNeighbourServes(() => f.kong.runPhase(legit.Id, 'access')));
   assert.deepEqual(got, ['dep', 'json', 'helper', 'helper']);
   assert.ok(f.neighbourEvents >= 6);
   assert.deepEqual(Object.keys((await f.status()).Plugins).sort(), ['legit', 'neighbour', ...DEFUSED].sort());
   for (const name of DEFUSED) {
     const inst = await f.kong.startInstance(name);
-    const run = await runPhase(f.kong, inst.Id, 'access');
+    const run = await f.kong.runPhase(inst.Id, 'access');
     assert.deepEqual(run.calls, [{ Method: 'kong.response.set_header', Args: ['x-got', 'served'] }], name);
     // what the server keeps of the bundle: code and source map
     const file = path.join(dir, `${name}.js`);

@@ -6,42 +6,37 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { Family, PLUGINS, runPhase, headers, reported, type PdkCall } from './helpers.ts';
+import { Family, stageFamily, headers, reported, type PdkCall } from './helpers.ts';
 
 let f: Family;
 let dir: string;
 before(async () => {
   // A copy, so the hot-reload test can rewrite a plugin file (and so nothing above it, such as the
   // repository's tsconfig.json, applies: plugins are bundled as a real plugins directory would be).
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kps-cross-tenant-'));
-  fs.cpSync(path.join(PLUGINS, 'cross-tenant'), dir, { recursive: true });
+  dir = stageFamily('cross-tenant');
   f = await Family.start(dir, ['--shards', '1', '--memory-limit', '64', '--cpu-limit', '500', '--watch', '--watch-debounce', '20']);
 });
-after(async () => {
-  await f.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+after(() => f.stop());
 
 test('what tenant A leaves on globalThis, Object/Array prototypes, module variables, Symbol.for keys and builtins is invisible to tenant B of the same plugin', async () => {
   const a = await f.kong.startInstance('tenant', { secret: 'secret-A' });
   const b = await f.kong.startInstance('tenant', { secret: 'secret-B' });
-  const wroteA = reported(await f.attack(() => runPhase(f.kong, a.Id, 'access', headers({ 'x-mode': 'write' }))));
+  const wroteA = reported(await f.attack(() => f.kong.runPhase(a.Id, 'access', headers({ 'x-mode': 'write' }))));
   // A's writes took effect in A...
   assert.deepEqual(wroteA, {
     mine: 'secret-A', globalSecret: 'secret-A', protoLeak: 'secret-A', arrayLeak: 'secret-A', symbolSecret: 'secret-A', moduleSecret: 'secret-A',
     stringifyTenant: 'secret-A', globalsMentioningSecrets: ['__tenantSecret', 'globalThis'],
   });
   // ...and B, on the same shard, sees none of them, and only its own config.
-  const readB = reported(await f.attack(() => runPhase(f.kong, b.Id, 'access', headers({ 'x-mode': 'read' }))));
+  const readB = reported(await f.attack(() => f.kong.runPhase(b.Id, 'access', headers({ 'x-mode': 'read' }))));
   assert.deepEqual(readB, {
     mine: 'secret-B', globalSecret: null, protoLeak: null, arrayLeak: null, symbolSecret: null, moduleSecret: null, stringifyTenant: null,
     globalsMentioningSecrets: [],
   });
   // B writing does not reach A either.
-  await runPhase(f.kong, b.Id, 'access', headers({ 'x-mode': 'write' }));
-  const readA = reported(await runPhase(f.kong, a.Id, 'access', headers({ 'x-mode': 'read' })));
+  await f.kong.runPhase(b.Id, 'access', headers({ 'x-mode': 'write' }));
+  const readA = reported(await f.kong.runPhase(a.Id, 'access', headers({ 'x-mode': 'read' })));
   assert.equal(readA.globalSecret, 'secret-A');
   assert.equal(readA.protoLeak, 'secret-A');
   assert.equal(readA.moduleSecret, 'secret-A');
@@ -51,12 +46,12 @@ test('what tenant A leaves on globalThis, Object/Array prototypes, module variab
 test('PDK calls forged into another tenant\'s running request (captured runtime queues renamed to its event id) never reach Kong', async () => {
   const victim = await f.kong.startInstance('victim', { secret: 'secret-V' });
   const forger = await f.kong.startInstance('forge-event');
-  await runPhase(f.kong, forger.Id, 'access', headers({})); // an event whose queue the forger keeps
+  await f.kong.runPhase(forger.Id, 'access', headers({})); // an event whose queue the forger keeps
   const run = await f.attack(async () => {
     const ev = await f.kong.call('plugin.HandleEvent', { InstanceId: victim.Id, EventName: 'access' });
     assert.deepEqual(ev.Data, { Method: 'kong.request.get_header', Args: ['x-user'] });
     // While the victim's event waits on Kong, the forger aims at it.
-    const forged = await runPhase(f.kong, forger.Id, 'access', headers({ 'x-target': String(ev.EventId) }));
+    const forged = await f.kong.runPhase(forger.Id, 'access', headers({ 'x-target': String(ev.EventId) }));
     const calls: PdkCall[] = [ev.Data];
     let step = await f.kong.call('plugin.Step', { EventId: ev.EventId, Data: 'alice' });
     while (step.Data !== 'ret') {
@@ -88,9 +83,9 @@ test('typed arrays, ArrayBuffers and DataViews of many sizes sent to Kong carry 
     const runs = [];
     for (let round = 0; round < 3; round++) {
       // the holder's secret passes through the shard channel right before and while the scraper runs
-      const [, s] = await Promise.all([runPhase(f.server.client(), holder.Id, 'access'), (async () => {
-        await runPhase(f.kong, holder.Id, 'access');
-        return runPhase(f.kong, scraper.Id, 'access');
+      const [, s] = await Promise.all([f.server.client().runPhase(holder.Id, 'access'), (async () => {
+        await f.kong.runPhase(holder.Id, 'access');
+        return f.kong.runPhase(scraper.Id, 'access');
       })()]);
       runs.push(s);
     }
@@ -115,7 +110,7 @@ test('typed arrays, ArrayBuffers and DataViews of many sizes sent to Kong carry 
 test('text logged by a tenant stays in its own plugin.log lines: no forged server line (newlines, CR, U+2028, escapes, field names)', async () => {
   const inst = await f.kong.startInstance('log-forge');
   const before = f.server.logs.length;
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access'));
   assert.deepEqual(reported(run), { logged: 4 });
   await f.server.waitForLogs('plugin.log', 4, 10_000, (l) => l.plugin === 'log-forge');
   const mine = f.server.logs.slice(before).filter((l) => l.plugin === 'log-forge');
@@ -130,31 +125,31 @@ test('text logged by a tenant stays in its own plugin.log lines: no forged serve
 
 test('one tenant holding 40 MB of its heap leaves another tenant\'s heap and quota alone; each sees only its own figures', async () => {
   const victim = await f.kong.startInstance('victim', { secret: 'secret-V2' });
-  await runPhase(f.kong, victim.Id, 'access', headers({ 'x-user': 'warm' }));
+  await f.kong.runPhase(victim.Id, 'access', headers({ 'x-user': 'warm' }));
   const victimHeap = (await f.stats(victim.Id)).HeapUsed;
   const memoryStats = (c: PdkCall) => (c.Method === 'kong.node.get_memory_stats' ? { workers_lua_vms: [] } : undefined);
   const hogs = [await f.kong.startInstance('heap-hog'), await f.kong.startInstance('heap-hog')];
-  const reports = await f.attack(() => Promise.all(hogs.map((h) => runPhase(f.kong, h.Id, 'access', memoryStats).then(reported))), { slackMb: 250 });
+  const reports = await f.attack(() => Promise.all(hogs.map((h) => f.kong.runPhase(h.Id, 'access', memoryStats).then(reported))), { slackMb: 250 });
   for (const [i, got] of reports.entries()) {
     assert.equal(got.instance, hogs[i]!.Id, 'getMemoryStats reported another instance');
     assert.ok(got.heapMb >= 35 && got.heapMb < 64, `hog ${i} holds ${got.heapMb} MB`);
   }
   assert.ok((await f.stats(victim.Id)).HeapUsed < victimHeap + 2 * 1048576, 'the victim\'s heap grew with the hogs\'');
-  const served = await runPhase(f.kong, victim.Id, 'access', headers({ 'x-user': 'after' }));
+  const served = await f.kong.runPhase(victim.Id, 'access', headers({ 'x-user': 'after' }));
   assert.deepEqual(served.calls.at(-1), { Method: 'kong.response.set_header', Args: ['x-victim', 'served after'] });
   for (const h of hogs) await f.kong.call('plugin.CloseInstance', h.Id);
 });
 
 test('after a hot reload the instance keeps its id and config but starts on fresh globals: nothing the old generation left behind survives', async () => {
   const inst = await f.kong.startInstance('reloading', { secret: 'secret-R' });
-  const first = reported(await runPhase(f.kong, inst.Id, 'access', headers({ 'x-mode': 'write' })));
+  const first = reported(await f.kong.runPhase(inst.Id, 'access', headers({ 'x-mode': 'write' })));
   assert.deepEqual(first, { generation: 1, events: 1, secret: 'secret-R', mark: 'secret-R', leak: 'gen1' });
   const file = path.join(dir, 'reloading.js');
   const reloaded = f.server.logsOf('plugin.reloaded').length;
   fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('const GENERATION = 1;', 'const GENERATION = 2;'));
   const line = await f.server.waitForLog('plugin.reloaded', (l) => l.plugin === 'reloading' && f.server.logsOf('plugin.reloaded').indexOf(l) >= reloaded);
   assert.equal(line.instances, 1);
-  const after = reported(await f.attack(() => runPhase(f.kong, inst.Id, 'access', headers({}))));
+  const after = reported(await f.attack(() => f.kong.runPhase(inst.Id, 'access', headers({}))));
   assert.deepEqual(after, { generation: 2, events: 1, secret: 'secret-R', mark: null, leak: null });
   assert.equal((await f.stats(inst.Id)).Generation, 2);
 });
@@ -165,7 +160,7 @@ test('a tenant stopped for CPU or memory on the same shard does not disturb anot
     const spinner = await f.kong.startInstance('spinner');
     const run = await f.attack(async () => {
       const ev = await f.kong.call('plugin.HandleEvent', { InstanceId: victim.Id, EventName: 'access' });
-      const spun = await runPhase(f.kong, spinner.Id, phase, headers({}));
+      const spun = await f.kong.runPhase(spinner.Id, phase, headers({}));
       const calls: PdkCall[] = [ev.Data];
       let step = await f.kong.call('plugin.Step', { EventId: ev.EventId, Data: phase });
       while (step.Data !== 'ret') {

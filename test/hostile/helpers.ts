@@ -4,19 +4,22 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { Encoder } from '@msgpack/msgpack';
 import * as unpackModule from 'msgpackr/unpack';
-import { ServerProcess, ROOT } from '../helpers/server-process.ts';
-import { EXIT_500, RpcError, stepMethodFor, type KongClient, type PdkCall, type PhaseRun } from '../helpers/fake-kong.ts';
+import { ServerProcess, ROOT } from '../../kong-driver/server-process.ts';
+import { EXIT_500, KongFailure, RpcError, type KongClient, type PdkAnswer, type PdkCall, type PhaseRun } from '../../kong-driver/kong-client.ts';
 
-export { EXIT_500, RpcError };
+export { EXIT_500, KongFailure, RpcError };
 
 const { Unpackr } = unpackModule;
 const rawEncoder = new Encoder({ ignoreUndefined: true });
-export type { PdkCall, PhaseRun, KongClient };
+export type { PdkAnswer, PdkCall, PhaseRun, KongClient };
 
 export const PLUGINS = path.join(ROOT, 'test/hostile/plugins');
+/** The one neighbour plugin every family serves beside its attacks (x-in → x-out with a prefix). */
+export const NEIGHBOUR = path.join(PLUGINS, 'neighbour.js');
 const MB = 1024 * 1024;
 
 /** Text that gives away the host: its source tree, node_modules, Node internals, file URLs. */
@@ -41,37 +44,6 @@ export async function timed<T>(body: () => Promise<T>): Promise<{ value: T; ms: 
   const t0 = Date.now();
   const value = await body();
   return { value, ms: Date.now() - t0 };
-}
-
-/** A StepError answer: the PDK call failed on Kong's side (Kong 2.x). */
-export class KongFailure {
-  readonly message: string;
-  constructor(message: string) {
-    this.message = message;
-  }
-}
-
-export type PdkAnswer = (call: PdkCall) => unknown;
-
-/** Kong's bridge loop (as KongClient.runPhase), with StepError for answers that are a KongFailure. */
-export async function runPhase(kong: KongClient, instanceId: number, phase: string, pdk: PdkAnswer = () => undefined): Promise<PhaseRun> {
-  let step = await kong.call('plugin.HandleEvent', { InstanceId: instanceId, EventName: phase });
-  const eventId: number = step.EventId;
-  const calls: PdkCall[] = [];
-  while (step.Data !== 'ret') {
-    const call = step.Data as PdkCall;
-    assert.equal(typeof call?.Method, 'string', `Kong would fail on Data ${JSON.stringify(step.Data)}`);
-    assert.ok(Array.isArray(call.Args), `Kong would fail on Args ${JSON.stringify(call.Args)}`);
-    calls.push(call);
-    if (call.Method === 'kong.response.exit' || call.Method === 'kong.response.error') return { eventId, calls, exited: call };
-    const result = await pdk(call);
-    if (result instanceof KongFailure) {
-      step = await kong.call('plugin.StepError', { EventId: eventId, Data: result.message });
-    } else {
-      step = await kong.call(stepMethodFor(call.Method), result === undefined ? { EventId: eventId } : { EventId: eventId, Data: result });
-    }
-  }
-  return { eventId, calls, exited: null };
 }
 
 /** Answers get_header from a table of header values (nil for the rest). */
@@ -112,7 +84,22 @@ function procRssMb(pid: number): number {
   }
 }
 
-/** One server for a family of attacks, with its neighbour instance. */
+const staged = new Set<string>();
+
+/**
+ * A family's plugins (a folder of PLUGINS) copied with the one neighbour beside them into `into`, or
+ * into a fresh temporary directory that Family.stop removes. The server serves the copy, so a test
+ * may rewrite its files, and no tsconfig.json of the repository applies (a real plugins directory's).
+ */
+export function stageFamily(family: string, into?: string): string {
+  const dir = into ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kps-family-'));
+  if (into === undefined) staged.add(dir);
+  fs.cpSync(path.join(PLUGINS, family), dir, { recursive: true });
+  fs.copyFileSync(NEIGHBOUR, path.join(dir, 'neighbour.js'));
+  return dir;
+}
+
+/** One server for a family of attacks (a directory from stageFamily), with its neighbour instance. */
 export class Family {
   readonly server: ServerProcess;
   readonly kong: KongClient;
@@ -137,6 +124,7 @@ export class Family {
   async stop(): Promise<void> {
     this.kong.close();
     const code = await this.server.stop();
+    if (staged.delete(this.pluginsDir)) fs.rmSync(this.pluginsDir, { recursive: true, force: true });
     assert.equal(code, 0, `the server exited with ${code}: ${this.server.stderr}`);
   }
 
@@ -152,7 +140,7 @@ export class Family {
 
   /** One neighbour event: x-in goes in, the prefixed value must come back in x-out, and nothing else. */
   async neighbourServes(client: KongClient, value: string): Promise<void> {
-    const run = await runPhase(client, this.neighbourId, 'access', headers({ 'x-in': value }));
+    const run = await client.runPhase(this.neighbourId, 'access', headers({ 'x-in': value }));
     assert.deepEqual(
       run.calls,
       [

@@ -4,20 +4,15 @@
 // running event, replays, binary bodies, every MessagePack type and width, deep nesting, bad ids,
 // invalid UTF-8, oversized frames and event floods: the server answers every request (or closes that
 // one connection), never crashes, pollutes nothing, and a neighbour keeps answering.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { Family, PLUGINS, EXIT_500, RawKong, RpcError, runPhase, headers, reported, type PhaseRun } from './helpers.ts';
+import { Family, stageFamily, EXIT_500, RawKong, RpcError, headers, reported, type PhaseRun } from './helpers.ts';
+import { until } from '../../kong-driver/until.ts';
 
-let f: Family;
-before(async () => {
-  f = await Family.start(path.join(PLUGINS, 'kong-input'), [
-    '--shards', '2', '--memory-limit', '64', '--cpu-limit', '500', '--event-timeout', '3000', '--max-events-per-instance', '50',
-  ]);
-});
-after(async () => {
-  await f.stop();
-});
+const f = await Family.start(stageFamily('kong-input'), [
+  '--shards', '2', '--memory-limit', '64', '--cpu-limit', '500', '--event-timeout', '3000', '--max-events-per-instance', '50',
+]);
+after(() => f.stop());
 
 // ---- MessagePack written by hand, so every type and width can be sent exactly -------------------
 
@@ -71,7 +66,7 @@ async function describeRaw(raw: RawKong, instanceId: number, data: Buffer): Prom
 test('__proto__, constructor, prototype and toString keys in the header map are plain own keys in the plugin; nothing is polluted', async () => {
   const inst = await f.kong.startInstance('describe-result');
   const hostile = JSON.parse('{"__proto__":["p"],"constructor":["c"],"prototype":["x"],"toString":["t"],"hasOwnProperty":["h"],"polluted":["by-header"]}');
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'rewrite', (c) => (c.Method === 'kong.request.get_headers' ? hostile : undefined)));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'rewrite', (c) => (c.Method === 'kong.request.get_headers' ? hostile : undefined)));
   const got = reported(run);
   assert.equal(got.value.t, 'object');
   assert.equal(got.value.count, 6);
@@ -85,7 +80,7 @@ test('__proto__, constructor, prototype and toString keys in the header map are 
 test('__proto__ and constructor keys in the query map (get_query) are plain own keys in the plugin; nothing is polluted', async () => {
   const inst = await f.kong.startInstance('describe-result');
   const hostile = JSON.parse('{"__proto__":["1"],"constructor":[],"a":["x","y"]}');
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'response', (c) => (c.Method === 'kong.request.get_query' ? hostile : undefined)));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'response', (c) => (c.Method === 'kong.request.get_query' ? hostile : undefined)));
   const got = reported(run);
   assert.deepEqual(got.value.entries.map(([k]: [string]) => k), ['__proto__', 'constructor', 'a']);
   assert.deepEqual(got.value.entries[0][1], { t: 'array', length: 1, depth: 1, items: [{ t: 'string', v: '1', units: 1 }] });
@@ -99,7 +94,7 @@ test('a StartInstance Config JSON with __proto__ and constructor.prototype keys:
     const started = await f.attack(() => raw.call('plugin.StartInstance', { Name: 'config-echo', Config: config }));
     assert.deepEqual([...started.get('Config').keys()], ['__proto__', 'constructor', 'message']);
     assert.deepEqual(started.get('Config').get('__proto__'), new Map([['polluted', 'yes']]));
-    const run = await runPhase(f.kong, started.get('Id'), 'access');
+    const run = await f.kong.runPhase(started.get('Id'), 'access');
     assert.deepEqual(reported(run), {
       keys: ['__proto__', 'constructor', 'message'],
       proto: 'Object',
@@ -155,17 +150,17 @@ test('Steps for an event not yet handed out, replayed after "ret", after a termi
   const inst = await f.kong.startInstance('two-calls');
   await f.attack(async () => {
     // An event id the server has not handed out yet (ids are sequential).
-    const probe = await runPhase(f.kong, f.neighbourId, 'access', headers({ 'x-in': 'probe' }));
+    const probe = await f.kong.runPhase(f.neighbourId, 'access', headers({ 'x-in': 'probe' }));
     const future = probe.eventId + 100_000;
     await assert.rejects(f.kong.call('plugin.Step', { EventId: future, Data: 'early' }), { message: `No running event ${future}` });
     // Replays after "ret": the event is gone.
-    const done = await runPhase(f.kong, inst.Id, 'access', headers({ a: '1', b: '2' }));
+    const done = await f.kong.runPhase(inst.Id, 'access', headers({ a: '1', b: '2' }));
     assert.deepEqual(reported(done), { a: '1', b: '2' });
     for (let i = 0; i < 3; i++) {
       await assert.rejects(f.kong.call('plugin.Step', { EventId: done.eventId, Data: 'replay' }), { message: `No running event ${done.eventId}` });
     }
     // After a terminal call, late Steps get "ret" (Kong may or may not step a terminated event).
-    const exited = await runPhase(f.kong, inst.Id, 'access', headers({ a: 'exit' }));
+    const exited = await f.kong.runPhase(inst.Id, 'access', headers({ a: 'exit' }));
     assert.deepEqual(exited.exited, { Method: 'kong.response.exit', Args: [403, 'stop'] });
     for (let i = 0; i < 3; i++) assert.equal((await f.kong.call('plugin.Step', { EventId: exited.eventId, Data: 'late' })).Data, 'ret');
   });
@@ -181,7 +176,7 @@ test('binary bodies (all 256 byte values, empty, 1 MB) arrive as Uint8Array byte
   const all = Uint8Array.from({ length: 256 }, (_, i) => i);
   const big = Uint8Array.from({ length: 1024 * 1024 }, (_, i) => (i * 7919) % 251);
   for (const body of [all, new Uint8Array(0), big]) {
-    const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access', (c) => (c.Method === 'kong.request.get_raw_body' ? body : undefined)));
+    const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access', (c) => (c.Method === 'kong.request.get_raw_body' ? body : undefined)));
     assert.deepEqual(reported(run), { isBytes: true, length: body.length });
     const echoed = run.calls.find((c) => c.Method === 'kong.service.request.set_raw_body')!.Args[0] as Uint8Array;
     assert.ok(Buffer.from(echoed).equals(Buffer.from(body)), `a ${body.length}-byte body came back changed`);
@@ -292,7 +287,7 @@ test('MessagePack extension types (timestamps, unknown types) and the never-used
   // Whatever each one did, the server answered, and the same instance still serves.
   assert.equal(Object.keys(outcomes).length, 5);
   for (const [name, outcome] of Object.entries(outcomes)) assert.match(outcome, /^(described as|refused:|failed: closed)/, `${name}: ${outcome}`);
-  const again = await runPhase(f.kong, inst.Id, 'access', (c) => (c.Method === 'kong.request.get_raw_body' ? 'still' : undefined));
+  const again = await f.kong.runPhase(inst.Id, 'access', (c) => (c.Method === 'kong.request.get_raw_body' ? 'still' : undefined));
   assert.deepEqual(reported(again).value, { t: 'string', v: 'still', units: 5 });
 });
 
@@ -322,7 +317,7 @@ test('values nested 1000, 10 000 and 100 000 deep from Kong: delivered, or refus
   // each one delivered whole, refused for its depth with an RPC error, or its connection closed
   for (const outcome of outcomes) assert.match(outcome, /^\d+: (delivered|closed|refused: .*nested deeper than \d+ levels)$/, outcome);
   // the instance survived whatever the deeper ones did
-  const again = await runPhase(f.kong, inst.Id, 'access', (c) => (c.Method === 'kong.request.get_raw_body' ? 'after' : undefined));
+  const again = await f.kong.runPhase(inst.Id, 'access', (c) => (c.Method === 'kong.request.get_raw_body' ? 'after' : undefined));
   assert.deepEqual(reported(again).value, { t: 'string', v: 'after', units: 5 });
 });
 
@@ -349,7 +344,7 @@ test('malformed ids, phases, methods and params (negative, fractional, 2**53, st
     await assert.rejects(f.kong.call('plugin.StartInstance', { Name: 'constructor', Config: '{}' }), /not loaded/);
     await assert.rejects(f.kong.call('plugin.StartInstance', { Name: 'config-echo', Config: '{"a":' }), /Decoding config of config-echo/);
   });
-  const again = await runPhase(f.kong, inst.Id, 'access', (c) => (c.Method === 'kong.request.get_raw_body' ? 'ok' : undefined));
+  const again = await f.kong.runPhase(inst.Id, 'access', (c) => (c.Method === 'kong.request.get_raw_body' ? 'ok' : undefined));
   assert.equal(reported(again).value.v, 'ok');
 });
 
@@ -359,7 +354,7 @@ test('a 50 000-entry header map with long and odd names reaches the plugin whole
   for (let i = 0; i < 50_000; i++) map[`x-h${i}-${'\u00e9'.repeat(i % 7)}`] = [`v${i}`];
   map['\0'] = ['nul'];
   map[''] = ['empty'];
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'rewrite', (c) => (c.Method === 'kong.request.get_headers' ? map : undefined)));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'rewrite', (c) => (c.Method === 'kong.request.get_headers' ? map : undefined)));
   const got = reported(run);
   assert.equal(got.value.count, 50_002);
   assert.deepEqual(got.value.entries[0], ['x-h0-', { t: 'array', length: 1, depth: 1, items: [{ t: 'string', v: 'v0', units: 2 }] }]);
@@ -417,7 +412,7 @@ test('a 31 MB frame (under --max-frame-size) is read in linear time: under 2.5 s
   const t0 = Date.now();
   let outcome: PhaseRun | Error;
   try {
-    outcome = await runPhase(f.kong, inst.Id, 'access', (c) => (c.Method === 'kong.request.get_raw_body' ? new Uint8Array(31 * 1024 * 1024) : undefined)).catch((e: Error) => e);
+    outcome = await f.kong.runPhase(inst.Id, 'access', (c) => (c.Method === 'kong.request.get_raw_body' ? new Uint8Array(31 * 1024 * 1024) : undefined)).catch((e: Error) => e);
   } finally {
     over = true;
     await lane;
@@ -450,8 +445,7 @@ test('a flood of HandleEvents on one instance: past --max-events-per-instance ea
   assert.equal(refused.length, 70);
   await f.server.waitForLog('limit.breach', (l) => l.kind === 'events_in_flight' && l.instance === inst.Id);
   // Kong abandons the 50 started events; after --event-timeout they are gone and the instance serves again.
-  await new Promise((r) => setTimeout(r, 3500));
-  assert.equal((await f.stats(inst.Id)).EventsInFlight, 0);
-  const run = await runPhase(f.kong, inst.Id, 'access', headers({ a: '1', b: '2' }));
+  await until(async () => (await f.stats(inst.Id)).EventsInFlight === 0, 'the 50 abandoned events were reaped');
+  const run = await f.kong.runPhase(inst.Id, 'access', headers({ a: '1', b: '2' }));
   assert.deepEqual(reported(run), { a: '1', b: '2' });
 });

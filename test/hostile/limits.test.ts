@@ -4,29 +4,23 @@
 // an await, across slices, in tasks V8 runs on its own). Every breach must cost only the attacker's
 // instance (or, for what V8 cannot interrupt, its own shard), Kong must be answered, a neighbour
 // instance keeps answering, and the server's memory comes back.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
-import { Family, PLUGINS, EXIT_500, runPhase, headers, reported, timed, type PhaseRun } from './helpers.ts';
+import { Family, stageFamily, EXIT_500, headers, reported, timed, type PhaseRun } from './helpers.ts';
 import { stoppedWithinMs } from '../helpers/cpu-stop.ts';
 
 const CPU_LIMIT_MS = 200;
 const MEMORY_LIMIT_MB = 32;
 const SHARD_MEMORY_LIMIT_MB = 512;
 
-let f: Family;
-before(async () => {
-  f = await Family.start(path.join(PLUGINS, 'limits'), [
-    '--shards', '2', '--memory-limit', String(MEMORY_LIMIT_MB), '--cpu-limit', String(CPU_LIMIT_MS),
-    '--shard-memory-limit', String(SHARD_MEMORY_LIMIT_MB), '--max-pdk-calls', '300',
-    // what V8 cannot bound inside an isolate takes down a shard: these attackers get shards of their own
-    '--placement', 'dedicated=huge-array-fill,wasm-memory,finalization-loop,flat-string',
-  ]);
-});
-after(async () => {
-  await f.stop();
-});
+const f = await Family.start(stageFamily('limits'), [
+  '--shards', '2', '--memory-limit', String(MEMORY_LIMIT_MB), '--cpu-limit', String(CPU_LIMIT_MS),
+  '--shard-memory-limit', String(SHARD_MEMORY_LIMIT_MB), '--max-pdk-calls', '300',
+  // what V8 cannot bound inside an isolate takes down a shard: these attackers get shards of their own
+  '--placement', 'dedicated=huge-array-fill,wasm-memory,finalization-loop,flat-string',
+]);
+after(() => f.stop());
 
 /** CPU time (user + system) a process used so far, ms. */
 function cpuMs(pid: number): number {
@@ -45,7 +39,7 @@ function within<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
 /** Starts an instance and runs one event of it under attack; also returns how long Kong waited (that event only). */
 async function attackOnce(plugin: string, phase = 'access', pdk = headers({})): Promise<{ id: number; run: PhaseRun; ms: number }> {
   const inst = await f.kong.startInstance(plugin);
-  const { value: run, ms } = await f.attack(() => timed(() => runPhase(f.kong, inst.Id, phase, pdk)));
+  const { value: run, ms } = await f.attack(() => timed(() => f.kong.runPhase(inst.Id, phase, pdk)));
   return { id: inst.Id, run, ms };
 }
 
@@ -105,7 +99,7 @@ test('unbounded recursion (plain, through a getter, through toString) is a Range
   const { id, run } = await attackOnce('deep-recursion');
   assert.deepEqual(reported(run), { plain: 'RangeError: Maximum call stack size exceeded', getter: 'RangeError', toString: 'RangeError' });
   // and it keeps serving
-  assert.deepEqual(reported(await runPhase(f.kong, id, 'access')).plain, 'RangeError: Maximum call stack size exceeded');
+  assert.deepEqual(reported(await f.kong.runPhase(id, 'access')).plain, 'RangeError: Maximum call stack size exceeded');
 });
 
 test('strings past V8\'s maximum length, by repeat or by doubling, are a RangeError the plugin catches', async () => {
@@ -120,7 +114,7 @@ test('a flat 128 MB string (4 times the 32 MB heap limit) held across an await: 
   try {
     // f.attack also requires the server's RSS back within 150 MB: 2 × 128 MB must have been freed.
     const runs = await f.attack(async () => {
-      const done = await Promise.all(ids.map((id) => runPhase(f.kong, id, 'access', memoryStats)));
+      const done = await Promise.all(ids.map((id) => f.kong.runPhase(id, 'access', memoryStats)));
       // V8 may let the allocation through; the instance over its limit must then be stopped within
       // about a second (the heap sampler), not live on holding 4 times its quota.
       for (const id of ids) {
@@ -148,7 +142,7 @@ test('an array grown element by element toward 2**30 entries is stopped by the m
 test('new Array(2**28).fill(), which V8 cannot interrupt or bound, costs only the attacker\'s own shard: answered within 2 s, shard replaced', async () => {
   const inst = await f.kong.startInstance('huge-array-fill');
   const shard = await f.shardOf('huge-array-fill');
-  const { value: run, ms } = await f.attack(() => timed(() => runPhase(f.kong, inst.Id, 'access')));
+  const { value: run, ms } = await f.attack(() => timed(() => f.kong.runPhase(inst.Id, 'access')));
   assert.deepEqual(run.exited, EXIT_500);
   assert.ok(ms < 2500, `Kong waited ${ms} ms`);
   await f.server.waitForLog('shard.died', (l) => l.shard === shard.Shard);
@@ -194,10 +188,10 @@ test('looping toJSON/toString/valueOf/toPrimitive: never called when the value i
   // copying takes own data properties only: Kong gets {a: 1}, none of the methods ran
   assert.deepEqual(run.calls[0], { Method: 'kong.response.set_header', Args: ['x-arg', { a: 1 }] });
   assert.deepEqual(reported(run), { sent: true });
-  const logged = await f.attack(() => timed(() => runPhase(f.kong, id, 'rewrite')));
+  const logged = await f.attack(() => timed(() => f.kong.runPhase(id, 'rewrite')));
   await stoppedFor(id, logged.value, logged.ms, ['cpu']);
   const thrower = await f.kong.startInstance('tojson-loop');
-  const thrown = await f.attack(() => timed(() => runPhase(f.kong, thrower.Id, 'response')));
+  const thrown = await f.attack(() => timed(() => f.kong.runPhase(thrower.Id, 'response')));
   await stoppedFor(thrower.Id, thrown.value, thrown.ms, ['cpu']);
 });
 
@@ -232,7 +226,7 @@ test('an Atomics.waitAsync continuation due after the event has ended never runs
   assert.ok(cpuMs(Pid!) - c0 < 300, `the shard burned ${cpuMs(Pid!) - c0} ms of CPU in 1 s with no event running`);
   assert.notEqual(await within(f.kong.call('plugin.GetStatus'), 2000), 'timeout');
   // a later event either works or is stopped by the CPU limit; it is answered either way
-  const later = await runPhase(f.kong, id, 'access');
+  const later = await f.kong.runPhase(id, 'access');
   assert.ok(later.exited === null || JSON.stringify(later.exited) === JSON.stringify(EXIT_500));
 });
 
@@ -259,7 +253,7 @@ test(
   'one console.log call with 500 arguments of 4000 characters writes a bounded log line',
   async () => {
     const inst = await f.kong.startInstance('console-line');
-    const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+    const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access'));
     assert.deepEqual(reported(run), { logged: true });
     const line = await f.server.waitForLog('plugin.log', (l) => l.plugin === 'console-line');
     assert.ok(line.msg.length <= 64 * 1024, `one plugin log line of ${line.msg.length} characters`);
@@ -271,7 +265,7 @@ test('allocating until the heap limit stops only the attacker (memory); the neig
   const stats = await f.stats(inst.Id);
   assert.ok(Math.abs(stats.HeapLimit / 1048576 - MEMORY_LIMIT_MB) < 8, `heap limit ${stats.HeapLimit}`);
   const neighbourHeap = (await f.stats(f.neighbourId)).HeapUsed;
-  const { value: run, ms } = await f.attack(() => timed(() => runPhase(f.kong, inst.Id, 'access')));
+  const { value: run, ms } = await f.attack(() => timed(() => f.kong.runPhase(inst.Id, 'access')));
   await stoppedFor(inst.Id, run, ms, ['memory']);
   assert.ok((await f.stats(f.neighbourId)).HeapUsed < neighbourHeap + 4 * 1048576);
 });

@@ -1,10 +1,10 @@
 // Hostile family 1: plugin code trying to reach the host (its global, process, require, the bridge,
 // the runtime's functions, host errors) or to disturb the sandbox runtime. Every attack must come
 // back empty-handed while a neighbour instance keeps answering and the server's memory comes back.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { Family, PLUGINS, EXIT_500, KongFailure, runPhase, headers, reported, namesNoHost, timed } from './helpers.ts';
+import { Family, stageFamily, EXIT_500, KongFailure, headers, reported, namesNoHost, timed } from './helpers.ts';
 
 /** What ECMAScript (V8 13.6) puts on a global, plus the sandbox's console and the bundle's export slot. */
 const ALLOWED_GLOBALS = new Set([
@@ -24,19 +24,14 @@ const ALLOWED_GLOBALS = new Set([
   'Response', 'fetch',
 ]);
 
-let f: Family;
-before(async () => {
-  f = await Family.start(path.join(PLUGINS, 'reach-host'), [
-    '--shards', '2', '--memory-limit', '32', '--cpu-limit', '200', '--max-payload-size', '65536', '--event-timeout', '3000',
-  ]);
-});
-after(async () => {
-  await f.stop();
-});
+const f = await Family.start(stageFamily('reach-host'), [
+  '--shards', '2', '--memory-limit', '32', '--cpu-limit', '200', '--max-payload-size', '65536', '--event-timeout', '3000',
+]);
+after(() => f.stop());
 
 test('the Function constructor (any function, arrow, bind) gives the isolate\'s own global: no process, require or host names', async () => {
   const inst = await f.kong.startInstance('fn-constructor-global');
-  const got = reported(await f.attack(() => runPhase(f.kong, inst.Id, 'access')));
+  const got = reported(await f.attack(() => f.kong.runPhase(inst.Id, 'access')));
   assert.equal(got.sameAsOwnGlobal, true);
   for (const name of ['process', 'require', 'module', 'Buffer']) assert.equal(got[name], 'undefined', name);
   assert.equal(got.setTimeout, 'function'); // the event-bound timer (sandbox-runtime/web/timers.ts)
@@ -47,7 +42,7 @@ test('the Function constructor (any function, arrow, bind) gives the isolate\'s 
 
 test('this.constructor.constructor and the async/generator Function constructors find no process, require or global', async () => {
   const inst = await f.kong.startInstance('this-constructor');
-  const got = reported(await f.attack(() => runPhase(f.kong, inst.Id, 'access')));
+  const got = reported(await f.attack(() => f.kong.runPhase(inst.Id, 'access')));
   assert.deepEqual(
     { process: got.process, require: got.require, global: got.global, asyncProcess: got.asyncProcess, genProcess: got.genProcess },
     { process: 'undefined', require: 'undefined', global: 'undefined', asyncProcess: 'undefined', genProcess: 'undefined' },
@@ -58,7 +53,7 @@ test('this.constructor.constructor and the async/generator Function constructors
 
 test('the kong PDK proxy: its constructor and prototype chains (and those of its promises and kong.Error) lead only to the isolate', async () => {
   const inst = await f.kong.startInstance('pdk-proxy-constructor');
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access', headers({ 'x-in': 'v' })));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access', headers({ 'x-in': 'v' })));
   const got = reported(run);
   assert.deepEqual(got, {
     kongConstructor: 'undefined',
@@ -80,7 +75,7 @@ test('the kong PDK proxy: its constructor and prototype chains (and those of its
 
 test('errors the host throws into plugin code (StepError, uncopyable arguments) are isolate objects that lead nowhere', async () => {
   const inst = await f.kong.startInstance('host-error-constructor');
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access', (c) => (c.Args[0] === 'x-fails' ? new KongFailure('kong says no') : undefined)));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access', (c) => (c.Args[0] === 'x-fails' ? new KongFailure('kong says no') : undefined)));
   const got = reported(run);
   for (const key of ['stepError', 'cloneError']) {
     const e = got[key];
@@ -99,7 +94,7 @@ test('errors the host throws into plugin code (StepError, uncopyable arguments) 
 
 test('process, require, module, Buffer, setImmediate, __dirname: absent, or the bundler\'s shims that load nothing', async () => {
   const inst = await f.kong.startInstance('globals-lookup');
-  const got = reported(await f.attack(() => runPhase(f.kong, inst.Id, 'access')));
+  const got = reported(await f.attack(() => f.kong.runPhase(inst.Id, 'access')));
   // (queueMicrotask exists now: sandbox-runtime/web/queue-microtask.ts, a promise job inside the isolate;
   // setTimeout too: a host timer of the running event, sandbox-runtime/web/timers.ts)
   assert.equal(got.setTimeout, 'function');
@@ -114,7 +109,7 @@ test('process, require, module, Buffer, setImmediate, __dirname: absent, or the 
 
 test('import() of node:fs, bare names, data: and file URLs is refused by V8 inside the isolate', async () => {
   const inst = await f.kong.startInstance('dynamic-import');
-  const got = reported(await f.attack(() => runPhase(f.kong, inst.Id, 'access')));
+  const got = reported(await f.attack(() => f.kong.runPhase(inst.Id, 'access')));
   assert.equal(Object.keys(got).length, 10);
   for (const [how, outcome] of Object.entries(got)) {
     assert.doesNotMatch(String(outcome), /LOADED/, how);
@@ -124,7 +119,7 @@ test('import() of node:fs, bare names, data: and file URLs is refused by V8 insi
 
 test('__kps_bridge and __kps_runtime are gone before the first line of plugin code runs, and stay gone', async () => {
   const inst = await f.kong.startInstance('bridge-gone');
-  const got = reported(await f.attack(() => runPhase(f.kong, inst.Id, 'access')));
+  const got = reported(await f.attack(() => f.kong.runPhase(inst.Id, 'access')));
   for (const when of ['atLoad', 'inHandler']) {
     const seen = got[when];
     assert.equal(seen.bridge, 'undefined', when);
@@ -140,7 +135,7 @@ test('__kps_bridge and __kps_runtime are gone before the first line of plugin co
 
 test('a dependency (lib.js required at the top of a plugin directory) finds no bridge to call, and no call reaches Kong', async () => {
   const inst = await f.kong.startInstance('dependency-bridge');
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access'));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access'));
   assert.deepEqual(reported(run), { bridge: 'undefined', runtime: 'undefined', kpsGlobals: ['__kps_exports'], called: 'no bridge to call' });
   assert.equal(run.exited, null);
   assert.deepEqual(run.calls.map((c) => c.Method), ['kong.response.set_header']);
@@ -148,7 +143,7 @@ test('a dependency (lib.js required at the top of a plugin directory) finds no b
 
 test('caller chains and structured stack traces give no function or receiver of the runtime', async () => {
   const inst = await f.kong.startInstance('caller-chain');
-  const got = reported(await f.attack(() => runPhase(f.kong, inst.Id, 'access')));
+  const got = reported(await f.attack(() => f.kong.runPhase(inst.Id, 'access')));
   assert.equal(got.caller, 'null');
   assert.equal(got.calleeCaller, 'object'); // null: the caller of the sloppy handler is strict runtime code
   assert.ok(got.runtimeFramesSeen > 0, 'the stack did pass through runtime frames');
@@ -160,9 +155,9 @@ test('caller chains and structured stack traces give no function or receiver of 
 test('spying on the builtins the runtime would use (then, push, Map get/set, JSON.stringify) collects nothing: the runtime calls its own copies', async () => {
   const inst = await f.kong.startInstance('builtins-spy');
   // Event 1 installs the spies; events 2 and 3 run the runtime through them; event 3 reports.
-  await runPhase(f.kong, inst.Id, 'access', headers({ 'x-phase': 'install' }));
-  await runPhase(f.kong, inst.Id, 'access', headers({ 'x-phase': 'collect' }));
-  const got = reported(await f.attack(() => runPhase(f.kong, inst.Id, 'access', headers({ 'x-phase': 'report' }))));
+  await f.kong.runPhase(inst.Id, 'access', headers({ 'x-phase': 'install' }));
+  await f.kong.runPhase(inst.Id, 'access', headers({ 'x-phase': 'collect' }));
+  const got = reported(await f.attack(() => f.kong.runPhase(inst.Id, 'access', headers({ 'x-phase': 'report' }))));
   assert.equal(got.collected, 0, `the spies saw ${got.collected} runtime values`);
   assert.equal(got.foreign, 0);
   assert.equal(got.functionsNamedPost, 0);
@@ -171,12 +166,12 @@ test('spying on the builtins the runtime would use (then, push, Map get/set, JSO
 
 test('breaking Promise.prototype.then, push, shift, Map, JSON.stringify and Function.prototype.call wrecks only that instance: Kong is answered, a fresh instance and the neighbour are pristine', async () => {
   const inst = await f.kong.startInstance('builtins-break');
-  const first = await runPhase(f.kong, inst.Id, 'access');
+  const first = await f.kong.runPhase(inst.Id, 'access');
   assert.deepEqual(reported(first), { pristine: true });
   const { value: second, ms } = await f.attack(() =>
     timed(async () => {
       try {
-        return await runPhase(f.kong, inst.Id, 'access');
+        return await f.kong.runPhase(inst.Id, 'access');
       } catch (err) {
         return err as Error;
       }
@@ -188,14 +183,14 @@ test('breaking Promise.prototype.then, push, shift, Map, JSON.stringify and Func
   else assert.deepEqual(second.exited, EXIT_500);
   // Another instance of the same plugin starts on pristine builtins.
   const fresh = await f.kong.startInstance('builtins-break');
-  assert.deepEqual(reported(await runPhase(f.kong, fresh.Id, 'access')), { pristine: true });
+  assert.deepEqual(reported(await f.kong.runPhase(fresh.Id, 'access')), { pristine: true });
 });
 
 test('a kong object kept from a finished event cannot act in a later event: Kong sees only the new event\'s own calls', async () => {
   const inst = await f.kong.startInstance('stale-kong');
-  const keep = await runPhase(f.kong, inst.Id, 'access', headers({ 'x-mode': 'keep' }));
+  const keep = await f.kong.runPhase(inst.Id, 'access', headers({ 'x-mode': 'keep' }));
   assert.deepEqual(keep.calls.map((c) => c.Method), ['kong.request.get_header']);
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access', headers({ 'x-mode': 'use' })));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access', headers({ 'x-mode': 'use' })));
   assert.equal(run.exited, null, 'a stale kong.response.exit ended the new request');
   assert.deepEqual(run.calls.map((c) => [c.Method, c.Args[0]]), [
     ['kong.request.get_header', 'x-mode'],
@@ -209,7 +204,7 @@ test('a kong object kept from a finished event cannot act in a later event: Kong
 test('the message and stack of every host-made error name no host path, module or object', async () => {
   const inst = await f.kong.startInstance('host-error-text');
   const run = await f.attack(() =>
-    runPhase(f.kong, inst.Id, 'access', (c) => {
+    f.kong.runPhase(inst.Id, 'access', (c) => {
       if (c.Args[0] === 'x-fails') return new KongFailure('kong says no');
       if (c.Method === 'kong.request.get_raw_body') return new Uint8Array(100_000);
       return undefined;

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ServerProcess } from '../helpers/server-process.ts';
+import { ServerProcess } from '../../kong-driver/server-process.ts';
+import { NEIGHBOUR } from './helpers.ts';
 
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
@@ -18,12 +19,12 @@ test('a 7 MB bundle that throws every event: positions mapped, the neighbour on 
   const calls = Array.from({ length: 500_000 }, (_, i) => `a(${i % 10});`).join('\n');
   fs.writeFileSync(path.join(dir, 'big-thrower.js'), `var g = {};\nfunction a(x) { g.x = x; }\nfunction boot() {\n${calls}\n}\n` +
     "class Plugin { access() { if (g.y) boot(); throw new Error('attacker'); } }\nmodule.exports = { Plugin, Version: '1.0.0', Priority: 1 };\n");
-  fs.writeFileSync(path.join(dir, 'neighbour.js'), "class Plugin { async access(kong) { await kong.response.setHeader('x-n', 'ok'); } }\nmodule.exports = { Plugin, Version: '1.0.0', Priority: 1 };\n");
+  fs.copyFileSync(NEIGHBOUR, path.join(dir, 'neighbour.js'));
   const server = await ServerProcess.start({ pluginsDir: dir, args: ['--shards', '1', '--memory-limit', '64', '--cpu-limit', '100'] });
   const kong = server.client();
   try {
     const attacker = await kong.startInstance('big-thrower');
-    const neighbour = await kong.startInstance('neighbour');
+    const neighbour = await kong.startInstance('neighbour', { prefix: 'n:' });
     const status = await kong.call('plugin.GetStatus');
     const shardPid = status.Shards[0].Pid as number;
     const before = { shard: rssMb(shardPid), supervisor: rssMb(server.child.pid!) };
@@ -34,7 +35,7 @@ test('a 7 MB bundle that throws every event: positions mapped, the neighbour on 
           const other = server.client();
           try {
             const t0 = Date.now();
-            const run = await other.runPhase(neighbour.Id, 'access', () => null);
+            const run = await other.runPhase(neighbour.Id, 'access', (c) => (c.Method === 'kong.request.get_header' ? `v${i}` : undefined));
             return { run, ms: Date.now() - t0 };
           } finally {
             other.close();
@@ -42,7 +43,10 @@ test('a 7 MB bundle that throws every event: positions mapped, the neighbour on 
         })(),
       ]);
       assert.equal(attack.exited?.Args[0], 500);
-      assert.deepEqual(served.run.calls.map((c) => c.Args), [['x-n', 'ok']]);
+      assert.deepEqual(served.run.calls, [
+        { Method: 'kong.request.get_header', Args: ['x-in'] },
+        { Method: 'kong.response.set_header', Args: ['x-out', `n:v${i}`] },
+      ]);
       assert.ok(served.ms < 1000, `the neighbour waited ${served.ms} ms`);
     }
     const errors = await server.waitForLogs('plugin.error', 3, 10_000, (l) => String(l.msg).includes('attacker'));

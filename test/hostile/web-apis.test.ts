@@ -1,19 +1,13 @@
 // Hostile: the sandbox's Web APIs (sandbox-runtime/web/) under a plugin that replaces the builtins
 // and globals they could depend on, and one that asks for 1 GB of random bytes. All on ONE shard,
 // next to a neighbour that must keep answering.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { Family, PLUGINS, runPhase, headers, reported } from './helpers.ts';
+import { Family, stageFamily, headers, reported } from './helpers.ts';
 
-let f: Family;
-before(async () => {
-  // 1100 MB per instance, so that a real 1 GB Uint8Array can exist in the isolate
-  f = await Family.start(path.join(PLUGINS, 'web-apis'), ['--shards', '1', '--memory-limit', '1100', '--cpu-limit', '500']);
-});
-after(async () => {
-  await f.stop();
-});
+// 1100 MB per instance, so that a real 1 GB Uint8Array can exist in the isolate
+const f = await Family.start(stageFamily('web-apis'), ['--shards', '1', '--memory-limit', '1100', '--cpu-limit', '500']);
+after(() => f.stop());
 
 const EXPECTED = {
   decode: 'hé€\ufffd',
@@ -29,14 +23,14 @@ const EXPECTED = {
 test('a plugin that replaces String/Reflect/Object/TypedArray builtins and the Web API globals changes nothing for another instance on the same shard', async () => {
   const victim = await f.kong.startInstance('web-user', {});
   const tamperer = await f.kong.startInstance('web-user', {});
-  const use = (id: number) => runPhase(f.kong, id, 'access', headers({ 'x-mode': 'use' }));
+  const use = (id: number) => f.kong.runPhase(id, 'access', headers({ 'x-mode': 'use' }));
   // the URL's query is rewritten by searchParams.append, as in Node: check the battery against Node first
   const u = new URL('../b?x=1 2#f', 'HTTPS://Example.COM:443/a/c');
   u.searchParams.append('y', 'é');
   assert.deepEqual(EXPECTED.url, [u.href, u.host, u.origin]);
   assert.deepEqual(reported(await use(victim.Id)), EXPECTED);
   assert.deepEqual(reported(await use(tamperer.Id)), EXPECTED);
-  assert.equal(reported(await f.attack(() => runPhase(f.kong, tamperer.Id, 'access', headers({ 'x-mode': 'tamper' })))), 'tampered');
+  assert.equal(reported(await f.attack(() => f.kong.runPhase(tamperer.Id, 'access', headers({ 'x-mode': 'tamper' })))), 'tampered');
   // the tamperer broke its own globals (its own requests see that: it asked for it)...
   const own = reported(await use(tamperer.Id));
   assert.notDeepEqual(own, EXPECTED);
@@ -48,6 +42,6 @@ test('a plugin that replaces String/Reflect/Object/TypedArray builtins and the W
 
 test('getRandomValues on a real 1 GB view is refused (QuotaExceededError) before any byte is made; a view lying about its length gets only its real bytes', async () => {
   const id = (await f.kong.startInstance('web-user', {})).Id;
-  const run = await f.attack(() => runPhase(f.kong, id, 'access', headers({ 'x-mode': 'huge' })), { slackMb: 100 });
+  const run = await f.attack(() => f.kong.runPhase(id, 'access', headers({ 'x-mode': 'huge' })), { slackMb: 100 });
   assert.deepEqual(reported(run), { huge: 'QuotaExceededError', liar: true, over: 'QuotaExceededError' });
 });

@@ -2,21 +2,15 @@
 // huge RSA modulus, huge key material, a loop of operations), on ONE shard next to a neighbour that
 // must keep answering. The isolate refuses sizes before copying; the host refuses them again
 // (test/unit/host-crypto.test.ts); host CPU spent on crypto counts against the event's budget.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import path from 'node:path';
-import { Family, PLUGINS, runPhase, headers, reported } from './helpers.ts';
+import { Family, stageFamily, headers, reported } from './helpers.ts';
 
 const CPU_LIMIT_MS = 300;
-let f: Family;
-before(async () => {
-  // 200 MB per instance, so that a real 64 MB Uint8Array exists in the isolate
-  f = await Family.start(path.join(PLUGINS, 'web-crypto'), ['--shards', '1', '--memory-limit', '200', '--cpu-limit', String(CPU_LIMIT_MS)]);
-});
-after(async () => {
-  await f.stop();
-});
+// 200 MB per instance, so that a real 64 MB Uint8Array exists in the isolate
+const f = await Family.start(stageFamily('web-crypto'), ['--shards', '1', '--memory-limit', '200', '--cpu-limit', String(CPU_LIMIT_MS)]);
+after(() => f.stop());
 
 /** An RSA public key (SPKI, hex) with a 16384-bit modulus: twice --max-rsa-bits' default. No primes needed to parse one. */
 function bigRsaSpki(): string {
@@ -29,14 +23,14 @@ function bigRsaSpki(): string {
 
 test('64 MB of data, a 16384-bit RSA key, 1 MB of HMAC key and a 1 MB JWK are each refused; a normal digest still works; the instance lives', async () => {
   const inst = await f.kong.startInstance('crypto-abuser', { bigRsa: bigRsaSpki() });
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access', headers({ 'x-mode': 'sizes' })), { slackMb: 200 });
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access', headers({ 'x-mode': 'sizes' })), { slackMb: 200 });
   assert.deepEqual(reported(run), { hugeData: 'QuotaExceededError', bigRsa: 'NotSupportedError', hugeKey: 'QuotaExceededError', hugeJwk: 'QuotaExceededError', fine: 'accepted' });
   assert.equal((await f.kong.call('plugin.InstanceStatus', inst.Id)).Id, inst.Id);
 });
 
 test('digests in a loop: the host CPU they take is charged to the event; past --cpu-limit the next one is refused and the instance is stopped for CPU', async () => {
   const inst = await f.kong.startInstance('crypto-abuser', { bigRsa: '00' });
-  const run = await f.attack(() => runPhase(f.kong, inst.Id, 'access', headers({ 'x-mode': 'loop' })));
+  const run = await f.attack(() => f.kong.runPhase(inst.Id, 'access', headers({ 'x-mode': 'loop' })));
   // The plugin's own JavaScript here is a few dozen loop turns, well under a millisecond of isolate
   // CPU: only host time counted into the budget refuses the next digest (QuotaExceededError).
   assert.ok(run.exited, 'the plugin did not end the request');

@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, FIXTURE_PLUGINS, ROOT, ServerProcess } from '../helpers/server-process.ts';
-import { EXIT_500 } from '../helpers/fake-kong.ts';
+import { BIN, FIXTURE_PLUGINS, ROOT, ServerProcess } from '../../kong-driver/server-process.ts';
+import { EXIT_500 } from '../../kong-driver/kong-client.ts';
 import { discoverPlugins } from '../../src/plugins/discovery.ts';
 
 const SYSTEM_PATH = '/usr/local/bin:/usr/bin:/bin';
@@ -101,7 +101,7 @@ test('a stale socket file is replaced; a live server on the path is never stolen
     let ok = false;
     while (!ok && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
-      const c = new (await import('../helpers/fake-kong.ts')).KongClient(a.socketPath);
+      const c = new (await import('../../kong-driver/kong-client.ts')).KongClient(a.socketPath);
       ok = await c.call('plugin.GetStatus').then((s: { Pid: number }) => s.Pid === child.pid, () => false);
       c.close();
     }

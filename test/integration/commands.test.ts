@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, execSync } from 'node:child_process';
 import path from 'node:path';
-import { BIN, ROOT } from '../helpers/server-process.ts';
+import { BIN, ROOT } from '../../kong-driver/server-process.ts';
 
 const BROKEN = path.join(ROOT, 'test/fixtures/broken-plugins');
 const EXAMPLES = path.join(ROOT, 'plugins');

@@ -21,6 +21,8 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '')
 const SHOWN_ROOT = '/opt/kps';
 const BLOCK_TIMEOUT_MS = 60_000;
 const DOCS = ['docs/writing-plugins.md', 'docs/operating.md', 'docs/migrating.md'];
+/** reference pages: no commands to run, but their links are checked as the guides' are */
+const REFERENCE = ['docs/protocol.md', 'docs/errors.md'];
 /** commands a docs test must never run: they change node_modules, or serve until stopped */
 const INSTALLS_OR_SERVES = /\bnpm\s+(ci|install|i|start|link)\b/;
 
@@ -206,7 +208,7 @@ describe('docs', () => {
 
   test('links between the docs and README.md point at files and headings that exist', () => {
     const broken: string[] = [];
-    for (const file of [...DOCS, 'README.md']) {
+    for (const file of [...DOCS, ...REFERENCE, 'README.md']) {
       // links outside fenced blocks and code spans
       const text = fs.readFileSync(path.join(ROOT, file), 'utf8').replace(/^\s*```[^]*?^\s*```/gm, '').replace(/`[^`\n]*`/g, '');
       for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {

@@ -2,8 +2,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { ServerProcess, ROOT } from '../helpers/server-process.ts';
-import type { KongClient } from '../helpers/fake-kong.ts';
+import { ServerProcess, ROOT } from '../../kong-driver/server-process.ts';
+import type { KongClient } from '../../kong-driver/kong-client.ts';
 
 let server: ServerProcess;
 let kong: KongClient;

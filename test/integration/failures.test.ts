@@ -2,8 +2,9 @@
 // failing instance is restarted through "No plugin instance", and every other instance keeps serving.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ServerProcess } from '../helpers/server-process.ts';
-import { EXIT_500, type KongClient } from '../helpers/fake-kong.ts';
+import { ServerProcess } from '../../kong-driver/server-process.ts';
+import { until } from '../../kong-driver/until.ts';
+import { EXIT_500, type KongClient } from '../../kong-driver/kong-client.ts';
 import { stoppedWithinMs } from '../helpers/cpu-stop.ts';
 
 let server: ServerProcess;
@@ -108,7 +109,9 @@ test('an event Kong abandons (no Step) is reaped after --event-timeout; a late S
   const inst = await kong.startInstance('echo-header');
   const first = await kong.call('plugin.HandleEvent', { InstanceId: inst.Id, EventName: 'access' });
   assert.equal(first.Data.Method, 'kong.request.get_header');
-  await new Promise((r) => setTimeout(r, 1800));
+  const inFlight = async () => (await kong.call('plugin.InstanceStatus', inst.Id)).Stats.EventsInFlight as number;
+  assert.equal(await inFlight(), 1);
+  await until(async () => (await inFlight()) === 0, 'the abandoned event was reaped');
   await assert.rejects(kong.call('plugin.Step', { EventId: first.EventId, Data: 'late' }), { message: `No running event ${first.EventId}` });
   await neighbourServes(kong, inst.Id, 'fine');
 });

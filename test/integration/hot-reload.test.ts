@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ServerProcess } from '../helpers/server-process.ts';
-import type { KongClient } from '../helpers/fake-kong.ts';
+import { ServerProcess } from '../../kong-driver/server-process.ts';
+import type { KongClient } from '../../kong-driver/kong-client.ts';
 
 function plugin(version: string, opts: { priority?: number; extra?: string } = {}): string {
   return `${opts.extra ?? ''}

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ServerProcess } from '../helpers/server-process.ts';
+import { ServerProcess } from '../../kong-driver/server-process.ts';
 
 const plugin = (fields: number) => `
 const Schema = [];

@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { BIN, FIXTURE_PLUGINS, ROOT, ServerProcess } from '../helpers/server-process.ts';
+import { BIN, FIXTURE_PLUGINS, ROOT, ServerProcess } from '../../kong-driver/server-process.ts';
 import { NPM_START_PREFIX } from '../../src/cli/status.ts';
 
 function freePort(): Promise<number> {

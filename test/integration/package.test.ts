@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { ROOT, ServerProcess } from '../helpers/server-process.ts';
+import { ROOT, ServerProcess } from '../../kong-driver/server-process.ts';
 
 const NAME = 'kong-sandbox-pluginserver';
 const VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;

@@ -1,8 +1,8 @@
-// Every RPC method of protocol.md §2 over the real socket, with real isolates.
+// Every RPC method of docs/protocol.md ("Methods") over the real socket, with real isolates.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ServerProcess } from '../helpers/server-process.ts';
-import { RpcError, type KongClient } from '../helpers/fake-kong.ts';
+import { ServerProcess } from '../../kong-driver/server-process.ts';
+import { RpcError, type KongClient } from '../../kong-driver/kong-client.ts';
 
 let server: ServerProcess;
 let kong: KongClient;
@@ -187,7 +187,7 @@ test('kong.response.exit ends the event: Kong gets the call, a late Step gets "r
   const run = await kong.runPhase(inst.Id, 'access', () => undefined);
   assert.deepEqual(run.exited, { Method: 'kong.response.exit', Args: [403, 'go away', { 'x-why': 'exiter' }] });
   assert.equal(run.calls.length, 1);
-  // §13: whether Kong steps after exit in the buffered response phase is open; both readings work.
+  // docs/protocol.md, "Open questions": whether Kong steps after exit in the buffered response phase is open; both readings work.
   const resp = await kong.call('plugin.HandleEvent', { InstanceId: inst.Id, EventName: 'response' });
   assert.deepEqual(resp.Data, { Method: 'kong.response.exit', Args: [418, 'teapot'] });
   assert.equal((await kong.call('plugin.Step', { EventId: resp.EventId })).Data, 'ret');

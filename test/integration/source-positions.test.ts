@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { ROOT, ServerProcess } from '../helpers/server-process.ts';
+import { ROOT, ServerProcess } from '../../kong-driver/server-process.ts';
 
 const DIR = path.join(ROOT, 'test/fixtures/positions');
 const FILE = path.join(DIR, 'typed-thrower.ts');

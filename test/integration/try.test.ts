@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { BIN, ROOT } from '../helpers/server-process.ts';
+import { BIN, ROOT } from '../../kong-driver/server-process.ts';
 
 function tryPlugin(args: string[]) {
   const r = spawnSync(BIN, ['try', '-d', 'plugins', ...args], { encoding: 'utf8', cwd: ROOT, timeout: 60_000 });

@@ -6,8 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { ServerProcess, ROOT } from '../helpers/server-process.ts';
-import { EXIT_500 } from '../helpers/fake-kong.ts';
+import { ServerProcess, ROOT } from '../../kong-driver/server-process.ts';
+import { EXIT_500 } from '../../kong-driver/kong-client.ts';
 
 for (const shards of ['1', '0']) {
   test(`--shards ${shards}: a PDK call left unawaited by a handler that throws; the instance lives`, async () => {

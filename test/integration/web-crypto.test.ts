@@ -6,8 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { webcrypto } from 'node:crypto';
-import { ServerProcess, ROOT } from '../helpers/server-process.ts';
-import type { KongClient } from '../helpers/fake-kong.ts';
+import { ServerProcess, ROOT } from '../../kong-driver/server-process.ts';
+import type { KongClient } from '../../kong-driver/kong-client.ts';
 
 const subtle = webcrypto.subtle;
 let server: ServerProcess;

@@ -1,10 +1,10 @@
-// Byte-level behaviour on the socket: the worked example of protocol.md §3.3, frames split at every
+// Byte-level behaviour on the socket: the worked example of docs/protocol.md, frames split at every
 // offset, several frames in one chunk, undecodable and oversized frames.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Encoder, decode, decodeMulti } from '@msgpack/msgpack';
-import { ServerProcess } from '../helpers/server-process.ts';
-import type { KongClient } from '../helpers/fake-kong.ts';
+import { ServerProcess } from '../../kong-driver/server-process.ts';
+import type { KongClient } from '../../kong-driver/kong-client.ts';
 
 let server: ServerProcess;
 let kong: KongClient;
@@ -36,7 +36,7 @@ const uint = (n: number) => {
 const cat = (...parts: Buffer[]) => Buffer.concat(parts);
 const pidNote = () => new Encoder().encode([2, 'serverPid', server.child.pid!]);
 
-test('protocol.md §3.3 worked example, byte for byte (ids substituted)', async () => {
+test('docs/protocol.md\'s worked example, byte for byte (ids substituted)', async () => {
   const inst = await kong.startInstance('hello-host');
   const id = inst.Id;
   // 1. K→S HandleEvent, exactly as lua-MessagePack writes it

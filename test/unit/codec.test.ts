@@ -1,5 +1,5 @@
 // The server's MessagePack codec, checked against an independent implementation (@msgpack/msgpack)
-// and against the exact bytes Kong's lua-MessagePack writes (protocol.md §1.4, §1.5, §3.3).
+// and against the exact bytes Kong's lua-MessagePack writes (docs/protocol.md: "Transport", "Encoding", the worked example).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -81,11 +81,11 @@ describe('encode: exact bytes Kong expects', () => {
     assert.equal(toHex(encode('ret')), 'a3726574');
   });
 
-  test('the serverPid notification for pid 4242 (protocol.md §1.4)', () => {
+  test('the serverPid notification for pid 4242 (docs/protocol.md, Transport)', () => {
     assert.equal(toHex(encode([2, 'serverPid', 4242])), '9302a9736572766572506964cd1092');
   });
 
-  test('the PDK-call response of the worked example (protocol.md §3.3)', () => {
+  test('the PDK-call response of the worked example (docs/protocol.md)', () => {
     assert.deepEqual(
       encode([1, 2, null, { EventId: 7, Data: { Method: 'kong.request.get_header', Args: ['host'] } }]),
       hex(`94 01 02 c0 82 a7 ${ascii('EventId')} 07 a4 ${ascii('Data')} 82 a6 ${ascii('Method')} b7 ${ascii('kong.request.get_header')} a4 ${ascii('Args')} 91 a4 ${ascii('host')}`),

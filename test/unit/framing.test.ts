@@ -1,5 +1,5 @@
 // FrameReader: bytes of one Kong connection → MessagePack-RPC requests. Kong sends no length
-// prefix, and a request may be split at any byte or share a chunk with the next (protocol.md §1.2).
+// prefix, and a request may be split at any byte or share a chunk with the next (docs/protocol.md, "Framing").
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';

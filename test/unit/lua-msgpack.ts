@@ -1,5 +1,5 @@
 // A small MessagePack writer that produces the bytes Kong's lua-MessagePack produces with Kong's
-// settings (protocol.md §1.5): string_compat (fixstr, then str16/str32, never str8), unsigned
+// settings (docs/protocol.md, "Encoding"): string_compat (fixstr, then str16/str32, never str8), unsigned
 // integers in the smallest width, float64 for every non-integral number, arrays and maps in the
 // smallest header. It is independent of both codecs under test, so unit tests can feed the server
 // exactly what Kong writes.
@@ -34,6 +34,17 @@ function u32(n: number, out: number[]): void {
   out.push((n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
 }
 
+/** The 16- or 32-bit length header (`tag16`, `tag32`), for a length past the type's small form. */
+function wideLength(n: number, tag16: number, tag32: number, out: number[]): void {
+  if (n <= 0xffff) {
+    out.push(tag16);
+    u16(n, out);
+  } else {
+    out.push(tag32);
+    u32(n, out);
+  }
+}
+
 function i64(n: number, out: number[], unsigned: boolean): void {
   const b = Buffer.alloc(8);
   if (unsigned) b.writeBigUInt64BE(BigInt(n));
@@ -45,13 +56,7 @@ function writeString(s: string, out: number[], opts: LuaPackOptions): void {
   const bytes = Buffer.from(s, 'utf8');
   const n = bytes.length;
   if (n <= 0x1f && !opts.str16Always) out.push(0xa0 | n);
-  else if (n <= 0xffff) {
-    out.push(0xda);
-    u16(n, out);
-  } else {
-    out.push(0xdb);
-    u32(n, out);
-  }
+  else wideLength(n, 0xda, 0xdb, out);
   for (const b of bytes) out.push(b);
 }
 
@@ -102,36 +107,18 @@ function write(v: LuaValue, out: number[], opts: LuaPackOptions): void {
   else if (v instanceof Bin) {
     const n = v.bytes.length;
     if (n <= 0xff) out.push(0xc4, n);
-    else if (n <= 0xffff) {
-      out.push(0xc5);
-      u16(n, out);
-    } else {
-      out.push(0xc6);
-      u32(n, out);
-    }
+    else wideLength(n, 0xc5, 0xc6, out);
     for (const b of v.bytes) out.push(b);
   } else if (Array.isArray(v)) {
     const n = v.length;
     if (n <= 0x0f) out.push(0x90 | n);
-    else if (n <= 0xffff) {
-      out.push(0xdc);
-      u16(n, out);
-    } else {
-      out.push(0xdd);
-      u32(n, out);
-    }
+    else wideLength(n, 0xdc, 0xdd, out);
     for (const item of v) write(item, out, opts);
   } else {
     const keys = Object.keys(v);
     const n = keys.length;
     if (n <= 0x0f) out.push(0x80 | n);
-    else if (n <= 0xffff) {
-      out.push(0xde);
-      u16(n, out);
-    } else {
-      out.push(0xdf);
-      u32(n, out);
-    }
+    else wideLength(n, 0xde, 0xdf, out);
     for (const k of keys) {
       writeString(k, out, opts);
       // an own "__proto__" key is read as a data property, never through the accessor

@@ -86,7 +86,10 @@ test('a shard serves the typed methods and answers one the protocol lacks with K
     const next = reader(b);
     b.write(Buffer.concat([encode([0, 1, 'ping', null]), encode([0, 2, 'noSuchMethod', null])]));
     assert.deepEqual(await next(), [1, 1, null, null]);
-    assert.deepEqual(await next(), [1, 2, { code: 'KPS_ERR_CHANNEL', message: 'unknown shard method noSuchMethod' }, null]);
+    // the error's own fields travel too, so the supervisor rebuilds its class (src/error-wire.ts)
+    assert.deepEqual(await next(), [
+      1, 2, { code: 'KPS_ERR_CHANNEL', message: 'unknown shard method noSuchMethod', fields: { name: 'KpsError', exitStatus: 2 } }, null,
+    ]);
 
     shard.notify('instanceGone', { instanceId: 9, reason: 'cpu' });
     assert.deepEqual(await next(), [2, 'instanceGone', { instanceId: 9, reason: 'cpu' }]);

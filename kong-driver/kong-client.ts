@@ -1,12 +1,15 @@
-// Kong's side of the protocol, played faithfully (protocol.md §1.3, §3.2, §4): a connection per call
-// taken from a keepalive pool, one request in flight per connection, msgids counted per client,
-// StartInstance with Config as a JSON string, the Step* method Kong would choose for each PDK
-// method, and no Data key when a PDK call returns nil. It encodes and decodes with @msgpack/msgpack,
-// a codec independent of the server's.
+// Kong's side of the protocol, played faithfully (docs/protocol.md: "Transport", "The event loop"): a connection per call taken
+// from a keepalive pool, one request in flight per connection, msgids counted per client,
+// StartInstance with Config as a JSON string, the Step* method Kong would choose for each PDK method,
+// no Data key when a PDK call returns nil, and StepError when Kong's side of a PDK call fails. It
+// encodes and decodes with @msgpack/msgpack, a codec independent of the server's. The one Kong
+// driver of the tests and the benches; src/testing/bridge-loop.ts is PluginTest's own, in-process.
 import net from 'node:net';
-import { Encoder, decodeMulti } from '@msgpack/msgpack';
+import { Encoder } from '@msgpack/msgpack';
+import { Connection, RpcError } from './connection.ts';
+import { stepMethodFor } from './step-method.ts';
 
-export class RpcError extends Error {}
+export { RpcError, stepMethodFor };
 
 const encoder = new Encoder({ ignoreUndefined: true });
 
@@ -23,96 +26,16 @@ export interface StepData {
   Data: 'ret' | PdkCall;
 }
 
-/** The step method Kong picks for the result of a PDK call (protocol.md §4). */
-export function stepMethodFor(pdkMethod: string): string {
-  switch (pdkMethod) {
-    case 'kong.client.get_credential':
-    case 'kong.client.authenticate':
-      return 'plugin.StepCredential';
-    case 'kong.client.load_consumer':
-    case 'kong.client.get_consumer':
-      return 'plugin.StepConsumer';
-    case 'kong.node.get_memory_stats':
-      return 'plugin.StepMemoryStats';
-    case 'kong.router.get_route':
-      return 'plugin.StepRoute';
-    case 'kong.router.get_service':
-      return 'plugin.StepService';
-    case 'kong.request.get_query':
-    case 'kong.request.get_headers':
-    case 'kong.response.get_headers':
-    case 'kong.service.response.get_headers':
-      return 'plugin.StepMultiMap';
-    default:
-      return 'plugin.Step';
+/** A PDK answer that makes Kong's side of the call fail: the loop answers with plugin.StepError (Kong 2.x). */
+export class KongFailure {
+  readonly message: string;
+  constructor(message: string) {
+    this.message = message;
   }
 }
 
-class Connection {
-  readonly socket: net.Socket;
-  #buf = Buffer.alloc(0);
-  #waiters: Array<() => void> = [];
-  closed = false;
-  serverPid: number | null = null;
-
-  constructor(socket: net.Socket) {
-    this.socket = socket;
-    socket.on('data', (chunk: Buffer) => {
-      this.#buf = Buffer.concat([this.#buf, chunk]);
-      for (const w of this.#waiters.splice(0)) w();
-    });
-    socket.on('close', () => {
-      this.closed = true;
-      for (const w of this.#waiters.splice(0)) w();
-    });
-    socket.on('error', () => {});
-  }
-
-  /** Reads the next complete message (notification or response). */
-  async next(): Promise<unknown> {
-    for (;;) {
-      if (this.#buf.length > 0) {
-        try {
-          const it = decodeMulti(this.#buf);
-          const first = it.next();
-          if (!first.done) {
-            const size = sizeOfFirst(this.#buf);
-            this.#buf = this.#buf.subarray(size);
-            return first.value;
-          }
-        } catch (err) {
-          if (!(err instanceof RangeError)) throw err;
-        }
-      }
-      if (this.closed) throw new RpcError('closed');
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
-    }
-  }
-
-  get buffered(): number {
-    return this.#buf.length;
-  }
-}
-
-// @msgpack/msgpack does not report how many bytes a value used. A prefix decodes its first value
-// exactly when it is at least that long, so binary-search the shortest one that does.
-function sizeOfFirst(buf: Buffer): number {
-  const decodes = (n: number) => {
-    try {
-      return !decodeMulti(buf.subarray(0, n)).next().done;
-    } catch {
-      return false;
-    }
-  };
-  let lo = 1;
-  let hi = buf.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (decodes(mid)) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
+/** What Kong's side of a PDK call gives back: a value, undefined for nil, or a KongFailure. */
+export type PdkAnswer = (call: PdkCall) => unknown;
 
 export class KongClient {
   readonly socketPath: string;
@@ -122,8 +45,15 @@ export class KongClient {
   /** serverPid notifications seen, one per accepted connection */
   readonly serverPids: number[] = [];
 
-  constructor(socketPath: string) {
+  readonly #expectServerPid: boolean;
+
+  /**
+   * `serverPid: false` for a server that may send no serverPid notice (kong-js-pluginserver, the
+   * bench's echo floor): one is then skipped wherever it comes, not required first.
+   */
+  constructor(socketPath: string, opts: { serverPid?: boolean } = {}) {
     this.socketPath = socketPath;
+    this.#expectServerPid = opts.serverPid ?? true;
   }
 
   async #connect(): Promise<Connection> {
@@ -136,6 +66,7 @@ export class KongClient {
     });
     const conn = new Connection(socket);
     this.#all.add(conn);
+    if (!this.#expectServerPid) return conn;
     const note = (await conn.next()) as unknown[];
     if (!Array.isArray(note) || note[0] !== 2 || note[1] !== 'serverPid') throw new Error(`expected serverPid first, got ${JSON.stringify(note)}`);
     conn.serverPid = note[2] as number;
@@ -148,7 +79,8 @@ export class KongClient {
     const conn = await this.#connect();
     const msgid = ++this.#msgid;
     conn.socket.write(encoder.encode([0, msgid, method, params]));
-    const res = (await conn.next()) as unknown[];
+    let res = (await conn.next()) as unknown[];
+    while (!this.#expectServerPid && Array.isArray(res) && res[0] === 2) res = (await conn.next()) as unknown[];
     if (!Array.isArray(res) || res[0] !== 1 || res[1] !== msgid) throw new Error(`unexpected response ${JSON.stringify(res)}`);
     this.#pool.push(conn);
     if (res[2] !== null && res[2] !== undefined) throw new RpcError(String(res[2]));
@@ -162,9 +94,10 @@ export class KongClient {
 
   /**
    * Runs one phase like Kong's bridge_loop: every PDK call the plugin makes is answered by `pdk`
-   * (return undefined for nil; throw to make it a Lua error, which ends the loop without a Step).
+   * (undefined for nil, a KongFailure for StepError; throw to make it a Lua error, which ends the
+   * loop without a Step). Ends at "ret" or at a terminal call (Kong never steps after exit).
    */
-  async runPhase(instanceId: number, phase: string, pdk: (call: PdkCall) => unknown): Promise<PhaseRun> {
+  async runPhase(instanceId: number, phase: string, pdk: PdkAnswer = () => undefined): Promise<PhaseRun> {
     let step: StepData = await this.call('plugin.HandleEvent', { InstanceId: instanceId, EventName: phase });
     const eventId = step.EventId;
     const calls: PdkCall[] = [];
@@ -178,9 +111,11 @@ export class KongClient {
         return { eventId, calls, exited: call };
       }
       const result = await pdk(call);
-      const params: Record<string, unknown> = { EventId: eventId };
-      if (result !== undefined) params.Data = result;
-      step = await this.call(stepMethodFor(call.Method), params);
+      if (result instanceof KongFailure) {
+        step = await this.call('plugin.StepError', { EventId: eventId, Data: result.message });
+      } else {
+        step = await this.call(stepMethodFor(call.Method), result === undefined ? { EventId: eventId } : { EventId: eventId, Data: result });
+      }
     }
     return { eventId, calls, exited: null };
   }

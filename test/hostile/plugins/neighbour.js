@@ -1,4 +1,4 @@
-// The neighbour every hostile test watches: a copy of the echo plugin (x-in → x-out with a prefix).
+// The neighbour every hostile family serves beside its attacks (stageFamily copies it in): x-in → x-out with a prefix.
 class Plugin {
   constructor(config) { this.config = config; }
   async access(kong) {

@@ -5,9 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { KongClient } from './fake-kong.ts';
+import { KongClient } from './kong-client.ts';
 
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BIN = path.join(ROOT, 'bin/kong-sandbox-pluginserver');
 export const FIXTURE_PLUGINS = path.join(ROOT, 'test/fixtures/plugins');
 
