@@ -18,7 +18,7 @@ const ALLOWED_GLOBALS = new Set([
   'WebAssembly', 'DisposableStack', 'AsyncDisposableStack', 'console', '__kps_exports',
   // the Web APIs of sandbox-runtime/web/: plain JavaScript inside the isolate
   'TextEncoder', 'TextDecoder', 'atob', 'btoa', 'URL', 'URLSearchParams', 'structuredClone', 'queueMicrotask',
-  'DOMException', 'crypto',
+  'DOMException', 'crypto', 'CryptoKey',
 ]);
 
 const f = await Family.start(stageFamily('reach-host'), [
