@@ -6,8 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { Family, PLUGINS, runPhase, headers, reported, EXIT_500 } from './helpers.ts';
+import { Family, stageFamily, headers, reported, EXIT_500 } from './helpers.ts';
 
 let f: Family;
 let service: http.Server;
@@ -25,7 +24,7 @@ before(async () => {
     else res.end(String(req.headers['x-a'] ?? 'ok'));
   });
   const allow = ['flooder', 'reacher', 'injector'].flatMap((p) => ['--allow-fetch', `${p}=${origin(service)}`]);
-  f = await Family.start(path.join(PLUGINS, 'fetch-timers'), [
+  f = await Family.start(stageFamily('fetch-timers'), [
     '--shards', '1', ...allow, '--max-fetches-per-event', '4', '--max-concurrent-fetches', '3', '--max-timers', '20', '--event-timeout', '1000',
   ]);
 });
@@ -38,7 +37,7 @@ after(async () => {
 
 test('fetch floods: requests per event, requests in flight per instance, timers per event and arm-and-clear churn are capped', async () => {
   const id = (await f.kong.startInstance('flooder')).Id;
-  const run = (mode: string, url = `${origin(service)}/`) => f.attack(() => runPhase(f.kong, id, 'access', headers({ 'x-mode': mode, 'x-url': url })));
+  const run = (mode: string, url = `${origin(service)}/`) => f.attack(() => f.kong.runPhase(id, 'access', headers({ 'x-mode': mode, 'x-url': url })));
   assert.deepEqual(reported(await run('sequential')), ['ok', 'ok', 'ok', 'ok', ...Array(6).fill('--max-fetches-per-event')]);
   // six at once against a slow answer, in the order the plugin made them: three in flight, the
   // fourth refused by the instance's cap (and counted: every attempt counts against the event's)
@@ -52,13 +51,13 @@ test('fetch floods: requests per event, requests in flight per instance, timers 
 
 test('timers scheduled to outlive their event never run: not after the handler returned, not after the deadline', async () => {
   const id = (await f.kong.startInstance('outliver')).Id;
-  const returned = await f.attack(() => runPhase(f.kong, id, 'access', headers({ 'x-mode': 'return' })));
+  const returned = await f.attack(() => f.kong.runPhase(id, 'access', headers({ 'x-mode': 'return' })));
   assert.deepEqual(returned.calls.map((c) => c.Method), ['kong.request.get_header']);
-  const reaped = await f.attack(() => runPhase(f.kong, id, 'access', headers({ 'x-mode': 'deadline' })));
+  const reaped = await f.attack(() => f.kong.runPhase(id, 'access', headers({ 'x-mode': 'deadline' })));
   assert.deepEqual(reaped.exited, EXIT_500);
   // a later event on the same instance: its own timers run until every timer above was due (by the
   // isolate's clock), then it reports
-  const check = await runPhase(f.kong, id, 'access', headers({ 'x-mode': 'check' }));
+  const check = await f.kong.runPhase(id, 'access', headers({ 'x-mode': 'check' }));
   assert.deepEqual(reported(check), { fired: 0, pastDue: true });
   assert.equal(f.server.logs.filter((l) => /late|past the deadline/.test(l.msg)).length, 0);
 });
@@ -72,7 +71,7 @@ test('requests to loopback ports, other names of the allowed host and the server
     `unix:${sock}`, `http+unix://${encodeURIComponent(sock)}/`, `file://${sock}`, `http://unix:${sock}:/`, 'data:text/plain,hi', 'ftp://127.0.0.1/',
   ];
   const before = seen.length;
-  const got = reported(await f.attack(() => runPhase(f.kong, id, 'access', headers({ 'x-targets': JSON.stringify(targets) })))) as Record<string, string>;
+  const got = reported(await f.attack(() => f.kong.runPhase(id, 'access', headers({ 'x-targets': JSON.stringify(targets) })))) as Record<string, string>;
   assert.deepEqual(Object.keys(got), targets);
   for (const t of targets) assert.match(got[t]!, /^TypeError: /, `${t}: ${got[t]}`);
   assert.match(got[`http://localhost:${port}/`]!, new RegExp(`plugin "reacher" may not reach http://localhost:${port}: .*--allow-fetch reacher=http://localhost:${port}`));
@@ -83,7 +82,7 @@ test('requests to loopback ports, other names of the allowed host and the server
 test('CR, LF and NUL in header names and values, framing headers and bad methods are refused before anything is sent', async () => {
   const id = (await f.kong.startInstance('injector')).Id;
   const before = seen.length;
-  const got = reported(await f.attack(() => runPhase(f.kong, id, 'access', headers({ 'x-url': `${origin(service)}/echo` })))) as Record<string, string>;
+  const got = reported(await f.attack(() => f.kong.runPhase(id, 'access', headers({ 'x-url': `${origin(service)}/echo` })))) as Record<string, string>;
   const { trimmed, ...attempts } = got;
   assert.equal(Object.keys(attempts).length, 13);
   for (const [name, outcome] of Object.entries(attempts)) assert.equal(outcome, 'TypeError', name);

@@ -198,9 +198,9 @@ describe('the fenced-block reader', () => {
 });
 
 describe('docs', () => {
-  test('the three guides exist and README.md links each of them', () => {
+  test('the guides and the reference pages exist and README.md links each of them', () => {
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    for (const doc of DOCS) {
+    for (const doc of [...DOCS, ...REFERENCE]) {
       assert.ok(fs.existsSync(path.join(ROOT, doc)), `${doc} is missing`);
       assert.ok(readme.includes(`](${doc})`), `README.md does not link ${doc}`);
     }

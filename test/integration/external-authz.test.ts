@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { PluginTest, Request } from '../../src/testing/index.ts';
-import { BIN, ROOT } from '../helpers/server-process.ts';
+import { BIN, ROOT } from '../../kong-driver/server-process.ts';
 
 const PLUGIN = path.join(ROOT, 'plugins/external-authz.js');
 

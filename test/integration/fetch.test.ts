@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { ServerProcess, ROOT } from '../helpers/server-process.ts';
-import type { KongClient, PhaseRun } from '../helpers/fake-kong.ts';
+import { ServerProcess, ROOT } from '../../kong-driver/server-process.ts';
+import type { KongClient, PhaseRun } from '../../kong-driver/kong-client.ts';
 
 const PLUGINS = path.join(ROOT, 'test/fixtures/fetch');
 const MAX_FETCH_BYTES = 1024 * 1024;

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ServerProcess } from '../../kong-driver/server-process.ts';
 import { EXIT_500, type KongClient } from '../../kong-driver/kong-client.ts';
+import { stoppedWithinMs } from '../helpers/cpu-stop.ts';
 
 interface ShardInfo {
   Shard: number;
@@ -110,7 +111,8 @@ test('a call that will not stop (a long builtin V8 does not interrupt) gets its 
     const answer = await kong.call('plugin.HandleEvent', { InstanceId: hostile.Id, EventName: 'access' });
     const ms = Date.now() - t0;
     assert.deepEqual(answer.Data, EXIT_500);
-    assert.ok(ms < 2000, `answered after ${ms} ms`);
+    // the slice's timeout (stretched on a busy machine), then --kill-grace
+    assert.ok(ms < stoppedWithinMs(100) + 300, `answered after ${ms} ms`);
     // the shard's watchdog thread names the plugin, then the supervisor sees the shard die
     const hung = await server.waitForLog('isolate.hung', (l) => l.plugin === 'grower');
     assert.equal(hung.instance, hostile.Id);

@@ -1,9 +1,0 @@
-// The neighbour every hostile test watches: a copy of the echo plugin (x-in → x-out with a prefix).
-class Plugin {
-  constructor(config) { this.config = config; }
-  async access(kong) {
-    const v = await kong.request.getHeader('x-in');
-    await kong.response.setHeader('x-out', `${this.config.prefix || ''}${v}`);
-  }
-}
-module.exports = { Plugin, Version: '1.0.0', Priority: 1, Schema: [{ prefix: { type: 'string' } }] };
