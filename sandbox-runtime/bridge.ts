@@ -7,6 +7,10 @@ export type Post = {
   (kind: 'done', eventId: number, error: string | null): void;
   (kind: 'log', eventId: number, level: string, text: string): void;
   (kind: 'breach', eventId: number, what: string, detail: string): void;
+  /** an asynchronous host operation of the event (a timer, a fetch); answered by api.settleOp */
+  (kind: 'op', eventId: number, opId: number, opKind: string, args: unknown): void;
+  /** the plugin no longer wants the operation (clearTimeout, an aborted signal) */
+  (kind: 'cancel', eventId: number, opId: number): void;
   /**
    * A crypto.subtle operation (web/subtle-crypto.ts), answered at once with a copy: [true, result]
    * or [false, error name, message]. `eventId` is always -1: the host charges the operation's CPU to

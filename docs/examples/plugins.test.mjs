@@ -32,9 +32,9 @@ test('js-exit lets the request through with the right key, and tells the service
 
 test('a plugin that throws fails closed: 500, and the reason is in t.errors', async () => {
   const t = new PluginTest(new Request());
-  await t.Run(plugin('docs/examples/sandbox/waits.js'));
+  await t.Run(plugin('docs/examples/sandbox/uses-buffer.js'));
   assert.equal(t.response.status, 500);
-  assert.match(t.errors.join('\n'), /ReferenceError: setTimeout is not defined/);
+  assert.match(t.errors.join('\n'), /ReferenceError: Buffer is not defined/);
 });
 
 test('a plugin the server would refuse is refused here too, with the reason', async () => {

@@ -1,7 +1,8 @@
 // Types of the Web platform globals the sandbox offers (sandbox-runtime/web/install.ts), for the
 // runtime's own code and for TypeScript plugins: `/// <reference types="kong-sandbox-pluginserver/globals" />`
 // (or list it in tsconfig "types") when the plugin's tsconfig has neither lib "DOM" nor @types/node.
-// Only what the sandbox really has: no fetch, no timers.
+// Only what the sandbox really has: no streams, Blob or FormData. Timers and fetch work only while
+// an event runs (in a phase handler).
 
 declare class DOMException extends Error {
   constructor(message?: string, name?: string);
@@ -122,3 +123,106 @@ interface Crypto {
   randomUUID(): `${string}-${string}-${string}-${string}-${string}`;
 }
 declare var crypto: Crypto;
+
+declare function setTimeout<A extends unknown[]>(callback: (...args: A) => void, delay?: number, ...args: A): number;
+declare function setInterval<A extends unknown[]>(callback: (...args: A) => void, delay?: number, ...args: A): number;
+declare function clearTimeout(id?: number): void;
+declare function clearInterval(id?: number): void;
+
+interface AbortSignalEvent {
+  readonly type: 'abort';
+  readonly target: AbortSignal;
+  readonly currentTarget: AbortSignal;
+}
+declare class AbortSignal {
+  private constructor();
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  onabort: ((event: AbortSignalEvent) => void) | null;
+  throwIfAborted(): void;
+  addEventListener(type: 'abort', listener: ((event: AbortSignalEvent) => void) | { handleEvent(event: AbortSignalEvent): void }, options?: boolean | { once?: boolean; signal?: AbortSignal }): void;
+  removeEventListener(type: 'abort', listener: ((event: AbortSignalEvent) => void) | { handleEvent(event: AbortSignalEvent): void }): void;
+  static abort(reason?: unknown): AbortSignal;
+  static timeout(milliseconds: number): AbortSignal;
+  static any(signals: Iterable<AbortSignal>): AbortSignal;
+}
+declare class AbortController {
+  readonly signal: AbortSignal;
+  abort(reason?: unknown): void;
+}
+
+type HeadersInit = Headers | Iterable<readonly [string, string]> | Record<string, string>;
+declare class Headers {
+  constructor(init?: HeadersInit);
+  append(name: string, value: string): void;
+  delete(name: string): void;
+  get(name: string): string | null;
+  getSetCookie(): string[];
+  has(name: string): boolean;
+  set(name: string, value: string): void;
+  forEach(callbackfn: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void;
+  entries(): IterableIterator<[string, string]>;
+  keys(): IterableIterator<string>;
+  values(): IterableIterator<string>;
+  [Symbol.iterator](): IterableIterator<[string, string]>;
+}
+
+/** Bodies are buffered: no ReadableStream, Blob or FormData in the sandbox. */
+type BodyInit = string | ArrayBuffer | ArrayBufferView | URLSearchParams;
+interface Body {
+  readonly bodyUsed: boolean;
+  text(): Promise<string>;
+  json(): Promise<any>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  bytes(): Promise<Uint8Array<ArrayBuffer>>;
+}
+type RequestRedirect = 'follow' | 'error' | 'manual';
+interface RequestInit {
+  method?: string;
+  headers?: HeadersInit;
+  body?: BodyInit | null;
+  signal?: AbortSignal | null;
+  redirect?: RequestRedirect;
+}
+type RequestInfo = Request | string | URL;
+declare class Request implements Body {
+  constructor(input: RequestInfo, init?: RequestInit);
+  readonly url: string;
+  readonly method: string;
+  readonly headers: Headers;
+  readonly signal: AbortSignal;
+  readonly redirect: RequestRedirect;
+  readonly credentials: 'omit';
+  readonly bodyUsed: boolean;
+  clone(): Request;
+  text(): Promise<string>;
+  json(): Promise<any>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  bytes(): Promise<Uint8Array<ArrayBuffer>>;
+}
+interface ResponseInit {
+  status?: number;
+  statusText?: string;
+  headers?: HeadersInit;
+}
+declare class Response implements Body {
+  constructor(body?: BodyInit | null, init?: ResponseInit);
+  static json(data: unknown, init?: ResponseInit): Response;
+  static error(): Response;
+  static redirect(url: string | URL, status?: number): Response;
+  readonly status: number;
+  readonly statusText: string;
+  readonly ok: boolean;
+  readonly headers: Headers;
+  readonly url: string;
+  readonly redirected: boolean;
+  readonly type: 'default' | 'basic' | 'error';
+  readonly bodyUsed: boolean;
+  clone(): Response;
+  text(): Promise<string>;
+  json(): Promise<any>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  bytes(): Promise<Uint8Array<ArrayBuffer>>;
+}
+/** Only to the origins the operator allows this plugin (--allow-fetch), and only inside a phase handler. */
+declare function fetch(input: RequestInfo, init?: RequestInit): Promise<Response>;

@@ -21,7 +21,7 @@ function describe(row: OptionRow | ActionRow): string {
 export function helpLines(row: OptionRow | ActionRow): string[] {
   const lines: string[] = [];
   let line = flagColumn(row);
-  if (line.length >= COLUMN - 1) {
+  if (line.length >= COLUMN) {
     lines.push(line);
     line = '';
   }

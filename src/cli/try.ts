@@ -21,6 +21,7 @@ the response Kong would send.
   --upstream-status <code>        what the upstream service answers, seen by the response phase
   --upstream-header <name=value>  (default 200, content-type text/plain, body "OK"); repeatable
   --upstream-body <text>
+  --allow-fetch <NAME=ORIGIN,...> origins the plugin's fetch may reach, as the server's flag (repeatable)
   -v, --verbose                   also print the plugin's console output (console.log and friends)
 `;
 
@@ -36,6 +37,7 @@ export async function runTry(argv: string[]): Promise<number> {
       'upstream-status': { type: 'string' },
       'upstream-header': { type: 'string', multiple: true },
       'upstream-body': { type: 'string' },
+      'allow-fetch': { type: 'string', multiple: true },
       verbose: { type: 'boolean', short: 'v' },
     }, TRY_HELP, true);
   if (!parsed) return 0;
@@ -60,7 +62,8 @@ export async function runTry(argv: string[]): Promise<number> {
   const upstream = upstreamOf(values['upstream-status'], values['upstream-header'], values['upstream-body']);
   if (upstream) request.useUpstream(upstream);
 
-  const t = new PluginTest(request);
+  const allowFetch = values['allow-fetch'] ?? [];
+  const t = new PluginTest(request, allowFetch.length > 0 ? { limits: { allowFetch } } : {});
   let info;
   try {
     info = await t.Run(source.root, config);

@@ -1,6 +1,8 @@
 // The kinds of value a server option takes, as zod checks. Each takes the flag's name (`--cpu-limit`)
 // so every message names the flag to fix; option-table.ts says which option is which kind.
 import { z } from 'zod';
+import { OptionError } from '../errors.ts';
+import { parseAllowFetch } from './allow-fetch.ts';
 
 /** A check for one option, built for the flag it validates. */
 export type Check<V extends z.ZodType = z.ZodType> = (flag: string) => V;
@@ -94,4 +96,19 @@ export const listenAddress = (flag: string) =>
         return z.NEVER;
       }
       return { host, port };
+    });
+
+/** Repeatable NAME=ORIGIN[,ORIGIN…]: the origins each plugin's fetch may reach (see allow-fetch.ts). */
+export const allowList = () =>
+  z
+    .array(z.string())
+    .readonly()
+    .transform((entries, ctx) => {
+      try {
+        return parseAllowFetch(entries);
+      } catch (err) {
+        if (!(err instanceof OptionError)) throw err;
+        ctx.addIssue({ code: 'custom', message: err.message });
+        return z.NEVER;
+      }
     });

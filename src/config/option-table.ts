@@ -3,7 +3,7 @@
 // the validation and defaults (options.ts), --help (cli/help.ts) and LOCAL_HOST_OPTIONS
 // (sandbox/host-options.ts) are all made from this table; its order is --help's order.
 import os from 'node:os';
-import { count, flagOnOff, listenAddress, nonNegativeInt, oneOf, perPluginMb, positiveInt, ratio, repeatable, text, type Check } from './option-checks.ts';
+import { allowList, count, flagOnOff, listenAddress, nonNegativeInt, oneOf, perPluginMb, positiveInt, ratio, repeatable, text, type Check } from './option-checks.ts';
 
 export const FAILURE_POLICIES = ['closed', 'open'] as const;
 export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
@@ -12,6 +12,7 @@ export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
 export const SECTIONS = {
   kong: 'Kong integration:',
   limits: 'Limits (each instance is an isolate):',
+  fetch: 'Outbound HTTP (fetch in plugins; no origin is reachable unless allowed here):',
   bundling: "Bundling (a plugin's bundle holds only regular files inside its own file or directory):",
   shards: "Process shards (a V8 failure that aborts a process takes only its shard's instances with it):",
   reload: 'Hot reload:',
@@ -77,6 +78,15 @@ export const OPTION_TABLE = {
   onPluginError: { flag: 'on-plugin-error', read: 'string', arg: 'closed|open', check: oneOf(FAILURE_POLICIES), default: 'closed' as FailurePolicy, host: true, section: 'limits', help: 'closed: a failing plugin answers 500 in request phases (default); open: the request goes on' },
   // 0: requests in flight get the failure policy's answer at once
   shutdownTimeoutMs: { flag: 'shutdown-timeout', read: 'string', arg: '<ms>', check: nonNegativeInt(3_600_000), default: 10_000, section: 'limits', help: 'on SIGTERM, how long requests in flight may finish (default {default})' },
+  maxTimers: { flag: 'max-timers', read: 'string', arg: '<n>', check: nonNegativeInt(1_000_000), default: 100, host: true, section: 'limits', help: 'timers (setTimeout, setInterval) one event may have pending at once (default {default})' },
+
+  allowFetch: { flag: 'allow-fetch', read: 'strings', arg: '<NAME=ORIGIN,...>', check: allowList, default: [], host: true, section: 'fetch', help: 'origins (scheme://host[:port], http or https) plugin NAME may fetch (repeatable); redirects are followed only within them' },
+  fetchTimeoutMs: { flag: 'fetch-timeout', read: 'string', arg: '<ms>', check: positiveInt(1, 3_600_000), default: 10_000, host: true, section: 'fetch', help: "one fetch, redirects included, and never past its event's --event-timeout (default {default})" },
+  // 0: a plugin may fetch, but no response may have a body
+  maxFetchBytes: { flag: 'max-fetch-bytes', read: 'string', arg: '<bytes>', check: nonNegativeInt(1024 * 1024 * 1024), default: 4 * 1024 * 1024, host: true, section: 'fetch', help: 'one response body; past it the request is aborted (default {default})' },
+  // 0: no fetch at all, whatever --allow-fetch says
+  maxFetchesPerEvent: { flag: 'max-fetches-per-event', read: 'string', arg: '<n>', check: nonNegativeInt(1_000_000), default: 16, host: true, section: 'fetch', help: 'fetches one event may start (default {default})' },
+  maxConcurrentFetches: { flag: 'max-concurrent-fetches', read: 'string', arg: '<n>', check: positiveInt(1, 1_000_000), default: 64, host: true, section: 'fetch', help: 'fetches one instance may have in flight at once (default {default})' },
 
   // a bundle lives in every instance's heap (64 MB by default) as source and compiled code, so one
   // near a quarter of it is already too big to serve; real plugins with their npm dependencies

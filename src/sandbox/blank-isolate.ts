@@ -6,7 +6,7 @@ import { sandboxRuntimeHash, sandboxRuntimeSource } from './runtime-source.ts';
 import { compileCached } from './code-cache.ts';
 import { Inbox, bridgeCallback } from './isolate-bridge.ts';
 
-export type RuntimeApi = Record<'describe' | 'start' | 'handle' | 'settle' | 'abandon', ivm.Reference>;
+export type RuntimeApi = Record<'describe' | 'start' | 'handle' | 'settle' | 'settleOp' | 'abandon', ivm.Reference>;
 
 export interface BlankIsolate {
   isolate: ivm.Isolate;
@@ -15,7 +15,7 @@ export interface BlankIsolate {
   inbox: Inbox;
 }
 
-const API_NAMES = ['describe', 'start', 'handle', 'settle', 'abandon'] as const;
+const API_NAMES = ['describe', 'start', 'handle', 'settle', 'settleOp', 'abandon'] as const;
 
 /** Built on this thread, step by step (synchronous, like every slice: see plugin-isolate.ts). */
 export function createBlankIsolate(memoryLimitMb: number, timeoutMs: number): BlankIsolate {

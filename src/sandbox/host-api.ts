@@ -58,7 +58,7 @@ export interface Breach {
 
 export type BreachKind =
   | 'memory' | 'memory_soft' | 'cpu' | 'deadline' | 'pdk_calls' | 'pending_calls' | 'payload' | 'events_in_flight'
-  | 'hung' | 'shard_crash' | 'shard_memory' | 'isolate';
+  | 'hung' | 'shard_crash' | 'shard_memory' | 'isolate' | 'timers' | 'fetch';
 
 /** What GetStatus, InstanceStatus, metrics and the status command show per instance. */
 export interface InstanceStats {

@@ -6,7 +6,10 @@ export type BridgeMessage =
   | { kind: 'call'; eventId: number; method: string; args: unknown[] }
   | { kind: 'done'; eventId: number; error: string | null }
   | { kind: 'log'; eventId: number; level: string; text: string }
-  | { kind: 'breach'; eventId: number; what: string; detail: string };
+  | { kind: 'breach'; eventId: number; what: string; detail: string }
+  /** an asynchronous host operation of the event (sandbox-runtime/host-ops.ts); answered by settleOp */
+  | { kind: 'op'; eventId: number; opId: number; opKind: string; args: unknown }
+  | { kind: 'cancel'; eventId: number; opId: number };
 
 /**
  * Bridge messages of the slice running now. Log lines are written at once (writing one never enters
@@ -43,20 +46,22 @@ export class Inbox {
  * `ignored` callback, whose every message is a deferred task.
  */
 export function bridgeCallback(inbox: Inbox): ivm.Callback {
-  return new ivm.Callback((kind: string, eventId: unknown, a: unknown, b: unknown): unknown => {
+  return new ivm.Callback((kind: string, eventId: unknown, a: unknown, b: unknown, c?: unknown): unknown => {
     // the one request answered with a value (isolated-vm copies it back)
     if (kind === 'crypto') return inbox.onCrypto ? inbox.onCrypto(a, b) : undefined;
-    const msg = toMessage(kind, eventId, a, b);
+    const msg = toMessage(kind, eventId, a, b, c);
     if (msg) inbox.put(msg);
     return undefined;
   });
 }
 
-function toMessage(kind: string, eventId: unknown, a: unknown, b: unknown): BridgeMessage | null {
+function toMessage(kind: string, eventId: unknown, a: unknown, b: unknown, c: unknown): BridgeMessage | null {
   if (typeof eventId !== 'number') return null;
   if (kind === 'call' && typeof a === 'string' && Array.isArray(b)) return { kind, eventId, method: a, args: b };
   if (kind === 'done') return { kind, eventId, error: typeof a === 'string' ? a : null };
   if (kind === 'log' && typeof a === 'string' && typeof b === 'string') return { kind, eventId, level: a, text: b };
   if (kind === 'breach' && typeof a === 'string' && typeof b === 'string') return { kind, eventId, what: a, detail: b };
+  if (kind === 'op' && typeof a === 'number' && typeof b === 'string') return { kind, eventId, opId: a, opKind: b, args: c };
+  if (kind === 'cancel' && typeof a === 'number') return { kind, eventId, opId: a };
   return null;
 }

@@ -21,6 +21,9 @@ import { withSandboxStats } from './memory-stats.ts';
 import { clipPluginText, isPdkMethodName } from './plugin-text.ts';
 import { runCrypto, type CryptoAnswer, type CryptoLimits } from './host-crypto.ts';
 import { mapBundlePositions } from '../plugins/source-map.ts';
+import { originsOf } from '../config/allow-fetch.ts';
+import { EventOps } from './event-ops.ts';
+import { checkFetchRequest, hostFetch, FetchRefused, type OpFailure } from './host-fetch.ts';
 import type {
   InstanceHostApi, PluginCode, PluginDescription, StartInstanceMsg, HandleEventMsg, StepMsg, StepAnswer, HostStatus,
   Breach, BreachKind, InstanceStats,
@@ -84,6 +87,10 @@ export class LocalInstanceHost implements InstanceHostApi {
   readonly #ownWatchdog: SliceWatchdog | null;
   readonly #sampler: NodeJS.Timeout;
   readonly #pool: IsolatePool;
+  /** timers and fetches of running events (cancelled when their event ends) */
+  readonly #ops = new EventOps();
+  /** instance id → fetches in flight (--max-concurrent-fetches) */
+  readonly #fetching = new Map<number, number>();
   #stopped = false;
   /** metadata reads are watched under ids of their own, below 0 (instance ids are positive) */
   #describeSeq = 0;
@@ -105,6 +112,7 @@ export class LocalInstanceHost implements InstanceHostApi {
     this.#events = new EventTable(opts.eventTimeoutMs, {
       onDeadline: (ev, onPlugin) => this.#onDeadline(ev, onPlugin),
       onEnded: (ev) => {
+        this.#ops.endEvent(ev.id);
         const gen = this.#eventGen.get(ev.id);
         this.#eventGen.delete(ev.id);
         if (!gen) return;
@@ -268,6 +276,10 @@ export class LocalInstanceHost implements InstanceHostApi {
       maxPayloadBytes: o.maxPayloadBytes,
       crypto: { maxCryptoBytes: o.maxCryptoBytes, maxCryptoKeyBytes: o.maxCryptoKeyBytes, answer: crypto },
       maxMetadataBytes: o.maxMetadataBytes,
+      plugin,
+      fetchOrigins: originsOf(o.allowFetch, plugin),
+      maxTimers: o.maxTimers,
+      maxFetchesPerEvent: o.maxFetchesPerEvent,
       startTimeoutMs: o.startTimeoutMs,
       watch: sliceWatch(this.#watchdog, watchId, plugin),
     };
@@ -343,12 +355,18 @@ export class LocalInstanceHost implements InstanceHostApi {
     const ev = this.#events.get(m.eventId);
     if (!ev || this.#eventGen.get(m.eventId) !== gen) return; // ended already, or not this isolate's event
     if (m.kind === 'breach') {
-      if (m.what === 'pending_calls' || m.what === 'payload') this.#breach(gen, ev, m.what, clipPluginText(m.detail));
+      if (m.what === 'pending_calls' || m.what === 'payload' || m.what === 'timers' || m.what === 'fetch') this.#breach(gen, ev, m.what, clipPluginText(m.detail));
     } else if (m.kind === 'call') {
       this.#onCall(gen, ev, m.method, m.args);
+    } else if (m.kind === 'op') {
+      this.#onOp(gen, ev, m.opId, m.opKind, m.args);
+    } else if (m.kind === 'cancel') {
+      this.#ops.cancel(ev.id, m.opId);
     } else if (m.error === null) {
+      this.#ops.endEvent(ev.id);
       this.#events.answer(ev, 'ret');
     } else {
+      this.#ops.endEvent(ev.id);
       const usage = this.#usage.get(gen.instanceId);
       if (usage) usage.errors++;
       this.#log.warn({ event: 'plugin.error', plugin: gen.plugin, instance: gen.instanceId, eventId: ev.id, phase: ev.phase, policy: this.#opts.onPluginError }, `plugin handler failed: ${clipPluginText(gen.positions(m.error.slice(0, 16_384)))}`);
@@ -397,6 +415,95 @@ export class LocalInstanceHost implements InstanceHostApi {
     this.#events.answer(ev, { Method: method, Args: data as unknown[] });
   }
 
+  /**
+   * An asynchronous host operation the plugin started in a slice of this event (a timer, a fetch).
+   * Its completion enters the isolate as a slice of the same event (settleOp), charged to its CPU
+   * budget; if the event ends first the operation is cancelled and nothing enters.
+   */
+  #onOp(gen: Generation, ev: EventRecord, opId: number, kind: string, args: unknown): void {
+    if (ev.final || this.#ops.has(ev.id, opId)) return;
+    if (kind === 'timer') {
+      if (this.#ops.pending(ev.id, 'timer') >= this.#opts.maxTimers) {
+        // the runtime refuses these itself; this is the host's own count
+        this.#answerOp(gen, ev, opId, false, { name: 'TypeError', message: `more than ${this.#opts.maxTimers} timers pending in one event (--max-timers)` });
+        return;
+      }
+      const delay = typeof args === 'number' && args > 0 ? Math.min(Math.floor(args), 2 ** 31 - 1) : 0;
+      const timer = setTimeout(() => this.#opDone(gen, ev, opId, true, null), delay);
+      timer.unref();
+      this.#ops.add(ev.id, opId, { kind, cancel: () => clearTimeout(timer) });
+    } else if (kind === 'fetch') {
+      this.#onFetch(gen, ev, opId, args);
+    } else {
+      this.#answerOp(gen, ev, opId, false, { name: 'TypeError', message: `unknown host operation "${String(kind).slice(0, 32)}"` });
+    }
+  }
+
+  #onFetch(gen: Generation, ev: EventRecord, opId: number, args: unknown): void {
+    const o = this.#opts;
+    const refuse = (failure: OpFailure) => {
+      if (failure.breach) this.#breach(gen, ev, failure.breach, failure.message);
+      this.#answerOp(gen, ev, opId, false, { name: failure.name, message: failure.message });
+    };
+    const started = this.#ops.count(ev.id, 'fetch');
+    if (started > o.maxFetchesPerEvent) {
+      const message = `fetch: more than ${o.maxFetchesPerEvent} requests in one event (--max-fetches-per-event)`;
+      refuse({ name: 'TypeError', message, ...(started === o.maxFetchesPerEvent + 1 ? { breach: 'fetch' as const } : {}) });
+      return;
+    }
+    const inFlight = this.#fetching.get(gen.instanceId) ?? 0;
+    if (inFlight >= o.maxConcurrentFetches) {
+      refuse({ name: 'TypeError', message: `fetch: more than ${o.maxConcurrentFetches} requests in flight on one instance (--max-concurrent-fetches)`, breach: 'fetch' });
+      return;
+    }
+    // never past the event's deadline: the event would end (and abort the request) first anyway
+    const left = ev.deadline > 0 ? ev.deadline - Date.now() : o.eventTimeoutMs;
+    const byEvent = left < o.fetchTimeoutMs;
+    const policy = {
+      plugin: gen.plugin,
+      origins: originsOf(o.allowFetch, gen.plugin),
+      timeoutMs: Math.max(1, byEvent ? left : o.fetchTimeoutMs),
+      timeoutFlag: byEvent ? '--event-timeout' : '--fetch-timeout',
+      maxBytes: o.maxFetchBytes,
+      maxPayloadBytes: o.maxPayloadBytes,
+    };
+    let spec;
+    try {
+      spec = checkFetchRequest(args, policy);
+    } catch (err) {
+      refuse(err instanceof FetchRefused ? err.failure : { name: 'TypeError', message: 'fetch: malformed request' });
+      return;
+    }
+    const abort = new AbortController();
+    this.#ops.add(ev.id, opId, { kind: 'fetch', cancel: () => abort.abort() });
+    this.#fetching.set(gen.instanceId, inFlight + 1);
+    hostFetch(spec, policy, abort.signal)
+      .then(
+        (res) => this.#opDone(gen, ev, opId, true, res),
+        (failure: OpFailure) => {
+          if (failure.breach) this.#breach(gen, ev, failure.breach, failure.message);
+          this.#opDone(gen, ev, opId, false, { name: failure.name, message: failure.message });
+        },
+      )
+      .catch((err: unknown) => this.#log.error({ event: 'fetch.failed', plugin: gen.plugin, instance: gen.instanceId, eventId: ev.id }, `answering a fetch: ${errorMessage(err)}`))
+      .finally(() => {
+        const n = (this.#fetching.get(gen.instanceId) ?? 1) - 1;
+        if (n > 0) this.#fetching.set(gen.instanceId, n);
+        else this.#fetching.delete(gen.instanceId);
+      });
+  }
+
+  /** A pending operation completed: the plugin hears of it only if it is still pending (its event lives). */
+  #opDone(gen: Generation, ev: EventRecord, opId: number, ok: boolean, value: unknown): void {
+    if (!this.#ops.finish(ev.id, opId)) return;
+    this.#answerOp(gen, ev, opId, ok, value);
+  }
+
+  #answerOp(gen: Generation, ev: EventRecord, opId: number, ok: boolean, value: unknown): void {
+    if (ev.final || this.#events.get(ev.id) !== ev || gen.isolate.disposed) return;
+    this.#slice(gen, ev, (budget) => gen.isolate.settleOp(ev.id, opId, ok, value, budget));
+  }
+
   #onIsolateError(gen: Generation, ev: EventRecord, err: unknown): void {
     if (err instanceof IsolateFailure && err.reason === 'timeout') {
       this.#fail(gen, `event ${ev.id} ran past its ${this.#opts.cpuLimitMs} ms CPU budget (--cpu-limit)`, 'cpu');
@@ -432,7 +539,10 @@ export class LocalInstanceHost implements InstanceHostApi {
       this.#breachListener({ plugin: gen.plugin, instanceId: gen.instanceId, kind, detail: why, fatal: true });
     }
     gen.retired = true;
-    for (const ev of events) this.#events.answer(ev, failureAnswer(this.#opts.onPluginError, ev.phase), true);
+    for (const ev of events) {
+      this.#ops.endEvent(ev.id);
+      this.#events.answer(ev, failureAnswer(this.#opts.onPluginError, ev.phase), true);
+    }
     gen.isolate.dispose();
     if (isCurrent) this.#goneListener(gen.instanceId, why);
   }
@@ -446,6 +556,7 @@ export class LocalInstanceHost implements InstanceHostApi {
 
   #onDeadline(ev: EventRecord, waitingOnPlugin: boolean): void {
     const gen = this.#eventGen.get(ev.id);
+    this.#ops.endEvent(ev.id); // its timers never fire, its requests are aborted
     if (waitingOnPlugin) {
       if (gen) this.#breach(gen, ev, 'deadline', `the plugin did not answer within ${this.#opts.eventTimeoutMs} ms (--event-timeout)`);
       this.#events.answer(ev, failureAnswer(this.#opts.onPluginError, ev.phase), true);

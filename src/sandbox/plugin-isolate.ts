@@ -22,6 +22,13 @@ export interface IsolateLimits {
   maxPayloadBytes: number;
   /** the exported metadata, counted as a tree, is refused past this inside the isolate */
   maxMetadataBytes: number;
+  /** the plugin's name, and the origins its fetch may reach (--allow-fetch) */
+  plugin?: string;
+  fetchOrigins?: readonly string[];
+  /** timers one event may have pending at once (--max-timers; default 100) */
+  maxTimers?: number;
+  /** fetches one event may start (--max-fetches-per-event; default 16) */
+  maxFetchesPerEvent?: number;
   /** ms for the module body and the constructor */
   startTimeoutMs: number;
   /**
@@ -119,7 +126,10 @@ export class PluginIsolate {
     const t = this.#limits.startTimeoutMs;
     const l = this.#limits;
     const crypto = l.crypto ? { maxCryptoBytes: l.crypto.maxCryptoBytes, maxCryptoKeyBytes: l.crypto.maxCryptoKeyBytes } : {};
-    const runtimeLimits = { maxPendingCalls: l.maxPendingCalls, maxPayloadBytes: l.maxPayloadBytes, ...crypto };
+    const runtimeLimits = {
+      maxPendingCalls: l.maxPendingCalls, maxPayloadBytes: l.maxPayloadBytes, ...crypto,
+      plugin: l.plugin ?? '', fetchOrigins: [...(l.fetchOrigins ?? [])], maxTimers: l.maxTimers ?? 100, maxFetchesPerEvent: l.maxFetchesPerEvent ?? 16,
+    };
     this.#run(t, true, () => this.#api.start.applySync(undefined, [config, runtimeLimits], { ...COPY, timeout: t }));
   }
 
@@ -131,6 +141,11 @@ export class PluginIsolate {
   /** Delivers Kong's answer; returns the isolate CPU ms the plugin then ran. */
   settle(eventId: number, ok: boolean, value: unknown, budgetMs: number): number {
     return this.#slice(budgetMs, this.#api.settle, [eventId, ok, value], true);
+  }
+
+  /** A host operation of the event completed (a timer fired, a response came); returns the isolate CPU ms. */
+  settleOp(eventId: number, opId: number, ok: boolean, value: unknown, budgetMs: number): number {
+    return this.#slice(budgetMs, this.#api.settleOp, [eventId, opId, ok, value], true);
   }
 
   /**

@@ -37,6 +37,13 @@ export interface PluginTestOptions {
     maxPendingCalls?: number;
     maxPayloadBytes?: number;
     onPluginError?: FailurePolicy;
+    /** `NAME=ORIGIN[,ORIGIN…]` entries, as --allow-fetch takes them: the origins fetch may reach (none by default) */
+    allowFetch?: string[];
+    fetchTimeoutMs?: number;
+    maxFetchBytes?: number;
+    maxFetchesPerEvent?: number;
+    maxConcurrentFetches?: number;
+    maxTimers?: number;
   };
 }
 

@@ -19,6 +19,9 @@ const ALLOWED_GLOBALS = new Set([
   // the Web APIs of sandbox-runtime/web/: plain JavaScript inside the isolate
   'TextEncoder', 'TextDecoder', 'atob', 'btoa', 'URL', 'URLSearchParams', 'structuredClone', 'queueMicrotask',
   'DOMException', 'crypto', 'CryptoKey',
+  // timers and fetch: served by the host as operations of the running event (sandbox-runtime/host-ops.ts)
+  'setTimeout', 'setInterval', 'clearTimeout', 'clearInterval', 'AbortController', 'AbortSignal', 'Headers', 'Request',
+  'Response', 'fetch',
 ]);
 
 const f = await Family.start(stageFamily('reach-host'), [
@@ -30,7 +33,8 @@ test('the Function constructor (any function, arrow, bind) gives the isolate\'s 
   const inst = await f.kong.startInstance('fn-constructor-global');
   const got = reported(await f.attack(() => f.kong.runPhase(inst.Id, 'access')));
   assert.equal(got.sameAsOwnGlobal, true);
-  for (const name of ['process', 'require', 'module', 'Buffer', 'setTimeout']) assert.equal(got[name], 'undefined', name);
+  for (const name of ['process', 'require', 'module', 'Buffer']) assert.equal(got[name], 'undefined', name);
+  assert.equal(got.setTimeout, 'function'); // the event-bound timer (sandbox-runtime/web/timers.ts)
   assert.equal(got.indirectEvalProcess, 'undefined');
   const foreign = (got.globals as string[]).filter((n) => !ALLOWED_GLOBALS.has(n));
   assert.deepEqual(foreign, [], `globals beyond ECMAScript, console and the sandbox's Web APIs: ${foreign.join(', ')}`);
@@ -88,11 +92,13 @@ test('errors the host throws into plugin code (StepError, uncopyable arguments) 
   assert.ok(!run.calls.some((c) => c.Args[0] === 'x-fn'));
 });
 
-test('process, require, module, Buffer, timers, __dirname: absent, or the bundler\'s shims that load nothing', async () => {
+test('process, require, module, Buffer, setImmediate, __dirname: absent, or the bundler\'s shims that load nothing', async () => {
   const inst = await f.kong.startInstance('globals-lookup');
   const got = reported(await f.attack(() => f.kong.runPhase(inst.Id, 'access')));
-  // (queueMicrotask exists now: sandbox-runtime/web/queue-microtask.ts, a promise job inside the isolate)
-  for (const name of ['process', 'globalProcess', 'global', 'Buffer', 'setTimeout', 'setImmediate', 'dirname', 'filename', 'globalRequire', 'globalModule', 'requireMain', 'requireCache']) {
+  // (queueMicrotask exists now: sandbox-runtime/web/queue-microtask.ts, a promise job inside the isolate;
+  // setTimeout too: a host timer of the running event, sandbox-runtime/web/timers.ts)
+  assert.equal(got.setTimeout, 'function');
+  for (const name of ['process', 'globalProcess', 'global', 'Buffer', 'setImmediate', 'dirname', 'filename', 'globalRequire', 'globalModule', 'requireMain', 'requireCache']) {
     assert.equal(got[name], 'undefined', name);
   }
   assert.match(got.requireFs, /^Error: Dynamic require of "fs" is not supported$/);

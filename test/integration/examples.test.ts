@@ -16,9 +16,9 @@ after(async () => {
   await server.stop();
 });
 
-test('all seven examples load', async () => {
+test('all eight examples load', async () => {
   const status = await kong.call('plugin.GetStatus');
-  assert.deepEqual(Object.keys(status.Plugins).sort(), ['hmac-sign', 'js-exit', 'js-hello', 'js-memory', 'jwt-auth', 'ts-slugify', 'ts-typed-greeting']);
+  assert.deepEqual(Object.keys(status.Plugins).sort(), ['external-authz', 'hmac-sign', 'js-exit', 'js-hello', 'js-memory', 'jwt-auth', 'ts-slugify', 'ts-typed-greeting']);
   assert.equal(server.logsOf('plugin.load_failed').length, 0);
 });
 

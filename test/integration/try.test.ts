@@ -96,7 +96,7 @@ test('try js-memory shows Kong\'s memory statistics reaching the plugin', () => 
 });
 
 test('try says clearly what is wrong with a bad plugin name, config or phase', () => {
-  assert.match(tryPlugin(['nope']).err, /no plugin "nope" in plugins \(found: hmac-sign, js-exit, js-hello, js-memory, jwt-auth, ts-slugify/);
+  assert.match(tryPlugin(['nope']).err, /no plugin "nope" in plugins \(found: external-authz, hmac-sign, js-exit, js-hello, js-memory, jwt-auth, ts-slugify/);
   const bad = tryPlugin(['js-memory', '--config', '{"x":1}']);
   assert.equal(bad.code, 2);
   assert.match(bad.err, /^kong-sandbox-pluginserver: js-memory: schema violation \(config\.x: unknown field\)\n$/);

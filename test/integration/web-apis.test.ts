@@ -351,6 +351,52 @@ describe('for plugin authors', () => {
   });
 });
 
+describe('Headers, Request, Response, AbortController, timers', () => {
+  test('behave as in Node (inside an event: timers and AbortSignal.timeout need one)', async () => {
+    await sameAsNode([
+      `const h = new Headers({ B: '2', a: ' 1 ' }); h.append('a', 'x'); h.append('set-cookie', 'c=1'); h.append('Set-Cookie', 'd=2'); return [...h]`,
+      `const h = new Headers([['x', 'y']]); h.set('X', 'z'); h.delete('nope'); return [h.get('x'), h.has('X'), h.get('q'), [...h.keys()], h.getSetCookie()]`,
+      `return new Headers({ x: ' \t trimmed \r\n' }).get('x')`,
+      `return new Headers({ x: 'a\r\nb' })`,
+      `return new Headers({ x: 'a\nb' })`,
+      `return new Headers({ x: 'a\0' })`,
+      `return new Headers({ 'x y': 'a' })`,
+      `return new Headers({ 'x\r\ny': 'a' })`,
+      `return new Headers([['a']])`,
+      `const h = new Headers(); h.append('x', 'a\u0100'); return h`,
+      `const r = new Response('hé', { status: 201, statusText: 'Made', headers: { a: 'b' } }); return [r.status, r.ok, r.statusText, r.headers.get('content-type'), r.headers.get('a'), await r.text(), r.bodyUsed]`,
+      `const r = Response.json({ a: [1] }); const c = r.clone(); return [await r.json(), await c.text(), r.headers.get('content-type'), r.status]`,
+      `const r = new Response('x'); await r.text(); return await r.text()`,
+      `return new Response(null, { status: 600 })`,
+      `return new Response('x', { status: 204 })`,
+      `return new Uint8Array(await new Response(new Uint8Array([1, 2, 3])).arrayBuffer())`,
+      `return [Response.redirect('https://a.example/x', 301).headers.get('location'), Response.redirect('https://a.example/', 301).status]`,
+      `return Response.redirect('https://a.example/', 200)`,
+      `return Response.error().type`,
+      `const r = new Request('https://a.example/p?q#h', { method: 'post', body: new URLSearchParams('a=1 2') }); return [r.url, r.method, r.headers.get('content-type'), await r.text(), r.redirect, r.bodyUsed]`,
+      `const r = new Request('https://a.example/', { method: 'PUT', body: 'x' }); const c = r.clone(); return [await c.text(), c.method, new Request(r).url]`,
+      `return new Request('https://a.example', { method: 'GET', body: 'x' })`,
+      `return new Request('/relative')`,
+      `return new Request('https://a.example', { method: 'CONNECT' })`,
+      `return new Request('https://a.example', { method: 'bad method' })`,
+      `return new Request('https://a.example', { redirect: 'sometimes' })`,
+      `return [new Request('https://a.example', { method: 'patch' }).method, new Request('https://a.example', { method: 'custom' }).method]`,
+      `return [new Request('https://a.example').signal.aborted, new Request('https://a.example').credentials === undefined]`,
+      `const c = new AbortController(); const seen = []; c.signal.addEventListener('abort', (e) => seen.push(e.type)); c.signal.onabort = () => seen.push('on'); c.abort('why'); c.abort('again'); return [c.signal.aborted, c.signal.reason, seen]`,
+      `const c = new AbortController(); const seen = []; c.signal.onabort = () => seen.push('on'); c.signal.addEventListener('abort', () => seen.push('listener'), { once: true }); c.abort(); return [seen, c.signal.reason]`,
+      `const s = AbortSignal.abort(); return [s.aborted, s.reason]`,
+      `AbortSignal.abort(new RangeError('r')).throwIfAborted()`,
+      `const a = new AbortController(); const any = AbortSignal.any([a.signal, new AbortController().signal]); a.abort('r'); return [any.aborted, any.reason]`,
+      `return AbortSignal.any([AbortSignal.abort('first'), AbortSignal.abort('second')]).reason`,
+      `return new AbortSignal()`,
+      `return [new Headers(), new Response(), new Request('https://a.example'), new AbortController(), AbortSignal.abort()].map((v) => Object.prototype.toString.call(v))`,
+      `const order = []; await new Promise((r) => { setTimeout(() => order.push(2), 15); setTimeout((x) => order.push(x), 1, 1); const t = setTimeout(() => order.push('cleared'), 5); clearTimeout(t); setTimeout(r, 40); }); return order`,
+      `let n = 0; await new Promise((r) => { const i = setInterval(() => { if (++n === 3) { clearInterval(i); r(); } }, 1); }); return n`,
+      `const s = AbortSignal.timeout(5); await new Promise((r) => { s.onabort = r; }); return [s.aborted, s.reason.name, s.reason.code]`,
+    ]);
+  });
+});
+
 function popcount(b: number): number {
   let n = 0;
   for (; b; b >>= 1) n += b & 1;

@@ -145,3 +145,34 @@ describe('buildOptions: the result is frozen', () => {
     assert.equal(o.pluginMemoryLimitMb['foo'], 16);
   });
 });
+
+describe('buildOptions: --allow-fetch and the fetch and timer caps', () => {
+  test('no origin is allowed by default; the caps have their defaults', () => {
+    const o = buildOptions(fromArgv(['-d', 'plugins']));
+    assert.deepEqual({ ...o.allowFetch }, {});
+    assert.deepEqual(
+      [o.fetchTimeoutMs, o.maxFetchBytes, o.maxFetchesPerEvent, o.maxConcurrentFetches, o.maxTimers],
+      [10_000, 4 * 1024 * 1024, 16, 64, 100],
+    );
+  });
+
+  test('repeatable NAME=ORIGIN,ORIGIN entries, names lower-cased, origins as URL.origin spells them', () => {
+    const o = buildOptions(fromArgv([
+      '-d', 'plugins', '--allow-fetch', 'Authz=https://Authz.Internal:8443,http://a.example:80', '--allow-fetch', 'authz=https://b.example/',
+      '--fetch-timeout', '250', '--max-fetch-bytes', '10', '--max-fetches-per-event', '2', '--max-concurrent-fetches', '3', '--max-timers', '4',
+    ]));
+    assert.deepEqual({ ...o.allowFetch }, { authz: ['https://authz.internal:8443', 'http://a.example', 'https://b.example'] });
+    assert.deepEqual([o.fetchTimeoutMs, o.maxFetchBytes, o.maxFetchesPerEvent, o.maxConcurrentFetches, o.maxTimers], [250, 10, 2, 3, 4]);
+    // a plugin named "constructor" finds nothing inherited
+    assert.equal(Object.hasOwn(o.allowFetch, 'constructor'), false);
+  });
+
+  for (const bad of ['authz', 'authz=', 'authz=ftp://a.example', 'authz=https://a.example/path', 'authz=https://u:p@a.example', 'authz=https://a.example?q', 'authz=not a url']) {
+    test(`--allow-fetch ${bad}`, () => throwsNaming(raw({ allowFetch: [bad] }), '--allow-fetch'));
+  }
+  test('--fetch-timeout 0', () => throwsNaming(raw({ fetchTimeoutMs: '0' }), '--fetch-timeout'));
+  test('--max-fetch-bytes -1', () => throwsNaming(raw({ maxFetchBytes: '-1' }), '--max-fetch-bytes'));
+  test('--max-fetches-per-event x', () => throwsNaming(raw({ maxFetchesPerEvent: 'x' }), '--max-fetches-per-event'));
+  test('--max-concurrent-fetches 0', () => throwsNaming(raw({ maxConcurrentFetches: '0' }), '--max-concurrent-fetches'));
+  test('--max-timers 1.5', () => throwsNaming(raw({ maxTimers: '1.5' }), '--max-timers'));
+});
