@@ -79,7 +79,7 @@ function copyOf(v: unknown, what: string, max: number, flag: string): Uint8Array
 
 function toArrayBuffer(u: Uint8Array): ArrayBuffer {
   if (u.byteOffset === 0 && u.byteLength === u.buffer.byteLength) return u.buffer as ArrayBuffer;
-  return u.slice().buffer as ArrayBuffer;
+  return u.slice().buffer;
 }
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';

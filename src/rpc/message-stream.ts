@@ -79,7 +79,8 @@ const utf8 = new TextDecoder();
 function decodeFrame(bytes: Buffer, strings: readonly number[]): unknown {
   const bad = new Map<number, string>();
   for (let i = 0; i < strings.length; i += 2) {
-    const text = bytes.subarray(strings[i]!, strings[i]! + strings[i + 1]!);
+    const start = strings[i]!;
+    const text = bytes.subarray(start, start + strings[i + 1]!);
     if (!isUtf8(text)) bad.set(i / 2, utf8.decode(text));
   }
   if (bad.size === 0) return decodeOne(bytes);

@@ -1,6 +1,6 @@
 // One V8 isolate (isolated-vm) with the sandbox runtime and one plugin bundle loaded. The host keeps
 // References to the runtime's API; plugin code gets nothing but copies through the one bridge.
-import ivm from 'isolated-vm';
+import type ivm from 'isolated-vm';
 import { compileCached } from './code-cache.ts';
 import { createBlankIsolate, type BlankIsolate, type RuntimeApi } from './blank-isolate.ts';
 import type { BridgeMessage, Inbox } from './isolate-bridge.ts';

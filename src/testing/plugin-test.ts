@@ -12,7 +12,7 @@ import { buildPlugin } from '../plugins/loader.ts';
 import type { CompiledPlugin } from '../plugins/compiler.ts';
 import { mapPositions } from '../plugins/source-map.ts';
 import { Request } from './request.ts';
-import { Response } from './response.ts';
+import type { Response } from './response.ts';
 import { Exchange, type KongVersion, type LogEntry, type ServiceSettings } from './exchange.ts';
 import { FakeKongPdk } from './fake-kong-pdk.ts';
 import { BridgeLoop, type PdkCallRecord } from './bridge-loop.ts';
