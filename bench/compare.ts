@@ -102,7 +102,10 @@ async function measure(kind: ServerKind, s: Scenario): Promise<Sample> {
       if (phase === 'measuring') before = usage(child.pid!);
       else after = usage(child.pid!);
     });
-    return { perSecond: r.perSecond, p50: r.p50, p99: r.p99, p999: r.p999, cpuUsPerEvent: ((after.cpuMs - before.cpuMs) * 1000) / Math.max(1, r.events), rssMb: after.rssMb, errors: r.errors };
+    return {
+      perSecond: r.perSecond, p50: r.p50, p99: r.p99, p999: r.p999,
+      cpuUsPerEvent: ((after.cpuMs - before.cpuMs) * 1000) / Math.max(1, r.events), rssMb: after.rssMb, errors: r.errors,
+    };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));

@@ -94,7 +94,9 @@ const code = { plugin: 'bench-calls', hash: compiled.hash, code: compiled.code, 
 /** Our sandbox runtime and the plugin, entered as a shard does (applySync slices). */
 async function sandboxRuntime(): Promise<Figure> {
   let last: BridgeMessage | null = null;
-  const limits = { memoryLimitMb: 64, maxPendingCalls: 100, maxPayloadBytes: 1 << 24, maxMetadataBytes: 1 << 20, startTimeoutMs: 2000, watch: null };
+  const limits = {
+    memoryLimitMb: 64, maxPendingCalls: 100, maxPayloadBytes: 1 << 24, maxMetadataBytes: 1 << 20, startTimeoutMs: 2000, watch: null,
+  };
   const isolate = PluginIsolate.create(code, limits, (m) => void (last = m));
   isolate.start({ calls: 2 });
   let id = 0;

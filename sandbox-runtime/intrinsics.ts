@@ -127,7 +127,8 @@ export class SafeSet<T> {
 }
 
 // Promises: `new $Promise` and these, never `.then` or Promise.resolve looked up at call time
-const promiseThen = uncurry(Promise.prototype.then) as (p: Promise<unknown>, ok: (v: unknown) => void, fail: (e: unknown) => void) => Promise<unknown>;
+const promiseThen = uncurry(Promise.prototype.then) as
+  (p: Promise<unknown>, ok: (v: unknown) => void, fail: (e: unknown) => void) => Promise<unknown>;
 const promiseResolve = Promise.resolve;
 /** Runs ok/fail when `value` (a plugin's return value, maybe a thenable) settles. */
 export function whenSettled(value: unknown, ok: (v: unknown) => void, fail: (e: unknown) => void): void {

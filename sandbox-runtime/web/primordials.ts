@@ -60,10 +60,12 @@ export const isDataView = (v: unknown): v is DataView => brand(dataViewByteLengt
 /** Bytes of a BufferSource as a Uint8Array over the same memory, or undefined if it is not one. */
 export function bytesOf(v: unknown): Uint8Array | undefined {
   if (typedArrayKind(v) !== undefined) {
-    return new Uint8Array(apply(typedArrayBuffer, v, []) as ArrayBuffer, apply(typedArrayOffset, v, []) as number, apply(typedArrayByteLength, v, []) as number);
+    const buffer = apply(typedArrayBuffer, v, []) as ArrayBuffer;
+    return new Uint8Array(buffer, apply(typedArrayOffset, v, []) as number, apply(typedArrayByteLength, v, []) as number);
   }
   if (isDataView(v)) {
-    return new Uint8Array(apply(dataViewBuffer, v, []) as ArrayBuffer, apply(dataViewOffset, v, []) as number, apply(dataViewByteLength, v, []) as number);
+    const buffer = apply(dataViewBuffer, v, []) as ArrayBuffer;
+    return new Uint8Array(buffer, apply(dataViewOffset, v, []) as number, apply(dataViewByteLength, v, []) as number);
   }
   // no SharedArrayBuffer: the sandbox does not offer it (uncounted-memory.ts)
   if (isArrayBuffer(v)) return new Uint8Array(v);

@@ -178,7 +178,8 @@ function copyProperties(from: object, to: object, memo: Map<object, unknown>): v
     const d = getOwn(from, k);
     if (!d || !d.enumerable) continue;
     // defined, not assigned: a key named __proto__ is data, never the prototype
-    Object.defineProperty(to, k, { value: clone((from as Record<string, unknown>)[k], memo), writable: true, enumerable: true, configurable: true });
+    const value = clone((from as Record<string, unknown>)[k], memo);
+    Object.defineProperty(to, k, { value, writable: true, enumerable: true, configurable: true });
   }
 }
 

@@ -203,7 +203,10 @@ const schema = z.object({
  */
 export function toolOptions(overrides: Partial<RawOptions> & { pluginsDir: string }): ServerOptions {
   // isolatePool 0: a tool starts a few instances once; isolates built ahead would only cost time
-  return buildOptions({ ...DEFAULTS, isolatePool: 0, pluginMemoryLimit: [], allowFetch: [], verbose: 0, shardMemoryLimitMb: undefined, metricsListen: undefined, ...overrides });
+  return buildOptions({
+    ...DEFAULTS, isolatePool: 0, pluginMemoryLimit: [], allowFetch: [], verbose: 0, shardMemoryLimitMb: undefined, metricsListen: undefined,
+    ...overrides,
+  });
 }
 
 export type RawOptions = Omit<z.input<typeof schema>, 'onPluginError'> & { onPluginError: string };

@@ -29,7 +29,11 @@ export class MessageStream {
    * that are not MessagePack. `claim` sees each complete frame first (its bytes are valid until the
    * next push): returning true takes the frame undecoded, and `onFrame` is not called for it.
    */
-  push(chunk: Buffer, onFrame: (value: unknown, size: number, bytes: Buffer) => void, claim?: (bytes: Buffer, strings: readonly number[]) => boolean): void {
+  push(
+    chunk: Buffer,
+    onFrame: (value: unknown, size: number, bytes: Buffer) => void,
+    claim?: (bytes: Buffer, strings: readonly number[]) => boolean,
+  ): void {
     this.#append(chunk);
     for (;;) {
       const length = this.#scanner.scan(this.#buf.subarray(this.#start, this.#end));

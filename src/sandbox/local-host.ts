@@ -132,7 +132,8 @@ export class LocalInstanceHost implements InstanceHostApi {
     const watchId = -++this.#describeSeq;
     this.#watchdog.name(watchId, msg.plugin);
     try {
-      isolate = PluginIsolate.create(msg, this.#limits(msg.plugin, watchId, msg.memoryLimitMb, (op, args) => this.#crypto(null, op, args)), () => {}, this.#pool.take(msg.memoryLimitMb));
+      const limits = this.#limits(msg.plugin, watchId, msg.memoryLimitMb, (op, args) => this.#crypto(null, op, args));
+      isolate = PluginIsolate.create(msg, limits, () => {}, this.#pool.take(msg.memoryLimitMb));
       const described = isolate.describe();
       // The runtime measured it as a tree already; measured again here (every shared reference
       // each time), before anything would write it out as one.
@@ -229,7 +230,9 @@ export class LocalInstanceHost implements InstanceHostApi {
   }
 
   async instanceStats(instanceId?: number): Promise<InstanceStats[]> {
-    const gens = instanceId === undefined ? [...this.#instances.values()] : [this.#instances.get(instanceId)].filter((g) => g !== undefined);
+    const gens = instanceId === undefined
+      ? [...this.#instances.values()]
+      : [this.#instances.get(instanceId)].filter((g) => g !== undefined);
     return Promise.all(gens.map((g) => this.#statsOf(g)));
   }
 
@@ -259,7 +262,10 @@ export class LocalInstanceHost implements InstanceHostApi {
       isolate.start(msg.config);
       const ms = +(performance.now() - t0).toFixed(2);
       this.#log.debug({ event: 'isolate.built', plugin: msg.plugin, instance: msg.instanceId, pooled: blank !== null, ms }, `isolate ready in ${ms} ms${blank ? ' (from the pool)' : ''}`);
-      gen.current = { instanceId: msg.instanceId, plugin: msg.plugin, isolate, events: new Set(), positions: positionsOf(msg), retired: false, sliceEvent: null, sliceStart: null };
+      gen.current = {
+        instanceId: msg.instanceId, plugin: msg.plugin, isolate, events: new Set(), positions: positionsOf(msg), retired: false,
+        sliceEvent: null, sliceStart: null,
+      };
       return gen.current;
     } catch (err) {
       isolate?.dispose();

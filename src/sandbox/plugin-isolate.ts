@@ -87,7 +87,9 @@ export class PluginIsolate {
   }
 
   /** `blank`: a pooled isolate built with this memory limit; else one is built here. */
-  static create(code: PluginCode, limits: IsolateLimits, onMessage: (m: BridgeMessage) => void, blank?: BlankIsolate | null): PluginIsolate {
+  static create(
+    code: PluginCode, limits: IsolateLimits, onMessage: (m: BridgeMessage) => void, blank?: BlankIsolate | null,
+  ): PluginIsolate {
     const t = limits.startTimeoutMs;
     const base = blank ?? createBlankIsolate(limits.memoryLimitMb, t);
     const { isolate, context, api, inbox } = base;

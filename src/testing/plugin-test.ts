@@ -144,7 +144,10 @@ export class PluginTest {
       const bundle = compiled;
       const start = async (): Promise<number> => {
         const instanceId = this.#nextId++;
-        await host.startInstance({ instanceId, plugin: info.Name, hash: bundle.hash, code: bundle.code, filename: bundle.source.entry, config: instanceConfig, memoryLimitMb });
+        await host.startInstance({
+          instanceId, plugin: info.Name, hash: bundle.hash, code: bundle.code, filename: bundle.source.entry, config: instanceConfig,
+          memoryLimitMb,
+        });
         return instanceId;
       };
       const loop = new BridgeLoop(host, new FakeKongPdk(ex), start, ex, this);
