@@ -57,15 +57,16 @@ export class IsolateFailure extends Error {
   }
 }
 
-// Every entry into the isolate is a synchronous slice (applySync) on the calling thread: ~7 µs a
-// crossing instead of ~65 µs for a hop to isolated-vm's thread pool, one code path for the server,
-// --shards 0, try and PluginTest, and a bridge that may answer the runtime at once. The price is that
-// this thread is blocked for the slice: a builtin that ignores the timeout is the watchdog's (`watch`).
+// Every entry into the isolate is a synchronous slice (applySync) on the calling thread: a crossing
+// costs a fraction of a hop to isolated-vm's thread pool (measured, see docs/performance.md), one
+// code path for the server, --shards 0, try and PluginTest, and a bridge that may answer the
+// runtime at once. The price is that this thread is blocked for the slice: a builtin that ignores
+// the timeout is the watchdog's (`watch`).
 //
 // A slice's CPU is the process's CPU time over it, capped at its wall time, not isolated-vm's
-// `cpuTime`: the prebuilt isolated-vm counts wall time there (measured on a loaded 2-core machine:
-// a 10 ms busy loop read 84.6 ms of "cpuTime" against 2.0 ms of thread CPU), so a busy machine made
-// plugins look over budget. process.threadCpuUsage would be exact in principle but moves in 4 ms
+// `cpuTime`: the prebuilt isolated-vm counts wall time there (measured on a loaded 2-core machine,
+// many times the thread's CPU; see docs/performance.md), so a busy machine made plugins look over
+// budget. process.threadCpuUsage would be exact in principle but moves in 4 ms
 // ticks (98 % of 500 short slices read 0); process.cpuUsage is exact, and while this thread is
 // blocked in the slice the other threads do little (a GC helper, a timer), which the cap at wall
 // time bounds. Host work inside a slice (a bridge call) is the plugin's too.
