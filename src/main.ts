@@ -1,5 +1,6 @@
 // Entry point: argv → validated options → one mode (serve or dump) → signals and parent watch.
-import { parseCli, rawOptionsFrom, HELP, type CliValues } from './cli/args.ts';
+import { parseCli, rawOptionsFrom, type CliValues } from './cli/args.ts';
+import { HELP } from './cli/help.ts';
 import { renderDump, type DumpMode } from './cli/dump.ts';
 import { buildOptions, defaultShards, type ServerOptions } from './config/options.ts';
 import { discoverPlugins } from './plugins/discovery.ts';

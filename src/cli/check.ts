@@ -6,7 +6,8 @@ import { parseCommand } from './command-args.ts';
 import { discoverPlugins } from '../plugins/discovery.ts';
 import { buildPlugin } from '../plugins/loader.ts';
 import { LocalInstanceHost } from '../sandbox/local-host.ts';
-import { toolOptions, DEFAULTS } from '../config/options.ts';
+import { toolOptions } from '../config/options.ts';
+import { givenOptions, optionSpec } from './args.ts';
 import { silentLogger } from '../log.ts';
 import { OptionError } from '../errors.ts';
 
@@ -22,19 +23,13 @@ Exits 1 when any plugin fails, 0 otherwise.
 export async function runCheck(argv: string[]): Promise<number> {
   const parsed = parseCommand(
     argv,
-    { 'plugins-directory': { type: 'string', short: 'd' }, 'memory-limit': { type: 'string' }, 'start-timeout': { type: 'string' }, 'max-bundle-size': { type: 'string' }, 'build-timeout': { type: 'string' } },
+    optionSpec(['pluginsDir', 'memoryLimitMb', 'startTimeoutMs', 'maxBundleBytes', 'buildTimeoutMs']),
     CHECK_HELP,
   );
   if (!parsed) return 0;
   const { values } = parsed;
   if (!values['plugins-directory']) throw new OptionError(`check needs -d <plugins-directory>\n${CHECK_HELP}`);
-  const opts = toolOptions({
-    pluginsDir: values['plugins-directory'],
-    memoryLimitMb: values['memory-limit'] ?? DEFAULTS.memoryLimitMb,
-    startTimeoutMs: values['start-timeout'] ?? DEFAULTS.startTimeoutMs,
-    maxBundleBytes: values['max-bundle-size'] ?? DEFAULTS.maxBundleBytes,
-    buildTimeoutMs: values['build-timeout'] ?? DEFAULTS.buildTimeoutMs,
-  });
+  const opts = toolOptions({ ...givenOptions(values), pluginsDir: values['plugins-directory'] });
   // Plugin code runs in isolates inside this short-lived process: a plugin that crashes it fails the check.
   const host = new LocalInstanceHost(opts, silentLogger);
   const names = new Map<string, string>();

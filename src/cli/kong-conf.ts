@@ -3,7 +3,8 @@
 // command prints, one entry per plugin, all sharing one socket and one start command.
 import path from 'node:path';
 import { parseCommand } from './command-args.ts';
-import { toolOptions, DEFAULTS, defaultShards, IDLE_SHARD_MB, IDLE_SUPERVISOR_MB } from '../config/options.ts';
+import { givenOptions, optionSpec } from './args.ts';
+import { toolOptions, defaultShards, IDLE_SHARD_MB, IDLE_SUPERVISOR_MB } from '../config/options.ts';
 import { discoverPlugins } from '../plugins/discovery.ts';
 import { LocalInstanceHost } from '../sandbox/local-host.ts';
 import { PluginRegistry } from '../plugins/registry.ts';
@@ -62,10 +63,7 @@ entry per plugin sharing one socket, each with a query command that prints just 
 
 export async function runKongConf(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, {
-      'plugins-directory': { type: 'string', short: 'd' },
-      'kong-prefix': { type: 'string', short: 'p' },
-      'sock-name': { type: 'string' },
-      'socket-name': { type: 'string' },
+      ...optionSpec(['pluginsDir', 'kongPrefix', 'sockName']),
       kong: { type: 'string' },
       env: { type: 'boolean' },
     }, KONG_CONF_HELP);
@@ -73,11 +71,7 @@ export async function runKongConf(argv: string[]): Promise<number> {
   const { values } = parsed;
   if (!values['plugins-directory']) throw new OptionError(`kong-conf needs -d <plugins-directory>\n${KONG_CONF_HELP}`);
   if (values.kong !== undefined && !/^\d+\.\d+(\.\d+)?$/.test(values.kong)) throw new OptionError('--kong expects a version such as 3.8 or 3.9');
-  const opts = toolOptions({
-    kongPrefix: values['kong-prefix'] ?? DEFAULTS.kongPrefix,
-    sockName: values['sock-name'] ?? values['socket-name'] ?? DEFAULTS.sockName,
-    pluginsDir: values['plugins-directory'],
-  });
+  const opts = toolOptions({ ...givenOptions(values), pluginsDir: values['plugins-directory'] });
   const host = new LocalInstanceHost(opts, silentLogger);
   const registry = new PluginRegistry();
   const problems = await registry.loadDirectory(opts.pluginsDir, host, opts, silentLogger);

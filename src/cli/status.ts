@@ -6,6 +6,7 @@ import { parseCommand } from './command-args.ts';
 import { callServer } from '../rpc/client.ts';
 import { PluginMethod } from '../rpc/protocol.ts';
 import { DEFAULTS } from '../config/options.ts';
+import { givenOptions, optionSpec } from './args.ts';
 import { ErrorCode, KpsError, errorMessage } from '../errors.ts';
 import type { InstanceStats } from '../sandbox/host-api.ts';
 
@@ -36,15 +37,13 @@ Without -p or --socket it asks the server on /usr/local/kong (Kong's default pre
 
 export async function runStatus(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, {
-      'kong-prefix': { type: 'string', short: 'p' },
-      'sock-name': { type: 'string' },
-      'socket-name': { type: 'string' },
+      ...optionSpec(['kongPrefix', 'sockName']),
       socket: { type: 'string' },
       json: { type: 'boolean' },
     }, STATUS_HELP);
   if (!parsed) return 0;
   const { values } = parsed;
-  const sockName = values['sock-name'] ?? values['socket-name'] ?? DEFAULTS.sockName;
+  const sockName = givenOptions(values).sockName ?? DEFAULTS.sockName;
   // no -p: Kong's default prefix, then the one `npm start` serves on
   const candidates = values.socket !== undefined ? [values.socket]
     : values['kong-prefix'] !== undefined ? [path.resolve(values['kong-prefix'], sockName)]

@@ -3,6 +3,7 @@
 // and the response Kong would send. What a newcomer runs to see the product work without Kong.
 import path from 'node:path';
 import { parseCommand } from './command-args.ts';
+import { optionSpec } from './args.ts';
 import { PluginTest, Request, type UpstreamSpec } from '../testing/index.ts';
 import { discoverPlugins } from '../plugins/discovery.ts';
 import { ErrorCode, KpsError, OptionError } from '../errors.ts';
@@ -27,7 +28,7 @@ the response Kong would send.
 
 export async function runTry(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, {
-      'plugins-directory': { type: 'string', short: 'd' },
+      ...optionSpec(['pluginsDir', 'allowFetch']),
       phase: { type: 'string' },
       header: { type: 'string', multiple: true },
       config: { type: 'string' },
@@ -37,7 +38,6 @@ export async function runTry(argv: string[]): Promise<number> {
       'upstream-status': { type: 'string' },
       'upstream-header': { type: 'string', multiple: true },
       'upstream-body': { type: 'string' },
-      'allow-fetch': { type: 'string', multiple: true },
       verbose: { type: 'boolean', short: 'v' },
     }, TRY_HELP, true);
   if (!parsed) return 0;

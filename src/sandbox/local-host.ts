@@ -343,7 +343,14 @@ export class LocalInstanceHost implements InstanceHostApi {
         return [false, 'QuotaExceededError', `event ${ev.id} is over its ${limit} ms CPU budget (--cpu-limit), host CPU of crypto.subtle included`];
       }
     }
-    return runCrypto(op, args, this.#cryptoLimits);
+    if (!gen) return runCrypto(op, args, this.#cryptoLimits);
+    const t0 = process.cpuUsage();
+    try {
+      return runCrypto(op, args, this.#cryptoLimits);
+    } finally {
+      const t = process.cpuUsage(t0);
+      gen.isolate.chargeHostWork(t.user + t.system);
+    }
   }
 
   get #cryptoLimits(): CryptoLimits {

@@ -17,7 +17,7 @@ function raw(overrides: Partial<RawOptions> = {}): RawOptions {
     ...DEFAULTS,
     shardMemoryLimitMb: undefined,
     pluginsDir: 'plugins',
-    pluginMemoryLimit: [],
+    pluginMemoryLimitMb: [],
     verbose: 0,
   };
   return { ...base, ...overrides } as RawOptions;
@@ -90,9 +90,9 @@ describe('buildOptions: errors name the flag', () => {
   test('--memory-limit abc', () => throwsNaming(raw({ memoryLimitMb: 'abc' }), '--memory-limit'));
   test('--memory-limit 64.5', () => throwsNaming(raw({ memoryLimitMb: '64.5' }), '--memory-limit'));
   test('--on-plugin-error maybe', () => throwsNaming(raw({ onPluginError: 'maybe' }), '--on-plugin-error'));
-  test('--plugin-memory-limit bad', () => throwsNaming(raw({ pluginMemoryLimit: ['bad'] }), '--plugin-memory-limit'));
-  test('--plugin-memory-limit foo=4 (below 8 MB)', () => throwsNaming(raw({ pluginMemoryLimit: ['foo=4'] }), '--plugin-memory-limit'));
-  test('--plugin-memory-limit foo=', () => throwsNaming(raw({ pluginMemoryLimit: ['foo='] }), '--plugin-memory-limit'));
+  test('--plugin-memory-limit bad', () => throwsNaming(raw({ pluginMemoryLimitMb: ['bad'] }), '--plugin-memory-limit'));
+  test('--plugin-memory-limit foo=4 (below 8 MB)', () => throwsNaming(raw({ pluginMemoryLimitMb: ['foo=4'] }), '--plugin-memory-limit'));
+  test('--plugin-memory-limit foo=', () => throwsNaming(raw({ pluginMemoryLimitMb: ['foo='] }), '--plugin-memory-limit'));
   test('--max-frame-size 10', () => throwsNaming(raw({ maxFrameSize: '10' }), '--max-frame-size'));
   test('--cpu-limit 0', () => throwsNaming(raw({ cpuLimitMs: '0' }), '--cpu-limit'));
   test('--max-bundle-size 10', () => throwsNaming(raw({ maxBundleBytes: '10' }), '--max-bundle-size'));
@@ -113,13 +113,13 @@ describe('buildOptions: errors name the flag', () => {
 
 describe('buildOptions: per-plugin memory limits', () => {
   test('--plugin-memory-limit Foo=128 lands under the lower-cased name', () => {
-    const o = buildOptions(raw({ pluginMemoryLimit: ['Foo=128'] }));
+    const o = buildOptions(raw({ pluginMemoryLimitMb: ['Foo=128'] }));
     assert.deepEqual({ ...o.pluginMemoryLimitMb }, { foo: 128 });
     assert.equal(o.pluginMemoryLimitMb['foo'], 128);
   });
 
   test('several entries, the last one for a name wins', () => {
-    const o = buildOptions(raw({ pluginMemoryLimit: ['a=16', 'b=32', 'A=24'] }));
+    const o = buildOptions(raw({ pluginMemoryLimitMb: ['a=16', 'b=32', 'A=24'] }));
     assert.deepEqual({ ...o.pluginMemoryLimitMb }, { a: 24, b: 32 });
   });
 
@@ -132,7 +132,7 @@ describe('buildOptions: per-plugin memory limits', () => {
 
 describe('buildOptions: the result is frozen', () => {
   test('options and per-plugin limits cannot be changed', () => {
-    const o = buildOptions(raw({ pluginMemoryLimit: ['foo=16'] }));
+    const o = buildOptions(raw({ pluginMemoryLimitMb: ['foo=16'] }));
     assert.ok(Object.isFrozen(o));
     assert.ok(Object.isFrozen(o.pluginMemoryLimitMb));
     assert.throws(() => {
