@@ -197,7 +197,6 @@ export class PluginIsolate {
     // the isolate whole, and the calls and results the slice queued stand
     let voided = false;
     const cpu0 = process.cpuUsage();
-    const wall0 = performance.now();
     const inside0 = this.#isolate.cpuTime;
     const host0 = this.#hostUs;
     try {
@@ -208,11 +207,12 @@ export class PluginIsolate {
       throw failure;
     } finally {
       const cpu1 = process.cpuUsage();
-      const wallUs = (performance.now() - wall0) * 1000;
-      const insideUs = this.#isolate.isDisposed || this.#hostUs !== host0 ? wallUs : Number(this.#isolate.cpuTime - inside0) / 1000;
-      const cpuUs = Math.min(cpu1.user - cpu0.user + (cpu1.system - cpu0.system), insideUs, wallUs);
+      const processUs = cpu1.user - cpu0.user + (cpu1.system - cpu0.system);
+      // the isolate's clock is wall time while it ran: the slice's wall time, for the stretch too
+      const insideUs = this.#isolate.isDisposed ? processUs : Number(this.#isolate.cpuTime - inside0) / 1000;
+      const cpuUs = this.#hostUs !== host0 ? processUs : Math.min(processUs, insideUs);
       this.#cpuUs += cpuUs;
-      recordSlice(cpuUs, wallUs);
+      recordSlice(cpuUs, insideUs);
       this.#limits.watch?.disarm();
       this.#inbox.deliver(voided);
     }

@@ -2,10 +2,6 @@
 // MessagePack alone, and between a supervisor and a shard over a real socket pair.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import {
   ErrorCode,
   KpsError,
@@ -28,6 +24,7 @@ import {
 } from '../../src/errors.ts';
 import { errorFromWire, errorToWire, type WireError } from '../../src/error-wire.ts';
 import { encode, decodeOne } from '../../src/rpc/codec.ts';
+import { socketPair } from '../helpers/socket-pair.ts';
 import { Channel } from '../../src/shards/channel.ts';
 
 /** One error of every class, each raised as the code does. */
@@ -110,23 +107,6 @@ test('a code outside the set arrives as KPS_ERR_INTERNAL naming it; odd fields a
   assert.ok(!('nested' in hostile));
 });
 
-/** Two connected sockets (a Unix socket in a temporary directory). */
-async function socketPair(): Promise<[net.Socket, net.Socket, () => void]> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kps-errwire-'));
-  const file = path.join(dir, 's.sock');
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(file, r));
-  const accepted = new Promise<net.Socket>((r) => server.once('connection', r));
-  const client = net.connect(file);
-  await new Promise<void>((r) => client.once('connect', () => r()));
-  const peer = await accepted;
-  return [client, peer, () => {
-    client.destroy();
-    peer.destroy();
-    server.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }];
-}
 
 test('a shard\'s error reaches the supervisor as its class, over the channel', async () => {
   const [a, b, close] = await socketPair();
