@@ -18,8 +18,8 @@ const { values } = parseArgs({ options: { quick: { type: 'boolean' }, rounds: { 
 const quick = values.quick ?? false;
 const rounds = Number(values.rounds ?? (quick ? 1 : 3));
 const seconds = Number(values.seconds ?? (quick ? 2 : 5));
-// Every server gets the same warm-up before figures count: with 1 s, ours stalled ~60 ms once,
-// ~1.3 s into the load and not again, which alone set its p99 at 2000 events/s (likely V8
+// Every server gets the same warm-up before figures count: with 1 s, ours stalled once early in the
+// load and not again, which alone set its p99 at 2000 events/s (see docs/performance.md; likely V8
 // optimising hot code in each isolate separately; kong-js has one heap). Kong runs for days.
 const WARMUP_SECONDS = 3;
 const NODE = process.execPath;
@@ -102,7 +102,10 @@ async function measure(kind: ServerKind, s: Scenario): Promise<Sample> {
       if (phase === 'measuring') before = usage(child.pid!);
       else after = usage(child.pid!);
     });
-    return { perSecond: r.perSecond, p50: r.p50, p99: r.p99, p999: r.p999, cpuUsPerEvent: ((after.cpuMs - before.cpuMs) * 1000) / Math.max(1, r.events), rssMb: after.rssMb, errors: r.errors };
+    return {
+      perSecond: r.perSecond, p50: r.p50, p99: r.p99, p999: r.p999,
+      cpuUsPerEvent: ((after.cpuMs - before.cpuMs) * 1000) / Math.max(1, r.events), rssMb: after.rssMb, errors: r.errors,
+    };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));

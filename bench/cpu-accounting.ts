@@ -1,6 +1,7 @@
 // Overhead of the per-event CPU accounting on a steady event. Each slice of plugin code reads the
-// process's CPU time and the clock before and after (process.cpuUsage, performance.now); this measures that read and puts it against what a steady
-// event costs in total (host CPU, in-process, no socket), so the share is an upper bound for the server.
+// process's CPU time and the clock before and after (process.cpuUsage, performance.now); this
+// measures that read and puts it against what a steady event costs in total (host CPU, in-process,
+// no socket), so the share is an upper bound for the server.
 // Usage: npm run bench:cpu-accounting
 import path from 'node:path';
 import { LocalInstanceHost } from '../src/sandbox/local-host.ts';

@@ -3,7 +3,8 @@
 // Usage: node bench/echo-server.ts <socket path>
 import net from 'node:net';
 import fs from 'node:fs';
-import { encode, decodeAvailable } from '../src/rpc/codec.ts';
+import { encode } from '../src/rpc/codec.ts';
+import { FrameReader } from '../src/rpc/framing.ts';
 
 const socketPath = process.argv[2]!;
 fs.rmSync(socketPath, { force: true });
@@ -43,12 +44,9 @@ function next(eventId: number): unknown {
 
 net
   .createServer((s) => {
-    let buf: Buffer | null = null;
+    const reader = new FrameReader(64 * 1024 * 1024); // the server's own framing, per connection
     s.on('data', (chunk: Buffer) => {
-      const b = buf ? Buffer.concat([buf, chunk]) : chunk;
-      const { values, consumed } = decodeAvailable(b);
-      buf = consumed < b.length ? b.subarray(consumed) : null;
-      for (const v of values as any[]) s.write(encode([1, v[1], null, answer(v[2], v[3][0])]));
+      for (const r of reader.push(chunk)) s.write(encode([1, r.msgid, null, answer(r.method, r.params[0])]));
     });
     s.on('error', () => {});
   })

@@ -65,8 +65,8 @@ async function bareIsolate(ignored: boolean): Promise<Figure> {
     };
     globalThis.settle = (id, value) => { const resolve = waiting.get(id); waiting.delete(id); resolve(value); };
   `).runSync(context);
-  const handle = context.global.getSync('handle', { reference: true }) as ivm.Reference;
-  const settle = context.global.getSync('settle', { reference: true }) as ivm.Reference;
+  const handle = context.global.getSync('handle', { reference: true });
+  const settle = context.global.getSync('settle', { reference: true });
   const nextMessage = async () => {
     while (ignored && posted === '') await new Promise((resolve) => setImmediate(resolve));
   };
@@ -94,14 +94,16 @@ const code = { plugin: 'bench-calls', hash: compiled.hash, code: compiled.code, 
 /** Our sandbox runtime and the plugin, entered as a shard does (applySync slices). */
 async function sandboxRuntime(): Promise<Figure> {
   let last: BridgeMessage | null = null;
-  const limits = { memoryLimitMb: 64, maxPendingCalls: 100, maxPayloadBytes: 1 << 24, maxMetadataBytes: 1 << 20, startTimeoutMs: 2000, watch: null };
-  const isolate = await PluginIsolate.create(code, limits, (m) => void (last = m));
-  await isolate.start({ calls: 2 });
+  const limits = {
+    memoryLimitMb: 64, maxPendingCalls: 100, maxPayloadBytes: 1 << 24, maxMetadataBytes: 1 << 20, startTimeoutMs: 2000, watch: null,
+  };
+  const isolate = PluginIsolate.create(code, limits, (m) => void (last = m));
+  isolate.start({ calls: 2 });
   let id = 0;
-  const event = async () => {
+  const event = () => {
     id++;
-    await isolate.handle(id, 'access', 1000);
-    while ((last as BridgeMessage | null)?.kind !== 'done') await isolate.settle(id, true, HEADER, 1000);
+    isolate.handle(id, 'access', 1000);
+    while (last?.kind !== 'done') isolate.settle(id, true, HEADER, 1000);
     last = null;
   };
   const figure = await measure('+ sandbox runtime and plugin (PluginIsolate)', event, () => isolate.cpuMs);

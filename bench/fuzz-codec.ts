@@ -66,7 +66,9 @@ console.log(`generating a pool of requests with fast-check (seed ${SEED}) …`);
 const POOL = fc.sample(requestArb, { numRuns: 20_000, seed: SEED });
 const encoder = new Encoder({ ignoreUndefined: true });
 const encodedPool = POOL.map(([id, m, params]) => ({ id, m, params, bytes: Buffer.from(encoder.encode([0, id, m, params])) }));
-const randomBlobs = fc.sample(fc.uint8Array({ minLength: 1, maxLength: 600 }), { numRuns: 5_000, seed: SEED + 1 }).map((b) => Buffer.from(b));
+const randomBlobs = fc
+  .sample(fc.uint8Array({ minLength: 1, maxLength: 600 }), { numRuns: 5_000, seed: SEED + 1 })
+  .map((b) => Buffer.from(b));
 
 // ---- the harness ---------------------------------------------------------------------------------
 interface Tally {
@@ -197,12 +199,16 @@ const families: Record<string, () => void> = {
     const kind = pick(['str', 'bin', 'array', 'map'] as const);
     if (rand() < 0.5) {
       // a header claiming 4 GB, followed by a little data: the reader must wait or refuse, not allocate 4 GB
-      const frame = Buffer.concat([requestPrefix(randInt(1000)), Buffer.from([0x91]), mpStrHeader(0xffffffff, kind), Buffer.alloc(randInt(2048), 0x61)]);
+      const frame = Buffer.concat([
+        requestPrefix(randInt(1000)), Buffer.from([0x91]), mpStrHeader(0xffffffff, kind), Buffer.alloc(randInt(2048), 0x61),
+      ]);
       feed('oversized', frame, 1);
     } else {
       // a real frame just over the limit
       const payload = Buffer.alloc(MAX_FRAME + randInt(4096), 0x62);
-      const frame = Buffer.concat([requestPrefix(randInt(1000)), Buffer.from([0x91]), Buffer.from([0xc6]), Buffer.from([0, 0, 0, 0]), payload]);
+      const frame = Buffer.concat([
+        requestPrefix(randInt(1000)), Buffer.from([0x91]), Buffer.from([0xc6]), Buffer.from([0, 0, 0, 0]), payload,
+      ]);
       frame.writeUInt32BE(payload.length, frame.length - payload.length - 4);
       feed('oversized', frame, 1);
     }

@@ -38,7 +38,7 @@ export function runDriver(opts: DriverOptions, onPhase: (phase: 'measuring' | 'm
     });
     let out = '';
     let result: DriverResult | null = null;
-    d.stdout!.on('data', (c: Buffer) => {
+    d.stdout.on('data', (c: Buffer) => {
       out += c;
       for (let nl = out.indexOf('\n'); nl >= 0; nl = out.indexOf('\n')) {
         const line = out.slice(0, nl);

@@ -57,7 +57,9 @@ for (const a of ATTACKS) fs.copyFileSync(path.join(HOSTILE, a.file), path.join(d
 const nameOf = (file: string) => path.basename(file, '.js');
 
 // ---- counters -----------------------------------------------------------------------------------
-const counts = { good: 0, goodWrong: 0, hostile: 0, hostileRet: 0, hostilePolicy: 0, hostileExit: 0, hostileRpcError: 0, restarts: 0, clientErrors: 0 };
+const counts = {
+  good: 0, goodWrong: 0, hostile: 0, hostileRet: 0, hostilePolicy: 0, hostileExit: 0, hostileRpcError: 0, restarts: 0, clientErrors: 0,
+};
 let goodLatency: number[] = [];
 const wrong: string[] = [];
 
@@ -196,7 +198,8 @@ async function report(): Promise<void> {
   const rssShards = shards.map((s) => procRssMb(s.Pid!));
   const rss = rssSup + rssShards.reduce((a, b) => a + b, 0);
   samples.push(rss);
-  const instances = Object.values(status.Plugins as Record<string, { Instances: Array<{ Stats: { HeapUsed: number } | null }> }>).flatMap((p) => p.Instances);
+  type PluginStatus = { Instances: Array<{ Stats: { HeapUsed: number } | null }> };
+  const instances = Object.values(status.Plugins as Record<string, PluginStatus>).flatMap((p) => p.Instances);
   const heaps = instances.map((i) => i.Stats?.HeapUsed ?? 0);
   const fdsSup = fdCount(status.Pid);
   const fdsShards = shards.map((s) => fdCount(s.Pid!));

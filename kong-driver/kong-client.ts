@@ -114,7 +114,8 @@ export class KongClient {
       if (result instanceof KongFailure) {
         step = await this.call('plugin.StepError', { EventId: eventId, Data: result.message });
       } else {
-        step = await this.call(stepMethodFor(call.Method), result === undefined ? { EventId: eventId } : { EventId: eventId, Data: result });
+        const params = result === undefined ? { EventId: eventId } : { EventId: eventId, Data: result };
+        step = await this.call(stepMethodFor(call.Method), params);
       }
     }
     return { eventId, calls, exited: null };

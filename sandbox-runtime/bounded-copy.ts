@@ -216,10 +216,10 @@ export function boundedCopy(value: unknown, rules: CopyRules): unknown {
     const setItems = branded(setSize, v, -1 as unknown);
     if (setItems !== -1) return copyCollection(v, depth, false);
     // Left as they are: isolated-vm's copy refuses them ("could not be cloned"), as it always did
-    if (branded(weakMapHas as (k: object) => boolean, v, null as unknown) !== null) return v;
-    if (branded(weakSetHas as (k: object) => boolean, v, null as unknown) !== null) return v;
-    if (branded(weakRefDeref, v, null as unknown) !== null) return v;
-    if (branded(promiseThen as () => unknown, v, null as unknown) !== null) return v;
+    if (branded(weakMapHas, v, null) !== null) return v;
+    if (branded(weakSetHas, v, null) !== null) return v;
+    if (branded(weakRefDeref, v, null) !== null) return v;
+    if (branded(promiseThen as () => unknown, v, null) !== null) return v;
     if (isErrorLike(v)) {
       const e = v as { name?: unknown; message?: unknown };
       return walk({ name: $String(e.name), message: $String(e.message) }, depth);

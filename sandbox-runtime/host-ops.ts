@@ -52,7 +52,9 @@ export class HostOps implements OpPort {
     this.#slicePosts = 0;
   }
 
-  configure(limits: { plugin: string; fetchOrigins: readonly string[]; maxTimers: number; maxFetchesPerEvent: number; maxPayloadBytes: number }): void {
+  configure(limits: {
+    plugin: string; fetchOrigins: readonly string[]; maxTimers: number; maxFetchesPerEvent: number; maxPayloadBytes: number;
+  }): void {
     this.#maxTimers = limits.maxTimers;
     this.#maxFetches = limits.maxFetchesPerEvent;
     this.fetch = { plugin: limits.plugin, origins: limits.fetchOrigins, maxPayloadBytes: limits.maxPayloadBytes };

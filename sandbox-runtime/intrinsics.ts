@@ -48,9 +48,9 @@ function getterOf(proto: object, name: string): (self: unknown) => unknown {
 }
 
 // Strings
-export const stringSlice = uncurry(String.prototype.slice as (s?: number, e?: number) => string);
+export const stringSlice = uncurry(String.prototype.slice);
 export const stringCharCodeAt = uncurry(String.prototype.charCodeAt);
-export const stringIndexOf = uncurry(String.prototype.indexOf as (search: string, from?: number) => number);
+export const stringIndexOf = uncurry(String.prototype.indexOf);
 export const stringToLowerCase = uncurry(String.prototype.toLowerCase);
 
 // Arrays the runtime owns (plain arrays; writes by defineProperty, never by [[Set]])
@@ -64,7 +64,7 @@ export function arraySet<T>(a: T[], i: number, v: T): void {
   defineProperty(a, i, { value: v, writable: true, enumerable: true, configurable: true });
 }
 export const arrayPop = uncurry(Array.prototype.pop) as <T>(a: T[]) => T | undefined;
-export const arrayJoin = uncurry(Array.prototype.join as (sep?: string) => string) as (a: unknown[], sep: string) => string;
+export const arrayJoin = uncurry(Array.prototype.join) as (a: unknown[], sep: string) => string;
 
 /** A fresh object without a prototype, with these own data properties. */
 export function record<T extends object>(fields: T): T {
@@ -127,20 +127,21 @@ export class SafeSet<T> {
 }
 
 // Promises: `new $Promise` and these, never `.then` or Promise.resolve looked up at call time
-const promiseThen = uncurry(Promise.prototype.then) as (p: Promise<unknown>, ok: (v: unknown) => void, fail: (e: unknown) => void) => Promise<unknown>;
+const promiseThen = uncurry(Promise.prototype.then) as
+  (p: Promise<unknown>, ok: (v: unknown) => void, fail: (e: unknown) => void) => Promise<unknown>;
 const promiseResolve = Promise.resolve;
 /** Runs ok/fail when `value` (a plugin's return value, maybe a thenable) settles. */
 export function whenSettled(value: unknown, ok: (v: unknown) => void, fail: (e: unknown) => void): void {
   let p: Promise<unknown>;
   try {
-    p = apply(promiseResolve, $Promise, [value]) as Promise<unknown>;
+    p = apply(promiseResolve, $Promise, [value]);
   } catch (err) {
     // a thenable whose `then` getter throws: Promise.resolve throws synchronously for a native
     // promise with a throwing `constructor` getter
     fail(err);
     return;
   }
-  promiseThen(p, ok, fail);
+  void promiseThen(p, ok, fail); // `fail` handles the rejection; the derived promise carries nothing
 }
 
 // Typed arrays and buffers: brand checks by internal slots, never by instanceof
@@ -152,7 +153,7 @@ const dataViewByteLength = getterOf(DataView.prototype, 'byteLength') as (v: unk
 const dataViewByteOffset = getterOf(DataView.prototype, 'byteOffset') as (v: unknown) => number;
 const dataViewBuffer = getterOf(DataView.prototype, 'buffer') as (v: unknown) => ArrayBuffer;
 const arrayBufferByteLength = getterOf(ArrayBuffer.prototype, 'byteLength') as (v: unknown) => number;
-const arrayBufferSlice = uncurry(ArrayBuffer.prototype.slice as (s: number, e: number) => ArrayBuffer);
+const arrayBufferSlice = uncurry(ArrayBuffer.prototype.slice);
 const dateGetTime = uncurry(Date.prototype.getTime);
 
 function brand<T>(read: () => T): T | null {

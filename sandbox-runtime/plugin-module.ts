@@ -60,7 +60,10 @@ export function describePlugin(mod: PluginExports, maxBytes: number): PluginDesc
     Priority?: unknown;
     Schema?: unknown;
   };
-  return record({ name: copied.Name, version: copied.Version ?? null, priority: copied.Priority ?? null, phases, filters, schemaFields: copied.Schema ?? null });
+  return record({
+    name: copied.Name, version: copied.Version ?? null, priority: copied.Priority ?? null,
+    phases, filters, schemaFields: copied.Schema ?? null,
+  });
 }
 
 // Only primitives leave the isolate as metadata; the host validates them.

@@ -41,7 +41,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const dump = dumpMode(cli);
   const raw = rawOptionsFrom(cli);
-  const opts = buildOptions(cli.shards === undefined && !dump ? { ...raw, shards: defaultShards(sharingPlugins(raw.pluginsDir, raw.placement)) } : raw);
+  const sized = cli.shards === undefined && !dump ? { ...raw, shards: defaultShards(sharingPlugins(raw.pluginsDir, raw.placement)) } : raw;
+  const opts = buildOptions(sized);
 
   const log = createLogger({ level: opts.logLevel, stream: dump ? 2 : 1 });
   // Dumps read metadata in one shard: enough isolation for a one-shot command, and quick.
@@ -110,7 +111,8 @@ async function serve(opts: ServerOptions, registry: PluginRegistry, host: Instan
   log.info({ event: 'server.listening', socket: opts.socketPath, plugins: registry.names, shards: opts.shards, version: VERSION }, `listening on ${opts.socketPath}`);
   if (opts.shards === 0) log.warn({ event: 'server.unsafe' }, '--shards 0: isolates run in this process; one plugin can abort the whole server. For measurements only.');
   if (process.stderr.isTTY) {
-    const conf = (kong: string) => kongConf({ bin: BIN, socketPath: opts.socketPath, pluginsDir: opts.pluginsDir, plugins: registry.names, kong, env: false });
+    const conf = (kong: string) =>
+      kongConf({ bin: BIN, socketPath: opts.socketPath, pluginsDir: opts.pluginsDir, plugins: registry.names, kong, env: false });
     process.stderr.write(`\nServing ${registry.names.length} plugin(s) on ${opts.socketPath}\n\nkong.conf for Kong 2.3 - 3.8:\n${conf('3.8')}\nkong.conf for Kong >= 3.9:\n${conf('3.9')}\n(kong-sandbox-pluginserver kong-conf -d DIR prints these for any directory)\n\n`);
   }
 

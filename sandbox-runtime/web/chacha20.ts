@@ -31,17 +31,22 @@ export function chacha20Block(key: Uint32Array, counter: number, out: Uint8Array
 }
 
 function quarter(s: Uint32Array, a: number, b: number, c: number, d: number): void {
-  let t: number;
-  s[a] = s[a]! + s[b]!;
-  t = s[d]! ^ s[a]!;
-  s[d] = (t << 16) | (t >>> 16);
-  s[c] = s[c]! + s[d]!;
-  t = s[b]! ^ s[c]!;
-  s[b] = (t << 12) | (t >>> 20);
-  s[a] = s[a]! + s[b]!;
-  t = s[d]! ^ s[a]!;
-  s[d] = (t << 8) | (t >>> 24);
-  s[c] = s[c]! + s[d]!;
-  t = s[b]! ^ s[c]!;
-  s[b] = (t << 7) | (t >>> 25);
+  // in locals as int32 bits (`| 0` wraps the sums), written back once; the Uint32Array stores them mod 2^32
+  let va = s[a]!, vb = s[b]!, vc = s[c]!, vd = s[d]!;
+  va = (va + vb) | 0;
+  vd = rotl(vd ^ va, 16);
+  vc = (vc + vd) | 0;
+  vb = rotl(vb ^ vc, 12);
+  va = (va + vb) | 0;
+  vd = rotl(vd ^ va, 8);
+  vc = (vc + vd) | 0;
+  vb = rotl(vb ^ vc, 7);
+  s[a] = va;
+  s[b] = vb;
+  s[c] = vc;
+  s[d] = vd;
+}
+
+function rotl(v: number, n: number): number {
+  return (v << n) | (v >>> (32 - n));
 }

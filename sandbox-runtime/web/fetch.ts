@@ -23,7 +23,9 @@ function failure(value: unknown): Error {
   return new TypeError(message);
 }
 
-export function createFetch(ops: OpPort, abort: AbortApis, requests: RequestApis): (input: unknown, init?: RequestInit) => Promise<unknown> {
+export function createFetch(
+  ops: OpPort, abort: AbortApis, requests: RequestApis,
+): (input: unknown, init?: RequestInit) => Promise<unknown> {
   return function fetch(input: unknown, init?: RequestInit): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const req = new requests.Request(input, init);

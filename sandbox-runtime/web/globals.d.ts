@@ -119,7 +119,10 @@ interface SubtleCrypto {
 
 interface Crypto {
   readonly subtle: SubtleCrypto;
-  getRandomValues<T extends Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array>(array: T): T;
+  getRandomValues<
+    T extends Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array
+      | BigInt64Array | BigUint64Array,
+  >(array: T): T;
   randomUUID(): `${string}-${string}-${string}-${string}-${string}`;
 }
 declare var crypto: Crypto;

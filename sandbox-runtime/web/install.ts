@@ -7,9 +7,9 @@
 // Every isolate pays for what its runtime script holds, and most plugins use one or two of these.
 // So their code (web/apis.ts, bundled apart by src/sandbox/runtime-source.ts) is in the runtime as a
 // string, compiled the first time a plugin touches one of the globals, each of which is an accessor
-// until then. Measured per isolate creation (median isolate CPU, against the runtime without Web
-// APIs): +0.25 ms this way, +0.6 ms with the code bundled into the runtime even with each module
-// initialised lazily. The first use then costs ~3 ms of isolate CPU (compiling the string), once.
+// until then. Per isolate creation this costs less than the code bundled into the runtime, even
+// with each module initialised lazily; the first use then compiles the string, once (measured,
+// see docs/performance.md).
 import type * as Apis from './apis.ts';
 import type { OpPort } from './op-port.ts';
 

@@ -12,11 +12,11 @@ const _normalize = S.normalize;
 const _slice = S.slice;
 
 export const fromCharCode = String.fromCharCode;
-export const charCodeAt = (s: string, i: number): number => apply(_charCodeAt, s, [i]) as number;
-export const toLowerCase = (s: string): string => apply(_toLowerCase, s, []) as string;
-export const toWellFormed = (s: string): string => apply(_toWellFormed, s, []) as string;
-export const normalizeNFC = (s: string): string => apply(_normalize, s, ['NFC']) as string;
-export const strSlice = (s: string, a: number, b?: number): string => apply(_slice, s, b === undefined ? [a] : [a, b]) as string;
+export const charCodeAt = (s: string, i: number): number => apply(_charCodeAt, s, [i]);
+export const toLowerCase = (s: string): string => apply(_toLowerCase, s, []);
+export const toWellFormed = (s: string): string => apply(_toWellFormed, s, []);
+export const normalizeNFC = (s: string): string => apply(_normalize, s, ['NFC']);
+export const strSlice = (s: string, a: number, b?: number): string => apply(_slice, s, b === undefined ? [a] : [a, b]);
 
 /** String of UTF-16 code units, built in chunks (fromCharCode takes a bounded argument list). */
 export function unitsToString(units: number[] | Uint16Array, length: number): string {
@@ -25,7 +25,7 @@ export function unitsToString(units: number[] | Uint16Array, length: number): st
     const end = i + 8192 < length ? i + 8192 : length;
     const chunk: number[] = [];
     for (let j = i; j < end; j++) chunk[j - i] = units[j]!;
-    out += apply(fromCharCode, undefined, chunk) as string;
+    out += apply(fromCharCode, undefined, chunk);
   }
   return out;
 }
@@ -60,10 +60,12 @@ export const isDataView = (v: unknown): v is DataView => brand(dataViewByteLengt
 /** Bytes of a BufferSource as a Uint8Array over the same memory, or undefined if it is not one. */
 export function bytesOf(v: unknown): Uint8Array | undefined {
   if (typedArrayKind(v) !== undefined) {
-    return new Uint8Array(apply(typedArrayBuffer, v, []) as ArrayBuffer, apply(typedArrayOffset, v, []) as number, apply(typedArrayByteLength, v, []) as number);
+    const buffer = apply(typedArrayBuffer, v, []) as ArrayBuffer;
+    return new Uint8Array(buffer, apply(typedArrayOffset, v, []) as number, apply(typedArrayByteLength, v, []) as number);
   }
   if (isDataView(v)) {
-    return new Uint8Array(apply(dataViewBuffer, v, []) as ArrayBuffer, apply(dataViewOffset, v, []) as number, apply(dataViewByteLength, v, []) as number);
+    const buffer = apply(dataViewBuffer, v, []) as ArrayBuffer;
+    return new Uint8Array(buffer, apply(dataViewOffset, v, []) as number, apply(dataViewByteLength, v, []) as number);
   }
   // no SharedArrayBuffer: the sandbox does not offer it (uncounted-memory.ts)
   if (isArrayBuffer(v)) return new Uint8Array(v);

@@ -6,7 +6,7 @@ const then = Promise.prototype.then;
 export function createQueueMicrotask(report: (err: unknown) => void): (callback: () => void) => void {
   return function queueMicrotask(callback: () => void): void {
     if (typeof callback !== 'function') throw new TypeError('The "callback" argument must be of type function.');
-    Reflect.apply(then, resolved, [
+    void Reflect.apply(then, resolved, [
       () => {
         try {
           callback();

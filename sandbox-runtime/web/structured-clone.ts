@@ -70,7 +70,7 @@ function uncloneable(what: string): DOMException {
 export function structuredClone(...args: [value?: unknown, options?: { transfer?: unknown[] }]): unknown {
   if (args.length === 0) throw new TypeError('The "value" argument must be specified');
   const [value, options] = args;
-  if (options?.transfer !== undefined && (options.transfer as unknown[]).length > 0) {
+  if (options?.transfer !== undefined && options.transfer.length > 0) {
     throw new DOMException('structuredClone: a transfer list is not supported in the sandbox', 'DataCloneError');
   }
   return clone(value, new Map());
@@ -87,7 +87,7 @@ function clone(v: unknown, memo: Map<object, unknown>): unknown {
     apply(mapSet, memo, [o, copy]);
     return copy;
   };
-  if (is(dateValue, o)) return remember(new Date(apply(dateValue, o, []) as number));
+  if (is(dateValue, o)) return remember(new Date(apply(dateValue, o, [])));
   if (is(regexpSource, o)) return remember(new RegExp(apply(regexpSource, o, []) as string, apply(regexpFlags, o, []) as string));
   if (is(numberValue, o)) return remember(Object(apply(numberValue, o, [])));
   if (is(stringValue, o)) return remember(Object(apply(stringValue, o, [])));
@@ -137,7 +137,7 @@ function isPromise(o: object): boolean {
   // `then` on a non-promise throws before calling anything (on a promise, the no-op handler keeps
   // the derived promise from reporting a rejection)
   try {
-    apply(promiseThen, o, [undefined, ignore]);
+    void apply(promiseThen, o, [undefined, ignore]);
     return true;
   } catch {
     return false;
@@ -178,7 +178,8 @@ function copyProperties(from: object, to: object, memo: Map<object, unknown>): v
     const d = getOwn(from, k);
     if (!d || !d.enumerable) continue;
     // defined, not assigned: a key named __proto__ is data, never the prototype
-    Object.defineProperty(to, k, { value: clone((from as Record<string, unknown>)[k], memo), writable: true, enumerable: true, configurable: true });
+    const value = clone((from as Record<string, unknown>)[k], memo);
+    Object.defineProperty(to, k, { value, writable: true, enumerable: true, configurable: true });
   }
 }
 

@@ -79,7 +79,7 @@ function copyOf(v: unknown, what: string, max: number, flag: string): Uint8Array
 
 function toArrayBuffer(u: Uint8Array): ArrayBuffer {
   if (u.byteOffset === 0 && u.byteLength === u.buffer.byteLength) return u.buffer as ArrayBuffer;
-  return u.slice().buffer as ArrayBuffer;
+  return u.slice().buffer;
 }
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -223,7 +223,9 @@ export function createSubtle(host: CryptoHost, pool: RandomPool): object {
     return newCryptoKey({ type: 'secret', extractable, name, hash, length, usages, material: raw });
   }
 
-  function importAsymmetric(name: KeyAlgorithmName, format: string, keyData: unknown, params: Record<string, unknown>, extractable: boolean, usages: string[]): CryptoKey {
+  function importAsymmetric(
+    name: KeyAlgorithmName, format: string, keyData: unknown, params: Record<string, unknown>, extractable: boolean, usages: string[],
+  ): CryptoKey {
     const kind = name === 'ECDSA' ? 'ec' : name === 'Ed25519' ? 'ed25519' : 'rsa';
     const hash = kind === 'rsa' ? hashOf(params.hash) : undefined;
     const namedCurve = kind === 'ec' ? curveOf(params.namedCurve) : undefined;
@@ -262,7 +264,10 @@ export function createSubtle(host: CryptoHost, pool: RandomPool): object {
     if (format === 'spki' && got.type !== 'public') throw dataError('Invalid keyData');
     if (format === 'pkcs8' && got.type !== 'private') throw dataError('Invalid keyData');
     checkUsages(name, got.type, usages);
-    return newCryptoKey({ type: got.type, extractable, name, hash, namedCurve, length: got.modulusLength, publicExponent: got.publicExponent, usages, material: got.material });
+    return newCryptoKey({
+      type: got.type, extractable, name, hash, namedCurve, length: got.modulusLength, publicExponent: got.publicExponent, usages,
+      material: got.material,
+    });
   }
 
   class SubtleCrypto {
@@ -327,7 +332,9 @@ export function createSubtle(host: CryptoHost, pool: RandomPool): object {
       });
     }
 
-    generateKey(algorithm: unknown, extractable: unknown, keyUsages: unknown): Promise<CryptoKey | { publicKey: CryptoKey; privateKey: CryptoKey }> {
+    generateKey(
+      algorithm: unknown, extractable: unknown, keyUsages: unknown,
+    ): Promise<CryptoKey | { publicKey: CryptoKey; privateKey: CryptoKey }> {
       const args = arguments;
       return promised(() => {
         required(args, 3, 'generateKey');

@@ -80,7 +80,7 @@ export function givenOptions(values: Readonly<Record<string, unknown>>): Partial
     const value = [row.flag, ...(row.aliases ?? [])].map((name) => values[name]).find((v) => v !== undefined);
     if (value !== undefined) given[key] = row.read === 'count' ? (value as unknown[]).length : value;
   }
-  return given as Partial<RawOptions>;
+  return given;
 }
 
 /** Parsed flags → the options table's input, defaults filled in (checked by buildOptions). */

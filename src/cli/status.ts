@@ -21,7 +21,9 @@ interface StatusPlugin {
 interface StatusReport {
   Pid: number;
   Plugins: Record<string, StatusPlugin>;
-  Shards?: Array<{ Shard: number; Kind: string; Pid: number | null; Plugins: string[]; Instances: number; RssMb: number; Restarts: number }>;
+  Shards?: Array<{
+    Shard: number; Kind: string; Pid: number | null; Plugins: string[]; Instances: number; RssMb: number; Restarts: number;
+  }>;
   Quarantined?: string[];
   Reload?: { Watching: boolean; Reloads: number; Failures: number; LastError?: { Plugin: string; Message: string; Time: number } | null };
 }

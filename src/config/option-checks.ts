@@ -76,7 +76,7 @@ export function perPluginMb(min: number, max: number) {
         }
         perPlugin[m[1]!.toLowerCase()] = mb;
       }
-      return Object.freeze(perPlugin) as Readonly<Record<string, number>>;
+      return Object.freeze(perPlugin);
     });
 }
 

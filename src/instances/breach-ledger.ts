@@ -50,6 +50,7 @@ export class BreachLedger {
 
   /** [plugin, kind, count] for every kind seen */
   counts(): Array<[string, BreachKind, number]> {
-    return [...this.#plugins].flatMap(([name, p]) => Object.entries(p.Breaches).map(([k, n]) => [name, k as BreachKind, n] as [string, BreachKind, number]));
+    return [...this.#plugins].flatMap(([name, p]) =>
+      Object.entries(p.Breaches).map(([k, n]) => [name, k as BreachKind, n] as [string, BreachKind, number]));
   }
 }

@@ -55,8 +55,11 @@ export class InstanceManager {
     const id = this.#instanceIds.next();
     const t0 = performance.now();
     const memoryLimitMb = this.#opts.pluginMemoryLimitMb[name] ?? this.#opts.memoryLimitMb;
-    await this.#host.startInstance({ instanceId: id, plugin: name, hash: plugin.compiled.hash, code: plugin.compiled.code, filename: plugin.compiled.source.entry, map: plugin.compiled.map, config, memoryLimitMb });
-    const record: InstanceRecord = { plugin: name, hash: plugin.compiled.hash, Name: name, Id: id, Config: config, StartTime: Date.now() / 1000 };
+    const c = plugin.compiled;
+    await this.#host.startInstance({
+      instanceId: id, plugin: name, hash: c.hash, code: c.code, filename: c.source.entry, map: c.map, config, memoryLimitMb,
+    });
+    const record: InstanceRecord = { plugin: name, hash: c.hash, Name: name, Id: id, Config: config, StartTime: Date.now() / 1000 };
     this.#instances.set(id, record);
     this.#touch(name).lastStart = record.StartTime;
     this.#log.info({ event: 'instance.started', plugin: name, instance: id, memoryLimitMb, ms: +(performance.now() - t0).toFixed(2) }, `started instance ${id} of ${name}`);
@@ -82,7 +85,10 @@ export class InstanceManager {
           try {
             const memoryLimitMb = this.#opts.pluginMemoryLimitMb[name] ?? this.#opts.memoryLimitMb;
             const c = current.compiled;
-            await this.#host.reloadInstance({ instanceId: r.Id, plugin: name, hash: c.hash, code: c.code, filename: c.source.entry, map: c.map, config: r.Config, memoryLimitMb });
+            await this.#host.reloadInstance({
+              instanceId: r.Id, plugin: name, hash: c.hash, code: c.code, filename: c.source.entry, map: c.map,
+              config: r.Config, memoryLimitMb,
+            });
             r.hash = c.hash;
             reloaded++;
           } catch (err) {

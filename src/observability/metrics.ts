@@ -15,7 +15,8 @@ export interface MetricsSources {
 type Stats = Awaited<ReturnType<InstanceHostApi['instanceStats']>>[number];
 type Totals = { cpuSeconds: number; events: number; pdkCalls: number; errors: number };
 
-const totalsOf = (s: Stats): Totals => ({ cpuSeconds: s.CpuTimeMs / 1000, events: s.EventsServed, pdkCalls: s.PdkCalls, errors: s.HandlerErrors });
+const totalsOf = (s: Stats): Totals =>
+  ({ cpuSeconds: s.CpuTimeMs / 1000, events: s.EventsServed, pdkCalls: s.PdkCalls, errors: s.HandlerErrors });
 
 /**
  * Per-plugin totals that never go down: the live instances' counters plus, for each instance gone
@@ -46,7 +47,10 @@ class PluginTotals {
 
 function add(into: Map<string, Totals>, plugin: string, t: Totals): void {
   const sum = into.get(plugin) ?? { cpuSeconds: 0, events: 0, pdkCalls: 0, errors: 0 };
-  into.set(plugin, { cpuSeconds: sum.cpuSeconds + t.cpuSeconds, events: sum.events + t.events, pdkCalls: sum.pdkCalls + t.pdkCalls, errors: sum.errors + t.errors });
+  into.set(plugin, {
+    cpuSeconds: sum.cpuSeconds + t.cpuSeconds, events: sum.events + t.events,
+    pdkCalls: sum.pdkCalls + t.pdkCalls, errors: sum.errors + t.errors,
+  });
 }
 
 function buildRegistry(src: MetricsSources): Registry {

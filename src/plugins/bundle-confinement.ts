@@ -149,7 +149,9 @@ export function confinement(state: ConfinementState): EsbuildPlugin {
             return refuse(args, `package "${packageName(spec)}" is not in the plugin's own node_modules (a plugin bundles only what is inside its directory)`);
           }
         }
-        const r = await b.resolve(spec, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: RESOLVING, with: args.with });
+        const r = await b.resolve(spec, {
+          kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: RESOLVING, with: args.with,
+        });
         if (r.errors.length > 0) return { errors: r.errors };
         if (r.external || r.namespace !== 'file' || !path.isAbsolute(r.path)) return refuse(args, 'it does not resolve to a file of the plugin');
         let real: string;

@@ -135,6 +135,8 @@ function restartService(): void {
 
 const SERVICE_GONE = /The service (was stopped|is no longer running)/;
 
+type Bundled = BuildResult<{ metafile: true; write: false }>;
+
 /**
  * `run` (one esbuild build) within the deadline. esbuild's build() cannot be cancelled, and a
  * build stuck in its resolver (a FIFO it reads by itself) would hold its thread for good: when
@@ -142,7 +144,9 @@ const SERVICE_GONE = /The service (was stopped|is no longer running)/;
  * next build gets a new one. A build killed by another's restart is tried once more; a service
  * that died under this build is restarted and the plugin refused.
  */
-async function bundleWithin(deadline: number, timeoutMs: number, state: ConfinementState, run: () => Promise<BuildResult<{ metafile: true; write: false }>>, retried = false): Promise<BuildResult<{ metafile: true; write: false }>> {
+async function bundleWithin(
+  deadline: number, timeoutMs: number, state: ConfinementState, run: () => Promise<Bundled>, retried = false,
+): Promise<Bundled> {
   const generation = serviceGeneration;
   const left = deadline - Date.now();
   if (left <= 0) throw new BuildTimeout(`refused: bundling took longer than --build-timeout ${timeoutMs} ms`);

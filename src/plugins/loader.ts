@@ -39,7 +39,9 @@ export async function buildPlugin(source: PluginSource, host: InstanceHostApi, l
   }
   if (compiled.hash === previousHash) return 'unchanged';
   try {
-    const described = await host.describePlugin({ plugin: source.name, hash: compiled.hash, code: compiled.code, filename: source.entry, map: compiled.map, memoryLimitMb });
+    const described = await host.describePlugin({
+      plugin: source.name, hash: compiled.hash, code: compiled.code, filename: source.entry, map: compiled.map, memoryLimitMb,
+    });
     const result = toPluginInfo(source.name, described);
     // problems quote the plugin's own names and values: a few, each bounded, reach the log
     if ('problems' in result) return { problems: result.problems.slice(0, 20).map((p) => clipPluginText(`${source.entry}: ${p}`, 1024)) };

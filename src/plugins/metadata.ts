@@ -2,7 +2,7 @@
 // code never runs in the host); here they are checked against what Kong ≥ 3.0 refuses at boot.
 import { z } from 'zod';
 import type { PluginDescription } from '../sandbox/host-api.ts';
-import type { PluginInfo, Phase } from '../rpc/protocol.ts';
+import type { PluginInfo } from '../rpc/protocol.ts';
 import { PHASES } from '../rpc/protocol.ts';
 import { schemaProblems } from './schema-check.ts';
 import { clipPluginText } from '../sandbox/plugin-text.ts';
@@ -28,7 +28,7 @@ export function toPluginInfo(defaultName: string, d: PluginDescription): { info:
   if (!parsed.success) return { problems: parsed.error.issues.map((i) => i.message) };
   const v = parsed.data;
   const problems: string[] = [];
-  const phases = v.phases as Phase[];
+  const phases = v.phases;
   if (phases.length === 0) problems.push('Plugin has no phase handler (access, rewrite, log, response, certificate, preread)');
   if (v.filters.length > 0 && phases.includes('response')) {
     problems.push(`Plugin defines response together with ${v.filters.join(' and ')}: Kong (>= 2.2) refuses that combination; external plugins cannot run filter phases, use response`);

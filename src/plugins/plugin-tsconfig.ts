@@ -46,7 +46,7 @@ export async function pluginTsconfig(root: string, isDirectory: boolean, cap: nu
         }
       }
     }
-    return { compilerOptions: kept as TsconfigRaw['compilerOptions'] };
+    return { compilerOptions: kept };
   }
   return {};
 }

@@ -1,8 +1,9 @@
 // Bundle positions → the plugin author's file, line and column, in error texts and stack traces.
 //
 // The map is as large as the plugin makes its bundle, and the texts are the plugin's own, so every
-// step is bounded: a general source-map consumer decodes every mapping of a map at once (a 7 MB
-// bundle cost 1.3 s and 230 MB, outside any budget, on the supervisor or on a shard's thread).
+// step is bounded: a general source-map consumer decodes every mapping of a map at once (for a 7 MB
+// bundle, over a second of CPU and hundreds of MB outside any budget, on the supervisor or on a shard's
+// thread; measured, see docs/performance.md).
 // Here one pass over the `mappings` string, which allocates nothing per mapping, keeps only where
 // each generated line starts and the running source state there; a lookup then decodes one line,
 // and at most MAX_LINE_SCAN characters of it. Past any bound a position is left as it was.

@@ -45,28 +45,6 @@ export function toPlain(value: unknown): unknown {
   return value;
 }
 
-export interface DecodeResult {
-  values: unknown[];
-  /** bytes consumed by complete values; the rest is an incomplete frame */
-  consumed: number;
-}
-
-/** Decodes every complete value in `buf`. Throws (not incomplete) on bytes that are not MessagePack. */
-export function decodeAvailable(buf: Buffer): DecodeResult {
-  const values: unknown[] = [];
-  let consumed = 0;
-  if (buf.length === 0) return { values, consumed };
-  try {
-    unpackr.unpackMultiple(buf, (value: unknown, _start?: number, end?: number) => {
-      values.push(toPlain(value));
-      consumed = end ?? buf.length;
-    });
-  } catch (err) {
-    if (!(err as { incomplete?: boolean }).incomplete) throw err;
-  }
-  return { values, consumed };
-}
-
 /** Decodes one value keeping Maps (for repairs before toPlain). */
 export function decodeRaw(buf: Buffer): unknown {
   return unpackr.unpack(buf);

@@ -106,7 +106,9 @@ function readUint(b: Uint8Array, at: number): { value: number; next: number } | 
   if (t <= 0x7f) return { value: t, next: at + 1 };
   if (t === 0xcc && at + 2 <= b.length) return { value: b[at + 1]!, next: at + 2 };
   if (t === 0xcd && at + 3 <= b.length) return { value: (b[at + 1]! << 8) | b[at + 2]!, next: at + 3 };
-  if (t === 0xce && at + 5 <= b.length) return { value: ((b[at + 1]! << 24) >>> 0) + ((b[at + 2]! << 16) | (b[at + 3]! << 8) | b[at + 4]!), next: at + 5 };
+  if (t === 0xce && at + 5 <= b.length) {
+    return { value: ((b[at + 1]! << 24) >>> 0) + ((b[at + 2]! << 16) | (b[at + 3]! << 8) | b[at + 4]!), next: at + 5 };
+  }
   return null;
 }
 

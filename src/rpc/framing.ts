@@ -83,7 +83,8 @@ export function decodeRequest(bytes: Buffer): RpcRequest {
 
 function allUtf8(bytes: Buffer, strings: readonly number[]): boolean {
   for (let i = 0; i < strings.length; i += 2) {
-    if (!isUtf8(bytes.subarray(strings[i]!, strings[i]! + strings[i + 1]!))) return false;
+    const start = strings[i]!;
+    if (!isUtf8(bytes.subarray(start, start + strings[i + 1]!))) return false;
   }
   return true;
 }

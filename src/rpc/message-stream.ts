@@ -29,7 +29,11 @@ export class MessageStream {
    * that are not MessagePack. `claim` sees each complete frame first (its bytes are valid until the
    * next push): returning true takes the frame undecoded, and `onFrame` is not called for it.
    */
-  push(chunk: Buffer, onFrame: (value: unknown, size: number, bytes: Buffer) => void, claim?: (bytes: Buffer, strings: readonly number[]) => boolean): void {
+  push(
+    chunk: Buffer,
+    onFrame: (value: unknown, size: number, bytes: Buffer) => void,
+    claim?: (bytes: Buffer, strings: readonly number[]) => boolean,
+  ): void {
     this.#append(chunk);
     for (;;) {
       const length = this.#scanner.scan(this.#buf.subarray(this.#start, this.#end));
@@ -79,7 +83,8 @@ const utf8 = new TextDecoder();
 function decodeFrame(bytes: Buffer, strings: readonly number[]): unknown {
   const bad = new Map<number, string>();
   for (let i = 0; i < strings.length; i += 2) {
-    const text = bytes.subarray(strings[i]!, strings[i]! + strings[i + 1]!);
+    const start = strings[i]!;
+    const text = bytes.subarray(start, start + strings[i + 1]!);
     if (!isUtf8(text)) bad.set(i / 2, utf8.decode(text));
   }
   if (bad.size === 0) return decodeOne(bytes);

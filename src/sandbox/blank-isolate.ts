@@ -30,10 +30,10 @@ export function createBlankIsolate(memoryLimitMb: number, timeoutMs: number): Bl
     const runtime = compileCached(isolate, sandboxRuntimeSource(), 'kps:sandbox-runtime.js', sandboxRuntimeHash());
     runtime.runSync(context, { timeout: timeoutMs });
     runtime.release();
-    const apiRef = context.global.getSync('__kps_runtime', { reference: true }) as ivm.Reference;
+    const apiRef = context.global.getSync('__kps_runtime', { reference: true });
     // The runtime's API is the host's alone: plugin code, which runs later, never sees it.
     context.global.deleteSync('__kps_runtime');
-    const api = Object.fromEntries(API_NAMES.map((n) => [n, apiRef.getSync(n, { reference: true }) as ivm.Reference])) as RuntimeApi;
+    const api = Object.fromEntries(API_NAMES.map((n) => [n, apiRef.getSync(n, { reference: true })])) as RuntimeApi;
     apiRef.release();
     return { isolate, context, api, inbox };
   } catch (err) {

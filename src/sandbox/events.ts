@@ -64,7 +64,10 @@ export class EventTable {
 
   /** Starts an event; the returned promise is the answer to the Kong RPC that started it. */
   begin(id: number, instanceId: number, phase: Phase): { ev: EventRecord; answer: Promise<StepAnswer> } {
-    const ev: EventRecord = { id, instanceId, phase, waiter: null, buffered: null, final: false, deadline: 0, waitingOnPlugin: true, cpuMs: 0, pdkCalls: 0, pendingMethod: null };
+    const ev: EventRecord = {
+      id, instanceId, phase, waiter: null, buffered: null, final: false, deadline: 0, waitingOnPlugin: true,
+      cpuMs: 0, pdkCalls: 0, pendingMethod: null,
+    };
     this.#events.set(id, ev);
     if (this.#sweeper === null) {
       this.#sweeper = setInterval(() => this.#sweep(), this.#sweepMs);

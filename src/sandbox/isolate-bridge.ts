@@ -41,9 +41,9 @@ export class Inbox {
 
 /**
  * The callback put on the isolate's global for the runtime to take. It runs on this thread inside
- * the slice (every slice is synchronous) and only queues (see Inbox). Measured for a 4-entry event:
- * 60 → 46 µs of host CPU in-process, 38 → 18 µs for isolated-vm alone (bench:floors), against an
- * `ignored` callback, whose every message is a deferred task.
+ * the slice (every slice is synchronous) and only queues (see Inbox). It costs an event less CPU
+ * than an `ignored` callback, whose every message is a deferred task (measured with bench:floors,
+ * see docs/performance.md).
  */
 export function bridgeCallback(inbox: Inbox): ivm.Callback {
   return new ivm.Callback((kind: string, eventId: unknown, a: unknown, b: unknown, c?: unknown): unknown => {

@@ -1,6 +1,6 @@
 // A few blank isolates built ahead of time (--isolate-pool), so StartInstance only compiles and
-// runs the plugin: creating an isolate and loading the runtime is ~2 of the ~2.3 ms a shard spends
-// on a StartInstance (bench/start-instance.ts measures the whole). Each pooled isolate serves one
+// runs the plugin: creating an isolate and loading the runtime is most of what a shard spends on a
+// StartInstance (measured, see docs/performance.md; bench/start-instance.ts measures the whole). Each pooled isolate serves one
 // instance and is never reused, so nothing of one tenant can be left in an isolate another gets.
 import type { Logger } from '../log.ts';
 import { errorMessage } from '../errors.ts';
@@ -52,10 +52,10 @@ export class IsolatePool {
   }
 
   // One isolate at a time, built after the answer that took one was written (that answer's write
-  // is queued for this loop turn; the build starts the turn after), so the ~2 ms a shard's thread
-  // spends on it overlap the answer's way to Kong and the next request's way back. Measured with
-  // back-to-back StartInstances: p50 2.6 ms; the same build on isolated-vm's threads, 3.3 ms (its
-  // steps queue behind the requests); no pool, 3.5 ms.
+  // is queued for this loop turn; the build starts the turn after), so the time a shard's thread
+  // spends on it overlaps the answer's way to Kong and the next request's way back. Faster than the
+  // same build on isolated-vm's threads (its steps queue behind the requests) and than no pool
+  // (measured with back-to-back StartInstances, see docs/performance.md).
   #scheduleFill(): void {
     if (this.#filling || this.#closed || this.#ready.length >= this.#opts.size) return;
     this.#filling = true;

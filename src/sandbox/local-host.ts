@@ -132,7 +132,8 @@ export class LocalInstanceHost implements InstanceHostApi {
     const watchId = -++this.#describeSeq;
     this.#watchdog.name(watchId, msg.plugin);
     try {
-      isolate = PluginIsolate.create(msg, this.#limits(msg.plugin, watchId, msg.memoryLimitMb, (op, args) => this.#crypto(null, op, args)), () => {}, this.#pool.take(msg.memoryLimitMb));
+      const limits = this.#limits(msg.plugin, watchId, msg.memoryLimitMb, (op, args) => this.#crypto(null, op, args));
+      isolate = PluginIsolate.create(msg, limits, () => {}, this.#pool.take(msg.memoryLimitMb));
       const described = isolate.describe();
       // The runtime measured it as a tree already; measured again here (every shared reference
       // each time), before anything would write it out as one.
@@ -229,7 +230,9 @@ export class LocalInstanceHost implements InstanceHostApi {
   }
 
   async instanceStats(instanceId?: number): Promise<InstanceStats[]> {
-    const gens = instanceId === undefined ? [...this.#instances.values()] : [this.#instances.get(instanceId)].filter((g) => g !== undefined);
+    const gens = instanceId === undefined
+      ? [...this.#instances.values()]
+      : [this.#instances.get(instanceId)].filter((g) => g !== undefined);
     return Promise.all(gens.map((g) => this.#statsOf(g)));
   }
 
@@ -259,7 +262,10 @@ export class LocalInstanceHost implements InstanceHostApi {
       isolate.start(msg.config);
       const ms = +(performance.now() - t0).toFixed(2);
       this.#log.debug({ event: 'isolate.built', plugin: msg.plugin, instance: msg.instanceId, pooled: blank !== null, ms }, `isolate ready in ${ms} ms${blank ? ' (from the pool)' : ''}`);
-      gen.current = { instanceId: msg.instanceId, plugin: msg.plugin, isolate, events: new Set(), positions: positionsOf(msg), retired: false, sliceEvent: null, sliceStart: null };
+      gen.current = {
+        instanceId: msg.instanceId, plugin: msg.plugin, isolate, events: new Set(), positions: positionsOf(msg), retired: false,
+        sliceEvent: null, sliceStart: null,
+      };
       return gen.current;
     } catch (err) {
       isolate?.dispose();
@@ -318,8 +324,8 @@ export class LocalInstanceHost implements InstanceHostApi {
   /**
    * A crypto.subtle request of `gen`'s isolate, inside its slice, on this thread. Its host CPU is
    * part of the slice's CPU (read around the slice: plugin-isolate.ts), so #slice charges it to the
-   * event with the rest; isolated-vm's own cpuTime would not have it (measured: a sync callback
-   * hashing 40 MB took 111 ms of thread CPU and added 0.09 ms to cpuTime). A loop of requests must
+   * event with the rest; isolated-vm's own cpuTime would not have it (measured: a sync callback's
+   * CPU hardly shows there; see docs/performance.md). A loop of requests must
    * not run the slice far past the budget before that charge, so each request is judged first:
    * the event's CPU before the slice plus the CPU since the slice's first
    * request (the copies isolated-vm makes in and out included) over --cpu-limit is refused with a
@@ -644,7 +650,7 @@ function sliceWatch(watchdog: SliceWatch, watchId: number, plugin: string): { ar
  * A slice's wall-clock timeout, stretched so that it expires on a grid (at most 50 ms, at most half
  * the CPU budget). isolated-vm arms a native timer per timed call and its timer thread wakes for
  * each at expiry, even long after the call returned; expiries on a shared grid wake it once for
- * many (measured in-process: ~70 → ~50 µs of CPU per 4-slice event). The slice's CPU is still
+ * many (measured, see docs/performance.md). The slice's CPU is still
  * judged by its CPU time against the budget afterwards; only the backstop interrupt comes later.
  */
 export function coalescedTimeout(wantMs: number, cpuLimitMs: number, now = Date.now()): number {

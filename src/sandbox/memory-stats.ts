@@ -17,7 +17,9 @@ export function withSandboxStats(kongStats: unknown, s: InstanceStats): unknown 
     cpu_budget_ms: s.CpuBudgetMs,
   };
   const out: Record<string, unknown> = Object.create(null);
-  for (const [k, v] of Object.entries(kongStats)) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of Object.entries(kongStats)) {
+    Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  }
   out.sandbox = sandbox;
   return out;
 }

@@ -1,6 +1,6 @@
 // One V8 isolate (isolated-vm) with the sandbox runtime and one plugin bundle loaded. The host keeps
 // References to the runtime's API; plugin code gets nothing but copies through the one bridge.
-import ivm from 'isolated-vm';
+import type ivm from 'isolated-vm';
 import { compileCached } from './code-cache.ts';
 import { createBlankIsolate, type BlankIsolate, type RuntimeApi } from './blank-isolate.ts';
 import type { BridgeMessage, Inbox } from './isolate-bridge.ts';
@@ -57,17 +57,18 @@ export class IsolateFailure extends Error {
   }
 }
 
-// Every entry into the isolate is a synchronous slice (applySync) on the calling thread: ~7 µs a
-// crossing instead of ~65 µs for a hop to isolated-vm's thread pool, one code path for the server,
-// --shards 0, try and PluginTest, and a bridge that may answer the runtime at once. The price is that
-// this thread is blocked for the slice: a builtin that ignores the timeout is the watchdog's (`watch`).
+// Every entry into the isolate is a synchronous slice (applySync) on the calling thread: a crossing
+// costs a fraction of a hop to isolated-vm's thread pool (measured, see docs/performance.md), one
+// code path for the server, --shards 0, try and PluginTest, and a bridge that may answer the
+// runtime at once. The price is that this thread is blocked for the slice: a builtin that ignores
+// the timeout is the watchdog's (`watch`).
 //
 // A slice's CPU is the smaller of two clocks, neither of which is right alone:
 // - isolated-vm's `cpuTime` is wall time while the isolate runs (measured on a loaded 2-core
-//   machine: a 10 ms busy loop read 84.6 ms of it against 2.0 ms of thread CPU), so alone it made
-//   plugins look over budget on a busy machine; it leaves out our plumbing around the call, and
-//   host work inside a bridge callback (crypto) with isolated-vm's copies for it: a slice that
-//   asked the host for work (chargeHostWork) is judged by the second clock alone;
+//   machine, many times the thread's CPU; see docs/performance.md), so alone it made plugins look
+//   over budget on a busy machine; it leaves out our plumbing around the call, and host work
+//   inside a bridge callback (crypto) with isolated-vm's copies for it: a slice that asked the
+//   host for work (chargeHostWork) is judged by the second clock alone;
 // - the process's CPU over the call (process.cpuUsage; threadCpuUsage moves in 4 ms ticks: 98 % of
 //   500 short slices read 0) has all the CPU, and a little of other threads' (a GC helper).
 // On an idle machine the first is the smaller (the plugin's own time), on a busy one the second.
@@ -91,7 +92,9 @@ export class PluginIsolate {
   }
 
   /** `blank`: a pooled isolate built with this memory limit; else one is built here. */
-  static create(code: PluginCode, limits: IsolateLimits, onMessage: (m: BridgeMessage) => void, blank?: BlankIsolate | null): PluginIsolate {
+  static create(
+    code: PluginCode, limits: IsolateLimits, onMessage: (m: BridgeMessage) => void, blank?: BlankIsolate | null,
+  ): PluginIsolate {
     const t = limits.startTimeoutMs;
     const base = blank ?? createBlankIsolate(limits.memoryLimitMb, t);
     const { isolate, context, api, inbox } = base;

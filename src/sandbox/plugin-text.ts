@@ -12,7 +12,6 @@ const PDK_METHOD = /^kong(\.[a-z0-9_]+)+$/;
 
 // C0/C1 controls but tab and newline, line/paragraph separators, bidi overrides and isolates:
 // characters that rewrite what a terminal or a log viewer shows around them.
-// eslint-disable-next-line no-control-regex
 const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /** `text` cut to `max` characters (saying how many more there were), with control characters replaced. */

@@ -249,7 +249,9 @@ export interface KongResponse {
   clearHeader(name: string): Promise<void>;
   setHeaders(headers: HeaderTable): Promise<void>;
   /** Ends the request: a table body is sent as JSON. Terminal: resolves at once, later calls are refused. */
-  exit(status: number, body?: string | Uint8Array | Readonly<Record<string, unknown>> | readonly unknown[], headers?: HeaderTable): Promise<void>;
+  exit(
+    status: number, body?: string | Uint8Array | Readonly<Record<string, unknown>> | readonly unknown[], headers?: HeaderTable,
+  ): Promise<void>;
   /** Ends the request with Kong's error body for the status. Terminal, like exit. */
   error(status: number, message?: string, headers?: HeaderTable): Promise<void>;
 }

@@ -70,7 +70,7 @@ export function definePlugin<const S extends Schema>(spec: PluginSpec<S>): Plugi
     Object.defineProperty(Plugin.prototype, phase, { value: handler, writable: true, configurable: true });
   }
   return {
-    Plugin: Plugin as PluginModule<S>['Plugin'],
+    Plugin,
     Schema: spec.schema,
     Version: spec.version,
     Priority: spec.priority ?? 0,

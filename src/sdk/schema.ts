@@ -124,7 +124,8 @@ type IsPresent<F> = F extends { readonly required: true }
 
 type FieldNames<S extends Schema> = S[number] extends infer E ? (E extends unknown ? keyof E & string : never) : never;
 
-type FieldOf<S extends Schema, K extends string> = S[number] extends infer E ? (E extends unknown ? (K extends keyof E ? E[K] : never) : never) : never;
+type FieldOf<S extends Schema, K extends string> =
+  S[number] extends infer E ? (E extends unknown ? (K extends keyof E ? E[K] : never) : never) : never;
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 

@@ -96,7 +96,7 @@ export class Channel<Self extends ChannelEnd = ChannelEnd, Peer extends ChannelE
     if (this.#closed) return Promise.reject(new KpsError(ErrorCode.CHANNEL, 'shard channel is closed'));
     const id = this.#nextId++;
     return new Promise<Result<Peer, M>>((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.#pending.set(id, { resolve, reject });
       this.#send(encode([REQUEST, id, method, params]));
     });
   }

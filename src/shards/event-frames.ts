@@ -14,7 +14,9 @@ import { EventStatus } from './event-status.ts';
 export type AnswerFrame = (status: number, answer: Uint8Array) => void;
 
 /** `eventId`: the id the supervisor gave a HandleEvent (-1 for a Step, whose frame names its event). */
-export function serveEventFrame(host: LocalInstanceHost, log: Logger, msgid: number, eventId: number, frame: Uint8Array, answer: AnswerFrame): void {
+export function serveEventFrame(
+  host: LocalInstanceHost, log: Logger, msgid: number, eventId: number, frame: Uint8Array, answer: AnswerFrame,
+): void {
   let method: string = PluginMethod.HandleEvent;
   let work: Promise<StepAnswer>;
   let id: number;

@@ -69,7 +69,8 @@ export class EventRoutes {
     if (route.lost || route.proc.dead || route.out > 0) return false;
     route.out++;
     route.touched = Date.now();
-    const sent = route.proc.channel.forwardEvent(msgid, -1, frame, (status, answer) => reply(this.#settle(eventId, route, msgid, status, answer)));
+    const sent = route.proc.channel.forwardEvent(msgid, -1, frame, (status, answer) =>
+      reply(this.#settle(eventId, route, msgid, status, answer)));
     if (!sent) route.out--;
     return sent;
   }

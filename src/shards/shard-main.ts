@@ -19,7 +19,8 @@ export interface ShardConfig extends LocalHostOptions {
 
 const config = JSON.parse(process.env.KPS_SHARD_CONFIG ?? '{}') as ShardConfig;
 const log = createLogger({ level: config.logLevel, stream: config.logStream }).child({ shard: config.shard });
-const channel = new Channel<ShardEnd, SupervisorEnd>(new net.Socket({ fd: 3, readable: true, writable: true }), { outgoing: shardFrameCap(config) });
+const socket = new net.Socket({ fd: 3, readable: true, writable: true });
+const channel = new Channel<ShardEnd, SupervisorEnd>(socket, { outgoing: shardFrameCap(config) });
 // Slices run on this thread (applySync): the supervisor's heartbeat notices if one never returns.
 const watchdog = new SliceWatchdog({ killGraceMs: config.killGraceMs, budgetMs: config.cpuLimitMs, logFd: config.logStream, victim: 'the shard', fields: { shard: config.shard } });
 // Every entry into plugin code (module body, metadata read, constructor, event slice, abandon) arms

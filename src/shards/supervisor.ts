@@ -124,7 +124,9 @@ export class ShardSupervisor implements InstanceHostApi {
   }
 
   /** Forwards a HandleEvent frame undecoded to the instance's shard. False (nothing done): handleEvent() answers. */
-  forwardHandleEvent(instanceId: number, eventId: number, phase: Phase, msgid: number, frame: Uint8Array, reply: (answer: Uint8Array) => void): boolean {
+  forwardHandleEvent(
+    instanceId: number, eventId: number, phase: Phase, msgid: number, frame: Uint8Array, reply: (answer: Uint8Array) => void,
+  ): boolean {
     const inst = this.#instances.get(instanceId);
     if (!inst) return false;
     return this.#events.begin(inst.proc, instanceId, eventId, phase, msgid, frame, reply);
@@ -212,7 +214,10 @@ export class ShardSupervisor implements InstanceHostApi {
 
   #newSlot(kind: SlotKind, owner: string | null): ShardSlot {
     const proc = this.#spawn(this.#slotCount);
-    const slot: ShardSlot = { index: this.#slotCount++, kind, owner, proc, ready: Promise.resolve(proc), restarts: 0, backoffMs: BACKOFF_MIN_MS, lastStart: Date.now() };
+    const slot: ShardSlot = {
+      index: this.#slotCount++, kind, owner, proc, ready: Promise.resolve(proc), restarts: 0,
+      backoffMs: BACKOFF_MIN_MS, lastStart: Date.now(),
+    };
     this.#watch(slot, proc);
     if (kind !== 'general') this.#log.info({ event: 'shard.created', shard: slot.index, kind, plugin: owner }, `shard ${slot.index} serves ${owner} alone (${kind})`);
     return slot;

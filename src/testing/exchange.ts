@@ -70,7 +70,8 @@ export class Exchange {
   }
 
   /**
-   * The fake upstream answers (or, in the stream subsystem, the connection is passed on). Response headers plugins set before proxying stay on the response
+   * The fake upstream answers (or, in the stream subsystem, the connection is passed on). Response
+   * headers plugins set before proxying stay on the response
    * (replacing the upstream's of the same name), as ngx.header set in access does.
    */
   proxy(): void {

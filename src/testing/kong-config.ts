@@ -16,7 +16,9 @@ type Decl = Record<string, unknown>;
 /** The ids Kong would give this plugin configuration (fixed, so tests can assert them). */
 export const PLUGIN_ID = '6b1f3c2e-0d6a-4f7e-9a51-3c8d2e4f5a61';
 
-export function kongConfig(pluginName: string, schemaFields: unknown, given: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> {
+export function kongConfig(
+  pluginName: string, schemaFields: unknown, given: Readonly<Record<string, unknown>> | undefined,
+): Record<string, unknown> {
   const problems: string[] = [];
   const config = processRecord(Array.isArray(schemaFields) ? schemaFields : [], given ?? {}, 'config', problems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -33,7 +35,9 @@ export function kongConfig(pluginName: string, schemaFields: unknown, given: Rea
   return JSON.parse(JSON.stringify(decorated)) as Record<string, unknown>;
 }
 
-function processRecord(fields: readonly unknown[], value: Readonly<Record<string, unknown>>, path: string, problems: string[]): Record<string, unknown> {
+function processRecord(
+  fields: readonly unknown[], value: Readonly<Record<string, unknown>>, path: string, problems: string[],
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const declared = new Map<string, Decl>();
   for (const entry of fields) {

@@ -12,7 +12,7 @@ import { buildPlugin } from '../plugins/loader.ts';
 import type { CompiledPlugin } from '../plugins/compiler.ts';
 import { mapPositions } from '../plugins/source-map.ts';
 import { Request } from './request.ts';
-import { Response } from './response.ts';
+import type { Response } from './response.ts';
 import { Exchange, type KongVersion, type LogEntry, type ServiceSettings } from './exchange.ts';
 import { FakeKongPdk } from './fake-kong-pdk.ts';
 import { BridgeLoop, type PdkCallRecord } from './bridge-loop.ts';
@@ -144,7 +144,10 @@ export class PluginTest {
       const bundle = compiled;
       const start = async (): Promise<number> => {
         const instanceId = this.#nextId++;
-        await host.startInstance({ instanceId, plugin: info.Name, hash: bundle.hash, code: bundle.code, filename: bundle.source.entry, config: instanceConfig, memoryLimitMb });
+        await host.startInstance({
+          instanceId, plugin: info.Name, hash: bundle.hash, code: bundle.code, filename: bundle.source.entry, config: instanceConfig,
+          memoryLimitMb,
+        });
         return instanceId;
       };
       const loop = new BridgeLoop(host, new FakeKongPdk(ex), start, ex, this);

@@ -130,7 +130,7 @@ export class ToolHost implements InstanceHostApi {
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.#child.send({ id, ...req } as ToolHostRequest, () => {}); // a dead child: its exit rejects this call
+      this.#child.send({ id, ...req }, () => {}); // a dead child: its exit rejects this call
     });
   }
 

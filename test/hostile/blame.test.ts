@@ -90,7 +90,7 @@ describe('CPU after an event ends (class 4)', () => {
 
   test('a catch that is under the budget alone but over what the event left is counted into the event', async () => {
     await abandonedAndStopped('over-left', 1);
-    const killed = f.server.logsOf('instance.killed').find((l) => (l.msg as string).includes('over its 100 ms CPU budget'));
+    const killed = f.server.logsOf('instance.killed').find((l) => l.msg.includes('over its 100 ms CPU budget'));
     assert.ok(killed, 'the kill does not say the event went over its budget');
   });
 

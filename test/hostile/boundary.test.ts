@@ -148,7 +148,7 @@ test('functions, symbols, WeakMaps, promises and the kong object itself as argum
   // A host-made error crosses as its name and message (text only); a private field does not cross.
   const hostError = run.calls.find((c) => c.Args[0] === 'x-host-error')!.Args[1];
   // an Error crosses as plain data: { name, message }
-  const hostErrorData = hostError as unknown as { name: string; message: string };
+  const hostErrorData = hostError as { name: string; message: string };
   assert.equal(hostErrorData.name, 'PDKError'); // the runtime copies an error as its own name and message
   assert.match(hostErrorData.message, /^PDK method kong\.request\.get_header failed: /);
   assert.ok(namesNoHost(JSON.stringify(hostError), f.fileOf('uncopyable-args')), JSON.stringify(hostError));
@@ -252,8 +252,8 @@ test(
       const expected: Record<string, number> = { 'x-f64': 8 * n, 'x-u16': 2 * n, 'x-u32': 4 * n, 'x-dv': n, 'x-ab': n };
       for (const [header, bytes] of Object.entries(expected)) {
         assert.ok(sent[header] instanceof Uint8Array, `${header} is not bytes`);
-        assert.equal(sent[header]!.length, bytes, `${header} (n=${n}) length`);
-        const nonZero = sent[header]!.filter((b) => b !== 0).length;
+        assert.equal(sent[header].length, bytes, `${header} (n=${n}) length`);
+        const nonZero = sent[header].filter((b) => b !== 0).length;
         assert.equal(nonZero, 0, `${header} (n=${n}) carried ${nonZero} bytes that are not the array's`);
       }
     }),

@@ -368,7 +368,7 @@ test('a StepError whose Data is a map, a number or empty reaches the plugin as a
       const next = await f.kong.call('plugin.StepError', data === undefined ? { EventId: first.EventId } : { EventId: first.EventId, Data: data });
       const calls = [first.Data, next.Data];
       await f.kong.call('plugin.Step', { EventId: first.EventId });
-      return { eventId: first.EventId, calls, exited: null } as PhaseRun;
+      return { eventId: first.EventId, calls, exited: null };
     });
     assert.deepEqual(reported(run), { name: 'PDKError', message: `PDK method kong.request.get_header failed:  ${text}`, own: true });
   }
@@ -422,7 +422,7 @@ test('a 31 MB frame (under --max-frame-size) is read in linear time: under 2.5 s
   assert.ok(ms < 2500, `the 31 MB Step took ${ms} ms`);
   assert.ok(worst < 1000, `a neighbour event waited ${worst} ms`);
   // the 31 MB result is over --max-payload-size: the plugin's call failed (it does not catch that: 500)
-  assert.deepEqual((outcome as PhaseRun).exited, EXIT_500);
+  assert.deepEqual(outcome.exited, EXIT_500);
   assert.match((await f.server.waitForLog('plugin.error', (l) => l.instance === inst.Id)).msg, /--max-payload-size/);
   await f.memoryCameBack(before);
 });

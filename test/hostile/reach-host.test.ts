@@ -3,7 +3,6 @@
 // back empty-handed while a neighbour instance keeps answering and the server's memory comes back.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { Family, stageFamily, EXIT_500, KongFailure, headers, reported, namesNoHost, timed } from './helpers.ts';
 
 /** What ECMAScript (V8 13.6) puts on a global, plus the sandbox's console and the bundle's export slot. */

@@ -20,8 +20,8 @@ function jwt(alg: 'HS256' | 'RS256' | 'ES256', key: string | crypto.KeyObject, c
   const input = `${b64u(JSON.stringify({ alg, typ: 'JWT', ...(kid ? { kid } : {}) }))}.${b64u(JSON.stringify(claims))}`;
   const sig =
     alg === 'HS256'
-      ? crypto.createHmac('sha256', key as string).update(input).digest()
-      : crypto.sign('sha256', Buffer.from(input), alg === 'ES256' ? { key: key as crypto.KeyObject, dsaEncoding: 'ieee-p1363' } : (key as crypto.KeyObject));
+      ? crypto.createHmac('sha256', key).update(input).digest()
+      : crypto.sign('sha256', Buffer.from(input), alg === 'ES256' ? { key: key as crypto.KeyObject, dsaEncoding: 'ieee-p1363' } : key);
   return `${input}.${b64u(sig)}`;
 }
 

@@ -48,7 +48,6 @@ async function inNode(cases: Case[]): Promise<Result[]> {
   const out: Result[] = [];
   for (const c of cases) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-implied-eval
       out.push({ ok: await (new Function('input', `return (async () => {${PRELUDE + c.src}})()`) as (i: unknown) => Promise<unknown>)(c.input ?? null) });
     } catch (err) {
       out.push({ threw: (err as Error).name, isDOMException: err instanceof DOMException });
@@ -116,7 +115,7 @@ test('HMAC: Node signs, the sandbox verifies; the sandbox signs, Node verifies; 
 
 /** An asymmetric algorithm both ways: Node's keys in the sandbox, and the sandbox's signatures in Node. */
 async function bothWays(gen: object, importAlg: object, signAlg: object, rawPublic: boolean): Promise<void> {
-  const pair = (await subtle.generateKey(gen as any, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const pair = await subtle.generateKey(gen as any, true, ['sign', 'verify']);
   const spki = hex(await subtle.exportKey('spki', pair.publicKey));
   const pkcs8 = hex(await subtle.exportKey('pkcs8', pair.privateKey));
   const jwkPub = await subtle.exportKey('jwk', pair.publicKey);
@@ -148,8 +147,8 @@ async function bothWays(gen: object, importAlg: object, signAlg: object, rawPubl
 
 test('RSASSA-PKCS1-v1_5 (SHA-256) and RSA-PSS (SHA-384, salt 48): spki, pkcs8 and jwk both ways', async () => {
   const rsa = { modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) };
-  await bothWays({ name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', ...rsa } as any, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, { name: 'RSASSA-PKCS1-v1_5' }, false);
-  await bothWays({ name: 'RSA-PSS', hash: 'SHA-384', ...rsa } as any, { name: 'RSA-PSS', hash: 'SHA-384' }, { name: 'RSA-PSS', saltLength: 48 }, false);
+  await bothWays({ name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', ...rsa }, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, { name: 'RSASSA-PKCS1-v1_5' }, false);
+  await bothWays({ name: 'RSA-PSS', hash: 'SHA-384', ...rsa }, { name: 'RSA-PSS', hash: 'SHA-384' }, { name: 'RSA-PSS', saltLength: 48 }, false);
 });
 
 test('ECDSA P-256 / P-384 (IEEE P1363 signatures) and Ed25519: spki, pkcs8, jwk and raw both ways', async () => {

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { decode as refDecode, encode as refEncode } from '@msgpack/msgpack';
-import { decodeAvailable, decodeOne, encode, toPlain } from '../../src/rpc/codec.ts';
+import { decodeOne, encode, toPlain } from '../../src/rpc/codec.ts';
 import { Bin, ascii, hex, luaPack, luaValueArbitrary, normalise, objectFrom, type LuaValue } from './lua-msgpack.ts';
 
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -167,10 +167,10 @@ describe('decoding what Kong sends', () => {
     assert.equal(Object.prototype.hasOwnProperty.call(Object.prototype, 'isAdmin'), false);
   });
 
-  test('a "__proto__" key inside a request frame read by decodeAvailable pollutes nothing', () => {
+  test('a "__proto__" key inside a request frame pollutes nothing', () => {
     const frame = luaPack([0, 1, 'plugin.Step', [{ EventId: 1, Data: objectFrom([['__proto__', { polluted: 'yes' }]]) as LuaValue }]]);
-    const { values } = decodeAvailable(frame);
-    const data = ((values[0] as unknown[])[3] as Array<Record<string, Record<string, unknown>>>)[0]!['Data']!;
+    const value = decodeOne(frame);
+    const data = ((value as unknown[])[3] as Array<Record<string, Record<string, unknown>>>)[0]!['Data']!;
     assert.deepEqual(Object.keys(data), ['__proto__']);
     assert.equal(data['polluted'], undefined);
     assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
@@ -203,34 +203,6 @@ describe('decoding what Kong sends', () => {
     const m = decodeOne(hex('80'));
     assert.deepEqual(Object.keys(m as object), []);
     assert.equal(Array.isArray(m), false);
-  });
-});
-
-describe('decodeAvailable', () => {
-  test('returns every complete value and counts only their bytes', () => {
-    const a = luaPack([0, 1, 'plugin.GetStatus', []]);
-    const b = luaPack([0, 2, 'plugin.CloseInstance', [5]]);
-    const c = luaPack([0, 3, 'plugin.Step', [{ EventId: 9 }]]);
-    const buf = Buffer.concat([a, b, c.subarray(0, c.length - 2)]);
-    const { values, consumed } = decodeAvailable(buf);
-    assert.deepEqual(values, [[0, 1, 'plugin.GetStatus', []], [0, 2, 'plugin.CloseInstance', [5]]]);
-    assert.equal(consumed, a.length + b.length);
-  });
-
-  test('an empty buffer and a lone incomplete value give nothing and consume nothing', () => {
-    assert.deepEqual(decodeAvailable(Buffer.alloc(0)).values, []);
-    const r = decodeAvailable(hex('94 00 01'));
-    assert.deepEqual(r.values, []);
-    assert.equal(r.consumed, 0);
-  });
-
-  test('throws on an extension type no MessagePack peer of ours defines', () => {
-    assert.throws(() => decodeAvailable(hex('91 c7 01 05 00')));
-  });
-
-  // msgpackr decodes the never-used byte 0xc1 to a placeholder object; the codec must refuse it.
-  test('throws on the never-used byte 0xc1 inside a value', () => {
-    assert.throws(() => decodeAvailable(hex(`94 00 01 a3 ${ascii('foo')} 91 c1`)));
   });
 });
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { peekEventFrame, EVENT_METHODS } from '../../src/rpc/frame-peek.ts';
-import { FrameReader, decodeRequest, type RoutableFrame } from '../../src/rpc/framing.ts';
+import { FrameReader, decodeRequest } from '../../src/rpc/framing.ts';
 import { readEventCall } from '../../src/rpc/event-calls.ts';
 import { encode } from '../../src/rpc/codec.ts';
 import { luaPack, luaValueArbitrary, hex, type LuaValue } from './lua-msgpack.ts';
@@ -37,7 +37,7 @@ test('a routed frame names what the decoder reads; any frame the decoder refuses
   fc.assert(
     fc.property(fc.constantFrom(...METHODS, 'plugin.GetStatus'), fc.integer({ min: 0, max: 2 ** 32 - 1 }), fields, (method, msgid, entries) => {
       const map: Record<string, LuaValue> = Object.create(null);
-      for (const [k, v] of entries) map[k] = v as LuaValue;
+      for (const [k, v] of entries) map[k] = v;
       const bytes = luaPack([0, msgid, method, [map]]);
       const peek = peekEventFrame(bytes);
       if (peek === null) return;
@@ -98,7 +98,7 @@ test('the routing reader hands out event frames undecoded, and decodes everythin
   const out = reader.pushRoutable(Buffer.concat(frames));
   assert.equal(out.length, 3);
   const [first, second, third] = out;
-  assert.ok(first && 'peek' in first && (first as RoutableFrame).peek.msgid === 1);
+  assert.ok(first && 'peek' in first && first.peek.msgid === 1);
   assert.ok(second && !('peek' in second) && second.method === 'plugin.GetStatus');
   assert.ok(third && !('peek' in third) && third.msgid === 3);
 });

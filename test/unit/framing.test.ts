@@ -122,7 +122,7 @@ describe('FrameReader: splitting and joining', () => {
   // complete frame never waits for the next one, and frames count against the cap one by one.
   test(
     'a frame plus half of the next (cut inside a string) returns the first at once',
-    
+
     () => {
       const a = handleEvent;
       const b = everyType;
@@ -135,7 +135,7 @@ describe('FrameReader: splitting and joining', () => {
 
   test(
     'two frames that each fit maxFrameSize, the second still arriving, are not refused together',
-    
+
     () => {
       const a = luaPack([0, 2, 'plugin.Step', [{ EventId: 3, Data: 'a'.repeat(680) }]]);
       const b = luaPack([0, 3, 'plugin.Step', [{ EventId: 3, Data: 'b'.repeat(680) }]]);

@@ -78,11 +78,11 @@ test('instances built from pooled isolates share nothing: each module body runs 
     const seen: string[] = [];
     const instances: PluginIsolate[] = [];
     for (let i = 0; i < 3; i++) {
-      const inst = await PluginIsolate.create(counterPlugin(), LIMITS, (m) => {
+      const inst = PluginIsolate.create(counterPlugin(), LIMITS, (m) => {
         if (m.kind === 'call') seen.push(String(m.args[1]));
       }, pool.take(32));
-      await inst.start({});
-      await inst.handle(i + 1, 'access', 1000);
+      inst.start({});
+      inst.handle(i + 1, 'access', 1000);
       instances.push(inst);
     }
     assert.deepEqual(seen, ['1', '1', '1']);
