@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { waitForSocket } from './wait-for-socket.ts';
 import { runDriver, type DriverResult } from './run-driver.ts';
-import { childrenOf, cpuMsOf } from './proc-cpu.ts';
+import { childrenOf, cpuMsOf } from '../kong-driver/proc-cpu.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, rounds: { type: 'string' }, seconds: { type: 'string' } } });

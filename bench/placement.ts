@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { waitForSocket } from './wait-for-socket.ts';
 import { runDriver } from './run-driver.ts';
-import { childrenOf, cpuMsOf } from './proc-cpu.ts';
+import { childrenOf, cpuMsOf } from '../kong-driver/proc-cpu.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' } } });

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { waitForSocket } from './wait-for-socket.ts';
 import { runDriver } from './run-driver.ts';
-import { childrenOf, commOf, cpuMsOf } from './proc-cpu.ts';
+import { childrenOf, commOf, cpuMsOf } from '../kong-driver/proc-cpu.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({

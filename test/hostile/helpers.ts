@@ -199,9 +199,9 @@ export class Family {
     return pids.reduce((sum, pid) => sum + procRssMb(pid), 0);
   }
 
-  /** The server's RSS is back within `slackMb` of `beforeMb` (polled for a few seconds: V8 gives memory back lazily). */
+  /** The server's RSS is back within `slackMb` of `beforeMb` (polled for up to 15 s: V8 gives memory back lazily). */
   async memoryCameBack(beforeMb: number, slackMb = 150): Promise<void> {
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 15_000; // a busy machine collects late; only a failure waits this long
     let now = await this.rssMb();
     while (now > beforeMb + slackMb && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));

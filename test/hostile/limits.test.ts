@@ -6,9 +6,9 @@
 // instance keeps answering, and the server's memory comes back.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { Family, stageFamily, EXIT_500, headers, reported, timed, type PhaseRun } from './helpers.ts';
 import { stoppedWithinMs } from '../helpers/cpu-stop.ts';
+import { cpuMsOf } from '../../kong-driver/proc-cpu.ts';
 
 const CPU_LIMIT_MS = 200;
 const MEMORY_LIMIT_MB = 32;
@@ -23,10 +23,7 @@ const f = await Family.start(stageFamily('limits'), [
 after(() => f.stop());
 
 /** CPU time (user + system) a process used so far, ms. */
-function cpuMs(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
+const cpuMs = (pid: number): number => cpuMsOf(`/proc/${pid}/stat`);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -10,12 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { ServerProcess } from '../../kong-driver/server-process.ts';
 import { NEIGHBOUR } from './helpers.ts';
+import { cpuMsOf } from '../../kong-driver/proc-cpu.ts';
 
 /** CPU time (user + system) a process used so far, ms. */
-const cpuMs = (pid: number) => {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
-};
+const cpuMs = (pid: number): number => cpuMsOf(`/proc/${pid}/stat`);
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 test('a 7 MB bundle that throws every event: positions mapped, the neighbour on its shard unhindered, memory flat', async () => {

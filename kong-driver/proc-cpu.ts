@@ -1,5 +1,6 @@
 // CPU a process or thread has used, from the text of its /proc …/stat file (utime + stime, in
-// clock ticks of 10 ms): what the benchmarks sample at the start and end of their measured seconds.
+// clock ticks of 10 ms): what the benchmarks sample over their measured seconds, and what tests
+// judge work by where the clock would depend on how busy the machine is.
 import fs from 'node:fs';
 
 /** ms of CPU, from /proc/<pid>/stat or /proc/<pid>/task/<tid>/stat (the command name may hold spaces and ")"). */
