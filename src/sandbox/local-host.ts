@@ -40,7 +40,6 @@ export interface SliceWatch {
   disarm(): void;
 }
 
-const HEAP_SAMPLE_MS = 1000;
 /** one plugin log line, at most (the runtime clips each value; this bounds the whole line) */
 const MAX_LOG_LINE = 8192;
 
@@ -120,7 +119,7 @@ export class LocalInstanceHost implements InstanceHostApi {
         this.#disposeIfIdle(gen);
       },
     });
-    this.#sampler = setInterval(() => void this.#sampleHeaps(), HEAP_SAMPLE_MS);
+    this.#sampler = setInterval(() => void this.#sampleHeaps(), opts.heapSampleMs);
     this.#sampler.unref();
     const pool = { size: opts.isolatePool, memoryLimitMb: opts.memoryLimitMb, timeoutMs: opts.startTimeoutMs };
     this.#pool = new IsolatePool(pool, log);
@@ -625,7 +624,7 @@ export class LocalInstanceHost implements InstanceHostApi {
       }
       usage.overSoftLimit = over;
     }
-    // what a test waits for instead of sleeping past HEAP_SAMPLE_MS (seen with -vv)
+    // what a test waits for instead of sleeping past --heap-sample-interval (seen with -vv)
     this.#log.debug({ event: 'heap.sampled', instances: gens.length }, 'heap sample round done');
   }
 

@@ -25,8 +25,6 @@ const CRASH_WINDOW_MS = 60_000;
 const CRASHES_TO_QUARANTINE = 3;
 const BACKOFF_MIN_MS = 100;
 const BACKOFF_MAX_MS = 5_000;
-const RSS_POLL_MS = 100;
-const HEARTBEAT_MS = 250;
 const PER_INSTANCE_ALLOWANCE_MB = 4;
 /** a new shard has this long to answer its first ping (Node start-up on a loaded machine) */
 const STARTUP_ALLOWANCE_MS = 15_000;
@@ -64,8 +62,8 @@ export class ShardSupervisor implements InstanceHostApi {
     this.#events = new EventRoutes(opts.onPluginError, (instanceId) => this.#goneListener(instanceId, 'lost'));
     for (let i = 0; i < opts.shards; i++) this.#placement.addGeneral(this.#newSlot('general', null));
     this.#timers.push(
-      setInterval(() => this.#watchMemory(), RSS_POLL_MS),
-      setInterval(() => this.#heartbeat(), HEARTBEAT_MS),
+      setInterval(() => this.#watchMemory(), opts.shardRssPollMs),
+      setInterval(() => this.#heartbeat(), opts.shardHeartbeatMs),
       setInterval(() => this.#sweepEvents(), opts.eventTimeoutMs),
     );
     for (const t of this.#timers) t.unref();
