@@ -9,7 +9,7 @@ import { KpsError, errorMessage } from './errors.ts';
 import { PluginRegistry } from './plugins/registry.ts';
 import { LocalInstanceHost } from './sandbox/local-host.ts';
 import { ShardSupervisor } from './shards/supervisor.ts';
-import type { InstanceHostApi } from './sandbox/host-api.ts';
+import type { InstanceHostApi } from './instances/instance-host.ts';
 import { InstanceManager } from './instances/manager.ts';
 import { Dispatcher } from './rpc/dispatcher.ts';
 import { RpcServer } from './rpc/server.ts';

@@ -8,7 +8,7 @@ import { PluginMethod } from '../rpc/protocol.ts';
 import { DEFAULTS } from '../config/options.ts';
 import { givenOptions, optionSpec } from './args.ts';
 import { ErrorCode, KpsError, errorMessage } from '../errors.ts';
-import type { InstanceStats } from '../sandbox/host-api.ts';
+import type { InstanceStats } from '../instances/instance-host.ts';
 
 interface StatusPlugin {
   Name: string;

@@ -1,6 +1,6 @@
 // Every limit plugins ran into, counted by plugin and kind, with the last one per plugin and per
 // instance: what GetStatus, the metrics and the status command show an operator.
-import type { Breach, BreachKind } from '../sandbox/host-api.ts';
+import type { Breach, BreachKind } from './instance-host.ts';
 import { clipPluginText } from '../sandbox/plugin-text.ts';
 
 export interface BreachRecord {

@@ -3,7 +3,7 @@
 import type { Logger } from '../log.ts';
 import type { ServerOptions } from '../config/options.ts';
 import type { InstanceStatus, Phase, StepData } from '../rpc/protocol.ts';
-import type { InstanceHostApi, StepAnswer, HostStatus, InstanceStats } from '../sandbox/host-api.ts';
+import type { InstanceHostApi, StepAnswer, HostStatus, InstanceStats } from './instance-host.ts';
 import { BreachLedger, type BreachRecord } from './breach-ledger.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import { IdSequence } from './ids.ts';

@@ -5,7 +5,7 @@ import { Registry, Gauge, Counter, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '../log.ts';
 import { MetricsListenError } from '../errors.ts';
 import type { InstanceManager } from '../instances/manager.ts';
-import type { InstanceHostApi } from '../sandbox/host-api.ts';
+import type { InstanceHostApi } from '../instances/instance-host.ts';
 
 export interface MetricsSources {
   manager: InstanceManager;

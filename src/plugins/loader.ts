@@ -3,7 +3,7 @@
 import { clipPluginText } from '../sandbox/plugin-text.ts';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { InstanceHostApi } from '../sandbox/host-api.ts';
+import type { InstanceHostApi } from '../instances/instance-host.ts';
 import type { PluginInfo } from '../rpc/protocol.ts';
 import type { PluginSource } from './discovery.ts';
 import { compilePlugin, type BundleLimits, type CompiledPlugin } from './compiler.ts';

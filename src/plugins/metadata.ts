@@ -1,7 +1,7 @@
 // Plugin metadata as Kong will judge it. The values come from inside a throwaway isolate (plugin
 // code never runs in the host); here they are checked against what Kong ≥ 3.0 refuses at boot.
 import { z } from 'zod';
-import type { PluginDescription } from '../sandbox/host-api.ts';
+import type { PluginDescription } from '../instances/instance-host.ts';
 import type { PluginInfo } from '../rpc/protocol.ts';
 import { PHASES } from '../rpc/protocol.ts';
 import { schemaProblems } from './schema-check.ts';

@@ -1,7 +1,7 @@
 // Plugin name → its current version (code and Kong metadata). Versions are swapped atomically by
 // hot reload; a plugin deleted from the directory stays known as deleted, so StartInstance can say so.
 import type { Logger } from '../log.ts';
-import type { InstanceHostApi } from '../sandbox/host-api.ts';
+import type { InstanceHostApi } from '../instances/instance-host.ts';
 import { discoverPlugins } from './discovery.ts';
 import { buildPlugin, type BuildLimits, type LoadedPlugin } from './loader.ts';
 import { ErrorCode, KpsError, UnknownPluginError } from '../errors.ts';

@@ -4,7 +4,7 @@
 // before its swap, so no event waits on a compile or fails because of a reload.
 import path from 'node:path';
 import type { Logger } from '../log.ts';
-import type { InstanceHostApi } from '../sandbox/host-api.ts';
+import type { InstanceHostApi } from '../instances/instance-host.ts';
 import type { InstanceManager } from '../instances/manager.ts';
 import type { PluginRegistry } from './registry.ts';
 import { discoverPlugins, type PluginSource } from './discovery.ts';

@@ -7,9 +7,9 @@
 import type { Logger } from '../log.ts';
 import type { LocalHostOptions } from './host-options.ts';
 import { NoPluginInstanceError, NoRunningEventError, EventBusyError, InstanceStartError, PluginLoadError, ShuttingDownError, errorMessage } from '../errors.ts';
-import { failureAnswer } from '../instances/failure-policy.ts';
+import { failureAnswer } from '../events/failure-answer.ts';
 import { TERMINAL_METHODS } from '../rpc/protocol.ts';
-import { EventTable, type EventRecord } from './events.ts';
+import { EventTable, type EventRecord } from '../events/event-table.ts';
 import { PluginIsolate, IsolateFailure, pluginErrorText, type IsolateLimits } from './plugin-isolate.ts';
 import type { BridgeMessage } from './isolate-bridge.ts';
 import { IsolatePool } from './isolate-pool.ts';
@@ -27,7 +27,7 @@ import { checkFetchRequest, hostFetch, FetchRefused, type OpFailure } from './ho
 import type {
   InstanceHostApi, PluginCode, PluginDescription, StartInstanceMsg, HandleEventMsg, StepMsg, StepAnswer, HostStatus,
   Breach, BreachKind, InstanceStats,
-} from './host-api.ts';
+} from '../instances/instance-host.ts';
 
 export type { LocalHostOptions };
 

@@ -1,6 +1,6 @@
 // kong.node.getMemoryStats() answers with Kong's statistics unchanged plus a `sandbox` section for
 // the calling instance (additive: plugins written for Kong's shape keep working).
-import type { InstanceStats } from './host-api.ts';
+import type { InstanceStats } from '../instances/instance-host.ts';
 import type { SandboxMemoryStats } from '../sdk/kong.ts';
 
 export function withSandboxStats(kongStats: unknown, s: InstanceStats): unknown {

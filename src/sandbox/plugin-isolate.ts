@@ -5,7 +5,7 @@ import { compileCached } from './code-cache.ts';
 import { createBlankIsolate, type BlankIsolate, type RuntimeApi } from './blank-isolate.ts';
 import type { BridgeMessage, Inbox } from './isolate-bridge.ts';
 import { recordSlice } from './cpu-share.ts';
-import type { PluginCode, PluginDescription } from './host-api.ts';
+import type { PluginCode, PluginDescription } from '../instances/instance-host.ts';
 
 export interface HeapFigures {
   used: number;

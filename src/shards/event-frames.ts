@@ -8,7 +8,7 @@ import { PluginMethod, TERMINAL_METHODS } from '../rpc/protocol.ts';
 import { ErrorCode, KpsError, errorMessage } from '../errors.ts';
 import type { LocalInstanceHost } from '../sandbox/local-host.ts';
 import type { Logger } from '../log.ts';
-import type { StepAnswer } from '../sandbox/host-api.ts';
+import type { StepAnswer } from '../instances/instance-host.ts';
 import { EventStatus } from './event-status.ts';
 
 export type AnswerFrame = (status: number, answer: Uint8Array) => void;

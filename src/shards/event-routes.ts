@@ -6,11 +6,11 @@
 // may have answered already; only the supervisor knows the answer has not reached Kong).
 import type { FailurePolicy } from '../config/options.ts';
 import { EventBusyError, NoRunningEventError } from '../errors.ts';
-import { failureAnswer } from '../instances/failure-policy.ts';
-import { Tombstones } from '../instances/tombstones.ts';
+import { failureAnswer } from '../events/failure-answer.ts';
+import { Tombstones } from '../events/tombstones.ts';
 import { responseFrame } from '../rpc/response-frame.ts';
 import type { Phase } from '../rpc/protocol.ts';
-import type { StepAnswer } from '../sandbox/host-api.ts';
+import type { StepAnswer } from '../instances/instance-host.ts';
 import { EventStatus } from './event-status.ts';
 import type { ShardProcess } from './shard-process.ts';
 

@@ -9,7 +9,7 @@ import { serveEventFrame } from './event-frames.ts';
 import { LocalInstanceHost, type LocalHostOptions } from '../sandbox/local-host.ts';
 import { createLogger } from '../log.ts';
 import { ErrorCode, KpsError } from '../errors.ts';
-import type { PluginCode } from '../sandbox/host-api.ts';
+import type { PluginCode } from '../instances/instance-host.ts';
 
 export interface ShardConfig extends LocalHostOptions {
   shard: number;

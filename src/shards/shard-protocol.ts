@@ -4,7 +4,7 @@
 // wrong payload or a handler that forgets a method is a compile error, not a runtime "unknown method".
 import { REQUEST, RESPONSE, NOTIFICATION } from '../rpc/protocol.ts';
 import { ErrorCode, KpsError } from '../errors.ts';
-import type { Breach, InstanceStats, PluginCode, PluginDescription, StartInstanceMsg } from '../sandbox/host-api.ts';
+import type { Breach, InstanceStats, PluginCode, PluginDescription, StartInstanceMsg } from '../instances/instance-host.ts';
 
 /**
  * The channel's message types: [REQUEST, id, method, params], [RESPONSE, id, error, result],

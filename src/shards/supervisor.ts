@@ -17,7 +17,7 @@ import { Placement, type ShardSlot, type SlotKind } from './slots.ts';
 import type {
   InstanceHostApi, PluginCode, PluginDescription, StartInstanceMsg, HandleEventMsg, StepMsg, StepAnswer, HostStatus,
   Breach, BreachKind, InstanceStats,
-} from '../sandbox/host-api.ts';
+} from '../instances/instance-host.ts';
 import { LOCAL_HOST_OPTIONS, type LocalHostOptions } from '../sandbox/host-options.ts';
 import { EventRoutes } from './event-routes.ts';
 

@@ -6,7 +6,7 @@
 // Not shared with kong-driver/ (the tests' and benches' Kong, over a real socket): this loop ships in
 // PluginTest and calls the host in-process, and the product imports nothing from outside src/.
 import type { Phase } from '../rpc/protocol.ts';
-import type { InstanceHostApi, StepAnswer, StepMsg } from '../sandbox/host-api.ts';
+import type { InstanceHostApi, StepAnswer, StepMsg } from '../instances/instance-host.ts';
 import { errorMessage, isNoInstance } from '../errors.ts';
 import type { Exchange } from './exchange.ts';
 import type { FakeKongPdk } from './fake-kong-pdk.ts';

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { LocalHostOptions } from '../sandbox/host-options.ts';
 import type {
   InstanceHostApi, PluginCode, PluginDescription, StartInstanceMsg, HandleEventMsg, StepMsg, StepAnswer, HostStatus, Breach, InstanceStats,
-} from '../sandbox/host-api.ts';
+} from '../instances/instance-host.ts';
 import { PluginCrashError } from '../errors.ts';
 import { errorFromWire, type WireError } from '../error-wire.ts';
 import type { ServerRecord } from './capture-log.ts';

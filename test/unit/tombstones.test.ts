@@ -1,7 +1,7 @@
 // Tombstones: an event that ended with a terminal call answers "ret" to a late Step for 120 s.
 import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { Tombstones } from '../../src/instances/tombstones.ts';
+import { Tombstones } from '../../src/events/tombstones.ts';
 
 test('a tombstone lives 120 s from its last add; expired ones are forgotten while others live on', () => {
   mock.timers.enable({ apis: ['Date'], now: 1_000_000 });

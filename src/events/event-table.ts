@@ -4,8 +4,8 @@
 // death, or at its deadline; nothing grows without bound.
 import type { Phase } from '../rpc/protocol.ts';
 import { TERMINAL_METHODS } from '../rpc/protocol.ts';
-import type { StepAnswer } from './host-api.ts';
-import { Tombstones } from '../instances/tombstones.ts';
+import type { StepAnswer } from '../instances/instance-host.ts';
+import { Tombstones } from './tombstones.ts';
 
 export interface EventRecord {
   readonly id: number;

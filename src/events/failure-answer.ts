@@ -1,7 +1,7 @@
 // What Kong is told when a plugin fails (throws, breaches a limit, misses its deadline, dies).
 import type { FailurePolicy } from '../config/options.ts';
 import type { Phase } from '../rpc/protocol.ts';
-import type { StepAnswer } from '../sandbox/host-api.ts';
+import type { StepAnswer } from '../instances/instance-host.ts';
 
 /** The body Kong itself sends when a Lua plugin throws in a request phase. */
 export const FAIL_CLOSED_BODY = { message: 'An unexpected error occurred' };
