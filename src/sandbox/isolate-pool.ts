@@ -75,6 +75,8 @@ export class IsolatePool {
       this.#log.warn({ event: 'isolate_pool.fill_failed' }, `could not build a pooled isolate: ${errorMessage(err)}`);
       return;
     }
+    // what a test waits for instead of sleeping until the pool is full (seen with -vv)
+    if (this.#ready.length >= this.#opts.size) this.#log.debug({ event: 'isolate_pool.filled', ready: this.#ready.length }, 'isolate pool full');
     this.#scheduleFill();
   }
 }

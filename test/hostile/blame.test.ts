@@ -129,7 +129,12 @@ describe('CPU after an event ends (class 4)', () => {
     const inst = await f.kong.startInstance('wake-spin');
     const [waiting, waking] = await f.attack(async () => {
       const first = f.kong.call('plugin.HandleEvent', { InstanceId: inst.Id, EventName: 'access' });
-      await sleep(50);
+      // the first event is in the server (parked on its promise) before the one that wakes it is sent
+      const deadline = Date.now() + 10_000;
+      while ((await f.stats(inst.Id)).EventsInFlight === 0) {
+        assert.ok(Date.now() < deadline, 'the first event never arrived');
+        await sleep(20);
+      }
       const second = await f.kong.call('plugin.HandleEvent', { InstanceId: inst.Id, EventName: 'rewrite' });
       return [await first, second];
     });

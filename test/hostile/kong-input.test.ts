@@ -121,9 +121,12 @@ test(
     await f.attack(async () => {
       const ea = await f.kong.call('plugin.HandleEvent', { InstanceId: a.Id, EventName: 'access' });
       const eb = await f.kong.call('plugin.HandleEvent', { InstanceId: b.Id, EventName: 'access' });
-      // B gets its first answer and runs its 150 ms of work; meanwhile a Step meant for A names B's event.
+      // B gets its first answer and runs its 300 ms of work; meanwhile a Step meant for A names B's event.
+      const { Pid } = await f.shardOf('two-calls');
+      const cpu0 = cpuMsOf(`/proc/${Pid}/stat`);
       const bRunning = f.server.client().call('plugin.Step', { EventId: eb.EventId, Data: 'b1' });
-      await new Promise((r) => setTimeout(r, 30));
+      // B's work has begun: its shard's thread is burning CPU (so the supervisor forwarded b1)
+      await until(() => cpuMsOf(`/proc/${Pid}/stat`) - cpu0 >= 30, 'B running its work');
       await assert.rejects(f.kong.call('plugin.Step', { EventId: eb.EventId, Data: 'meant for A' }), {
         message: `event ${eb.EventId} is running its plugin; a Step is only valid after a PDK call was sent`,
       });

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { Family, stageFamily, EXIT_500, headers, reported, timed, type PhaseRun } from './helpers.ts';
 import { stoppedWithinMs } from '../helpers/cpu-stop.ts';
 import { cpuMsOf } from '../../kong-driver/proc-cpu.ts';
+import type { LogLine } from '../../kong-driver/server-process.ts';
 
 const CPU_LIMIT_MS = 200;
 const MEMORY_LIMIT_MB = 32;
@@ -19,13 +20,13 @@ const f = await Family.start(stageFamily('limits'), [
   '--shard-memory-limit', String(SHARD_MEMORY_LIMIT_MB), '--max-pdk-calls', '300',
   // what V8 cannot bound inside an isolate takes down a shard: these attackers get shards of their own
   '--placement', 'dedicated=huge-array-fill,wasm-memory,finalization-loop,flat-string',
+  // heap.sampled lines (-vv) every 100 ms: rounds of a shard's own timer that a test waits for
+  '-vv', '--heap-sample-interval', '100',
 ]);
 after(() => f.stop());
 
 /** CPU time (user + system) a process used so far, ms. */
 const cpuMs = (pid: number): number => cpuMsOf(`/proc/${pid}/stat`);
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The promise's value, or 'timeout' after `ms`. */
 function within<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
@@ -217,10 +218,18 @@ test('an Atomics.waitAsync continuation due after the event has ended never runs
   const got = reported(run);
   // no SharedArrayBuffer, so no Atomics.waitAsync continuation can be scheduled at all
   assert.equal(got.waitAsync, 'unavailable');
-  const { Pid } = await f.shardOf('wait-async-loop');
+  const { Pid, Shard } = await f.shardOf('wait-async-loop');
   const c0 = cpuMs(Pid!);
-  await sleep(1000);
-  assert.ok(cpuMs(Pid!) - c0 < 300, `the shard burned ${cpuMs(Pid!) - c0} ms of CPU in 1 s with no event running`);
+  const t0 = Date.now();
+  // Three heap-sample rounds of that shard completed after the event: the third began at least one
+  // interval (100 ms) after the second, which began after the event ended, so past the 20 ms at which
+  // the continuation was due; each round read this instance's heap through its isolate.
+  const onShard = (l: LogLine): boolean => l.shard === Shard;
+  const rounds = f.server.logsOf('heap.sampled').filter(onShard).length;
+  await f.server.waitForLogs('heap.sampled', rounds + 3, 10_000, onShard);
+  const burned = cpuMs(Pid!) - c0;
+  const wall = Date.now() - t0;
+  assert.ok(burned < 50 + wall * 0.3, `the shard burned ${burned} ms of CPU in ${wall} ms with no event running`);
   assert.notEqual(await within(f.kong.call('plugin.GetStatus'), 2000), 'timeout');
   // a later event either works or is stopped by the CPU limit; it is answered either way
   const later = await f.kong.runPhase(id, 'access');

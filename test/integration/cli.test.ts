@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BIN, FIXTURE_PLUGINS, ROOT, ServerProcess } from '../../kong-driver/server-process.ts';
 import { EXIT_500 } from '../../kong-driver/kong-client.ts';
+import { until } from '../../kong-driver/until.ts';
 import { discoverPlugins } from '../../src/plugins/discovery.ts';
 
 const SYSTEM_PATH = '/usr/local/bin:/usr/bin:/bin';
@@ -118,7 +119,10 @@ test('SIGTERM: events in flight are answered, the socket file is removed, exit 0
   const kong = server.client();
   const stuck = await kong.startInstance('stuck');
   const pending = kong.call('plugin.HandleEvent', { InstanceId: stuck.Id, EventName: 'access' });
-  await new Promise((r) => setTimeout(r, 100));
+  // the event is in flight in the server before the signal (asked on a second connection)
+  const probe = server.client();
+  await until(async () => (await probe.call('plugin.InstanceStatus', stuck.Id)).Stats?.EventsInFlight === 1, 'the event in flight');
+  probe.close();
   server.child.kill('SIGTERM');
   const answer = await pending;
   assert.deepEqual(answer.Data, EXIT_500);
@@ -131,9 +135,16 @@ test('SIGTERM: events in flight are answered, the socket file is removed, exit 0
 
 test('the server exits when the process that started it dies', async () => {
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'kps-orphan-'));
-  // The shell starts the server in the background and exits: the server is re-parented.
-  const out = execFileSync('/bin/sh', ['-c', `"${BIN}" -p "${prefix}" --sock-name o.sock -d "${FIXTURE_PLUGINS}" >/dev/null 2>&1 & echo $!; sleep 2`], { encoding: 'utf8' });
-  const pid = Number(out.trim());
+  // The shell starts the server in the background, waits until it listens (its socket file is
+  // there), and exits: the server is re-parented. The shell says whether it saw the socket.
+  const sock = path.join(prefix, 'o.sock');
+  const script = `"${BIN}" -p "${prefix}" --sock-name o.sock -d "${FIXTURE_PLUGINS}" >/dev/null 2>&1 & echo $!
+i=0; while [ ! -S "${sock}" ] && [ $i -lt 900 ]; do sleep 0.05; i=$((i+1)); done
+[ -S "${sock}" ] && echo listening`;
+  const out = execFileSync('/bin/sh', ['-c', script], { encoding: 'utf8' });
+  const [pidLine, listening] = out.trim().split('\n');
+  const pid = Number(pidLine);
+  assert.equal(listening, 'listening', 'the server never listened before its parent exited');
   const alive = () => {
     try {
       process.kill(pid, 0);
@@ -146,7 +157,7 @@ test('the server exits when the process that started it dies', async () => {
   const deadline = Date.now() + 45_000;
   while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   assert.ok(!alive(), 'the orphaned server exited');
-  assert.ok(!fs.existsSync(path.join(prefix, 'o.sock')));
+  assert.ok(!fs.existsSync(sock));
   fs.rmSync(prefix, { recursive: true, force: true });
 });
 

@@ -197,10 +197,11 @@ test('--isolate-pool: instances start from isolates a shard built ahead, one eac
     const server = await ServerProcess.start({ args: ['--shards', '1', '--isolate-pool', pool, '-vv'] });
     const kong = server.client();
     try {
-      // Time for the shard to fill its pool after start-up and after each start.
+      // With a pool, each start waits until the shard has filled it (at start-up, then after each
+      // start took one); a pool of 0 never fills, and every isolate is built on demand.
       const started: number[] = [];
       for (let i = 0; i < 3; i++) {
-        await new Promise((r) => setTimeout(r, 300));
+        if (expectPooled) await server.waitForLogs('isolate_pool.filled', i + 1);
         started.push((await kong.startInstance('config-echo', { n: i })).Id);
       }
       const built = await server.waitForLogs('isolate.built', 3);

@@ -1,4 +1,4 @@
-// Two PDK calls with 150 ms of work between them, so that Kong can be made to Step while the plugin
+// Two PDK calls with 300 ms of work between them, so that Kong can be made to Step while the plugin
 // runs; reports both answers. Header a = "exit" ends the request with a 403 instead.
 function busy(ms) {
   const end = Date.now() + ms;
@@ -8,7 +8,7 @@ class Plugin {
   async access(kong) {
     const a = await kong.request.getHeader('a');
     if (a === 'exit') return kong.response.exit(403, 'stop');
-    busy(150);
+    busy(300);
     const b = await kong.request.getHeader('b');
     await kong.response.setHeader('x-got', JSON.stringify({ a, b }));
   }
