@@ -13,11 +13,15 @@ import type { ToolHostReply, ToolHostRequest } from './tool-host.ts';
 
 const config = JSON.parse(process.env.KPS_TOOL_HOST_CONFIG ?? '{}') as LocalHostOptions;
 const send = (m: ToolHostReply): void => void process.send?.(m);
-const host = new LocalInstanceHost(config, captureLogger((record) => send({ log: record })), {
-  hungLog: { fd: 1, victim: "the test's isolate process" },
-});
-host.onInstanceGone((instanceId, reason) => send({ gone: { instanceId, reason } }));
-host.onBreach((breach) => send({ breach }));
+function newHost(): LocalInstanceHost {
+  const h = new LocalInstanceHost(config, captureLogger((record) => send({ log: record })), {
+    hungLog: { fd: 1, victim: "the test's isolate process" },
+  });
+  h.onInstanceGone((instanceId, reason) => send({ gone: { instanceId, reason } }));
+  h.onBreach((breach) => send({ breach }));
+  return h;
+}
+let host = newHost();
 
 async function answer(req: ToolHostRequest): Promise<unknown> {
   switch (req.method) {
@@ -29,6 +33,12 @@ async function answer(req: ToolHostRequest): Promise<unknown> {
     case 'closeInstance': return host.closeInstance(req.params);
     case 'instanceStats': return host.instanceStats(req.params);
     case 'shutdown': return host.shutdown();
+    // the Run is over and this process is whole: a fresh host (nothing of that Run's instances,
+    // events or limits' state) for the next Run with the same options
+    case 'reset':
+      await host.shutdown();
+      host = newHost();
+      return null;
   }
 }
 

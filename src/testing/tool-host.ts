@@ -1,7 +1,10 @@
 // PluginTest's instance host: the server's LocalInstanceHost, run in a child process of its own
 // (tool-host-child.ts) as the server runs isolates in shards, so that a plugin V8 cannot contain (an
 // abort, a builtin that ignores the timeout) kills that child and fails its own test with
-// PluginCrashError, and the tests after it run. One child per PluginTest.Run.
+// PluginCrashError, and the tests after it run. One child per PluginTest.Run at a time: a Run that
+// ends with its child whole gives it back (with a fresh instance host, see tool-host-child.ts) to
+// the next Run with the same options, which saves that Run the process start-up; a child that died
+// or did not answer is never given back.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { LocalHostOptions } from '../sandbox/host-options.ts';
@@ -22,7 +25,7 @@ export type ToolHostRequest = { id: number } & (
   | { method: 'step'; params: StepMsg }
   | { method: 'closeInstance'; params: number }
   | { method: 'instanceStats'; params: number | undefined }
-  | { method: 'shutdown'; params: null }
+  | { method: 'shutdown' | 'reset'; params: null }
 );
 
 export type ToolHostReply =
@@ -36,10 +39,32 @@ export type ToolHostReply =
 /** what the watchdog's log line may say about why it killed the child (bounded) */
 const MAX_STDOUT = 64 * 1024;
 
+/** Children whole after their Run, by the options they were started with (unref'd while idle). */
+const idle = new Map<string, Array<{ child: ChildProcess; drop: () => void }>>();
+
+function takeIdle(key: string): ChildProcess | null {
+  for (let entry = idle.get(key)?.pop(); entry; entry = idle.get(key)?.pop()) {
+    entry.child.off('exit', entry.drop);
+    if (entry.child.connected && entry.child.exitCode === null && entry.child.signalCode === null) return entry.child;
+  }
+  return null;
+}
+
+/** The child's handles stop (or start again) keeping this process alive. */
+function holdOpen(child: ChildProcess, hold: boolean): void {
+  const handles = [child, child.channel, child.stdout as unknown as { ref?: () => void; unref?: () => void } | null];
+  for (const h of handles) {
+    if (hold) h?.ref?.();
+    else h?.unref?.();
+  }
+}
+
 export class ToolHost implements InstanceHostApi {
   readonly #child: ChildProcess;
+  readonly #key: string;
   readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   readonly #exited: Promise<void>;
+  readonly #detach: () => void;
   #nextId = 1;
   #crash: PluginCrashError | null = null;
   #closing = false;
@@ -48,20 +73,28 @@ export class ToolHost implements InstanceHostApi {
   #breachListener: (breach: Breach) => void = () => {};
 
   constructor(opts: LocalHostOptions, onLog: (record: ServerRecord) => void) {
-    this.#child = spawn(process.execPath, ['--no-node-snapshot', '--disable-warning=ExperimentalWarning', CHILD_MAIN], {
+    this.#key = JSON.stringify(opts);
+    const child = takeIdle(this.#key) ?? spawn(process.execPath, ['--no-node-snapshot', '--disable-warning=ExperimentalWarning', CHILD_MAIN], {
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
       serialization: 'advanced',
-      env: { ...process.env, KPS_TOOL_HOST_CONFIG: JSON.stringify(opts) },
+      env: { ...process.env, KPS_TOOL_HOST_CONFIG: this.#key },
     });
-    this.#child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    this.#child = child;
+    holdOpen(child, true);
+    child.stdout!.setEncoding('utf8');
+    const onStdout = (chunk: string): void => {
       if (this.#stdout.length < MAX_STDOUT) this.#stdout += chunk;
-    });
-    this.#child.on('message', (m: ToolHostReply) => {
+    };
+    const onMessage = (m: ToolHostReply): void => {
       if ('log' in m) onLog(m.log);
       else if ('gone' in m) this.#goneListener(m.gone.instanceId, m.gone.reason);
       else if ('breach' in m) this.#breachListener(m.breach);
       else this.#settle(m);
-    });
+    };
+    child.stdout!.on('data', onStdout);
+    child.on('message', onMessage);
+    let onExit: (code: number | null, signal: NodeJS.Signals | null) => void = () => {};
+    let onError: (err: Error) => void = () => {};
     this.#exited = new Promise((resolve) => {
       const gone = (crash: PluginCrashError | null): void => {
         if (!this.#closing) this.#crash ??= crash;
@@ -70,13 +103,21 @@ export class ToolHost implements InstanceHostApi {
         this.#pending.clear();
         resolve();
       };
-      this.#child.once('exit', (code, signal) => gone(new PluginCrashError(signal ? `signal ${signal}` : `exit status ${code}`, this.#watchdogSaid())));
+      onExit = (code, signal) => gone(new PluginCrashError(signal ? `signal ${signal}` : `exit status ${code}`, this.#watchdogSaid()));
       // not started at all (no 'exit' follows), or could not be signalled
-      this.#child.once('error', (err) => {
+      onError = (err) => {
         gone(new PluginCrashError('could not be started', err.message));
-        this.#child.kill('SIGKILL');
-      });
+        child.kill('SIGKILL');
+      };
+      child.once('exit', onExit);
+      child.once('error', onError);
     });
+    this.#detach = () => {
+      child.stdout!.off('data', onStdout);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      child.off('error', onError);
+    };
   }
 
   /** the child's death, if it died while in use */
@@ -115,14 +156,32 @@ export class ToolHost implements InstanceHostApi {
     return { Shards: [], Quarantined: [] };
   }
 
-  /** Disposes the isolates, then ends the child (it exits when its channel closes). */
+  /**
+   * Disposes the isolates; a child that answered, with nothing else pending, waits idle for the next
+   * Run with the same options; any other is ended (it exits when its channel closes).
+   */
   async shutdown(): Promise<void> {
-    if (this.#child.exitCode === null && this.#child.signalCode === null && this.#crash === null) {
-      await this.#call({ method: 'shutdown', params: null }).catch(() => {});
+    const alive = (): boolean => this.#child.exitCode === null && this.#child.signalCode === null && this.#crash === null;
+    if (alive()) {
+      const reset = await this.#call({ method: 'reset', params: null }).then(() => true, () => false);
+      if (reset && alive() && this.#child.connected && this.#pending.size === 0) return this.#release();
       this.#closing = true;
       if (this.#child.connected) this.#child.disconnect();
     }
     await this.#exited;
+  }
+
+  #release(): void {
+    this.#closing = true;
+    this.#detach();
+    const child = this.#child;
+    holdOpen(child, false);
+    const list = idle.get(this.#key) ?? [];
+    idle.set(this.#key, list);
+    // dies while idle (killed from outside): it is not handed out
+    const entry = { child, drop: () => void list.splice(list.indexOf(entry), 1) };
+    child.once('exit', entry.drop);
+    list.push(entry);
   }
 
   #call<T>(req: Omit<ToolHostRequest, 'id'>): Promise<T> {
