@@ -32,7 +32,6 @@ async function answer(req: ToolHostRequest): Promise<unknown> {
     case 'step': return host.step(req.params);
     case 'closeInstance': return host.closeInstance(req.params);
     case 'instanceStats': return host.instanceStats(req.params);
-    case 'shutdown': return host.shutdown();
     // the Run is over and this process is whole: a fresh host (nothing of that Run's instances,
     // events or limits' state) for the next Run with the same options
     case 'reset':

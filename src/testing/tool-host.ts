@@ -25,7 +25,7 @@ export type ToolHostRequest = { id: number } & (
   | { method: 'step'; params: StepMsg }
   | { method: 'closeInstance'; params: number }
   | { method: 'instanceStats'; params: number | undefined }
-  | { method: 'shutdown' | 'reset'; params: null }
+  | { method: 'reset'; params: null }
 );
 
 export type ToolHostReply =
