@@ -72,8 +72,8 @@ function buildRegistry(src: MetricsSources): Registry {
     return sums!;
   };
   collectDefaultMetrics({ register: registry, prefix: 'kps_supervisor_' });
-  // One builder for every per-plugin figure, gauge or counter: refilled from scratch at each scrape
-  // (a counter's totals never go down: PluginTotals keeps what gone instances did).
+  // One builder for every per-plugin figure, gauge or counter: emptied and refilled at each scrape
+  // (inc after reset writes the value; a counter's totals never go down: PluginTotals).
   const perPlugin = (Metric: typeof Gauge | typeof Counter, name: string, help: string, values: () => Promise<Map<string, number>>) => {
     const metric: Gauge | Counter = new Metric({
       name,
