@@ -179,7 +179,13 @@ export class ToolHost implements InstanceHostApi {
     const list = idle.get(this.#key) ?? [];
     idle.set(this.#key, list);
     // dies while idle (killed from outside): it is not handed out
-    const entry = { child, drop: () => void list.splice(list.indexOf(entry), 1) };
+    const entry = {
+      child,
+      drop: (): void => {
+        const i = list.indexOf(entry);
+        if (i >= 0) list.splice(i, 1);
+      },
+    };
     child.once('exit', entry.drop);
     list.push(entry);
   }
