@@ -22,7 +22,7 @@ export interface PluginExports {
 }
 
 // The shape the host reads (type only: nothing of the host runs here).
-import type { PluginDescription } from '../src/sandbox/host-api.ts';
+import type { PluginDescription } from '../src/instances/instance-host.ts';
 
 export type { PluginDescription };
 

@@ -1,12 +1,9 @@
 // What timers and fetch (web/) need from the runtime (sandbox-runtime/host-ops.ts): host operations
 // that belong to the event whose slice starts them. Types only: web/ is bundled apart from the runtime.
 
-/** A failed operation, as the host (or the runtime) describes it. */
-export interface OpFailure {
-  /** 'TypeError', or a DOMException name ('AbortError', 'TimeoutError') */
-  name: string;
-  message: string;
-}
+import type { OpFailure } from '../../src/sandbox/fetch-wire.ts';
+
+export type { OpFailure };
 
 export interface OpPort {
   /**

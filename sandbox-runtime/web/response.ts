@@ -3,21 +3,14 @@
 import { Headers, type HeadersInit } from './headers.ts';
 import { BodyState, extractBody, readBody } from './body.ts';
 import { URL } from './url.ts';
+import type { HostResponse } from '../../src/sandbox/fetch-wire.ts';
+
+export type { HostResponse };
 
 export interface ResponseInit {
   status?: number;
   statusText?: string;
   headers?: HeadersInit;
-}
-
-/** What the host answers a fetch with (src/sandbox/host-fetch.ts). */
-export interface HostResponse {
-  status: number;
-  statusText: string;
-  headers: Array<[string, string]>;
-  url: string;
-  redirected: boolean;
-  body: Uint8Array;
 }
 
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);

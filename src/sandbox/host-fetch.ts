@@ -5,14 +5,9 @@
 // so a huge answer costs the host at most that much memory. No cookie jar, no credentials: undici
 // adds only its own defaults (accept, accept-encoding, accept-language, sec-fetch-mode, user-agent).
 
-/** What the runtime posts (op kind 'fetch'). */
-export interface FetchRequestSpec {
-  url: string;
-  method: string;
-  headers: Array<[string, string]>;
-  body: Uint8Array | null;
-  redirect: 'follow' | 'error' | 'manual';
-}
+import type { FetchRequestSpec, HostResponse, OpFailure as WireFailure } from './fetch-wire.ts';
+
+export type { FetchRequestSpec, HostResponse };
 
 export interface FetchPolicy {
   plugin: string;
@@ -25,20 +20,9 @@ export interface FetchPolicy {
   maxPayloadBytes: number;
 }
 
-/** What the isolate gets (sandbox-runtime/web/response.ts HostResponse). */
-export interface HostResponse {
-  status: number;
-  statusText: string;
-  headers: Array<[string, string]>;
-  url: string;
-  redirected: boolean;
-  body: Uint8Array;
-}
-
-/** A failure as the isolate turns it into an error (sandbox-runtime/web/op-port.ts OpFailure). */
-export interface OpFailure {
+/** A failure as the isolate turns it into an error, and whether it was a limit the plugin ran into. */
+export interface OpFailure extends WireFailure {
   name: 'TypeError' | 'AbortError' | 'TimeoutError';
-  message: string;
   /** a limit the plugin ran into (logged as a breach) */
   breach?: 'payload' | 'fetch';
 }

@@ -2,49 +2,34 @@
 // MessagePack alone, and between a supervisor and a shard over a real socket pair.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  ErrorCode,
-  KpsError,
-  BadConfigError,
-  BadParamsError,
-  EventBusyError,
-  FrameTooLargeError,
-  InstanceStartError,
-  MalformedFrameError,
-  MetricsListenError,
-  NoPluginInstanceError,
-  NoRunningEventError,
-  OptionError,
-  PluginCrashError,
-  PluginLoadError,
-  ShuttingDownError,
-  UnknownMethodError,
-  UnknownPluginError,
-  isNoInstance,
-} from '../../src/errors.ts';
+import * as errors from '../../src/errors.ts';
+
 import { errorFromWire, errorToWire, type WireError } from '../../src/error-wire.ts';
 import { encode, decodeOne } from '../../src/rpc/codec.ts';
 import { socketPair } from '../helpers/socket-pair.ts';
 import { Channel } from '../../src/shards/channel.ts';
 
+const { ErrorCode, KpsError } = errors;
+type KpsError = errors.KpsError;
+
 /** One error of every class, each raised as the code does. */
 const RAISED: KpsError[] = [
-  new NoPluginInstanceError(7),
-  new NoRunningEventError(8),
-  new EventBusyError(9),
-  new UnknownPluginError('x', ['a', 'b']),
-  new BadConfigError('x', 'expected a string'),
-  new InstanceStartError('x', 'the module threw'),
-  new UnknownMethodError('plugin.Nope'),
-  new BadParamsError('plugin.StartInstance', 'Name must be a string'),
-  new ShuttingDownError(),
-  new FrameTooLargeError(2048, 1024, 42),
-  new FrameTooLargeError(2048, 1024),
-  new MalformedFrameError('not an array'),
-  new PluginLoadError('Could not resolve "left-pad"'),
-  new PluginCrashError('SIGABRT', 'heap out of memory'),
-  new OptionError('--max-frame-size must be a positive integer'),
-  new MetricsListenError('127.0.0.1:1', Object.assign(new Error('in use'), { code: 'EADDRINUSE' })),
+  new errors.NoPluginInstanceError(7),
+  new errors.NoRunningEventError(8),
+  new errors.EventBusyError(9),
+  new errors.UnknownPluginError('x', ['a', 'b']),
+  new errors.BadConfigError('x', 'expected a string'),
+  new errors.InstanceStartError('x', 'the module threw'),
+  new errors.UnknownMethodError('plugin.Nope'),
+  new errors.BadParamsError('plugin.StartInstance', 'Name must be a string'),
+  new errors.ShuttingDownError(),
+  new errors.FrameTooLargeError(2048, 1024, 42),
+  new errors.FrameTooLargeError(2048, 1024),
+  new errors.MalformedFrameError('not an array'),
+  new errors.PluginLoadError('Could not resolve "left-pad"'),
+  new errors.PluginCrashError('SIGABRT', 'heap out of memory'),
+  new errors.OptionError('--max-frame-size must be a positive integer'),
+  new errors.MetricsListenError('127.0.0.1:1', Object.assign(new Error('in use'), { code: 'EADDRINUSE' })),
   new KpsError(ErrorCode.CHANNEL, 'shard channel is closed'),
 ];
 
@@ -61,9 +46,9 @@ function sameError(got: unknown, want: KpsError): void {
 
 test('every error class comes back as itself through MessagePack, with its message and fields', () => {
   for (const err of RAISED) sameError(errorFromWire(decodeOne(encode(errorToWire(err))) as WireError), err);
-  const rebuilt = errorFromWire(decodeOne(encode(errorToWire(new FrameTooLargeError(2048, 1024, 42)))) as WireError);
-  assert.ok(rebuilt instanceof FrameTooLargeError && rebuilt.msgid === 42);
-  assert.ok(isNoInstance(errorFromWire(errorToWire(new NoPluginInstanceError(1)))));
+  const rebuilt = errorFromWire(decodeOne(encode(errorToWire(new errors.FrameTooLargeError(2048, 1024, 42)))) as WireError);
+  assert.ok(rebuilt instanceof errors.FrameTooLargeError && rebuilt.msgid === 42);
+  assert.ok(errors.isNoInstance(errorFromWire(errorToWire(new errors.NoPluginInstanceError(1)))));
 });
 
 test('every code of the set is rebuilt with that code', () => {
@@ -96,12 +81,12 @@ test('a code outside the set arrives as KPS_ERR_INTERNAL naming it; odd fields a
     })) as WireError,
     { clip: (t) => t.slice(0, 10), maxFields: 2 },
   );
-  assert.ok(hostile instanceof NoPluginInstanceError);
+  assert.ok(hostile instanceof errors.NoPluginInstanceError);
   assert.equal(hostile.code, ErrorCode.NO_INSTANCE);
   assert.equal(hostile.message, 'No plugin ');
   assert.equal(typeof hostile.toString, 'function');
   assert.equal(typeof hostile.valueOf, 'function');
-  assert.equal(hostile.constructor, NoPluginInstanceError);
+  assert.equal(hostile.constructor, errors.NoPluginInstanceError);
   assert.equal((hostile as unknown as { long: string }).long, 'y'.repeat(10));
   assert.equal(Object.keys(hostile).filter((k) => !['code', 'exitStatus', 'name'].includes(k)).length, 2, 'maxFields holds');
   assert.ok(!('nested' in hostile));
