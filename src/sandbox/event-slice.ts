@@ -6,16 +6,20 @@ import type { LocalHostOptions } from './host-options.ts';
 import { errorMessage } from '../errors.ts';
 import type { EventRecord } from '../events/event-table.ts';
 import { IsolateFailure } from './plugin-isolate.ts';
+import type { BreachKind } from '../instances/instance-host.ts';
 import type { Generation } from './generation.ts';
 import { cpuStretch } from './cpu-share.ts';
 import { runCrypto, type CryptoAnswer, type CryptoLimits } from './host-crypto.ts';
 
 /** What the host does when a slice goes wrong. */
 export interface SliceOutcomes {
-  /** the slice threw: a limit (IsolateFailure) or the plugin's own error (an unhandled rejection) */
-  failed(gen: Generation, ev: EventRecord, err: unknown): void;
-  /** the event is over its CPU budget: the generation is stopped */
-  overBudget(gen: Generation, reason: string): void;
+  /** a limit (CPU, heap) or a broken isolate: the generation is stopped */
+  stop(gen: Generation, reason: string, kind: BreachKind): void;
+  /**
+   * The plugin's own error out of a slice (isolated-vm throws an unhandled rejection out of the
+   * call): the isolate is whole, so the instance lives; the event, if still open, fails by policy.
+   */
+  rejected(gen: Generation, ev: EventRecord, err: unknown): void;
 }
 
 type SliceOptions = Pick<LocalHostOptions, 'cpuLimitMs' | 'maxCryptoBytes' | 'maxCryptoKeyBytes' | 'maxPayloadBytes' | 'maxRsaBits'>;
@@ -51,8 +55,12 @@ export class EventSliceRunner {
     try {
       used = run(coalescedTimeout((left + 2 * limit) * cpuStretch(), limit));
     } catch (err) {
-      if (!onlyLimitsFail || err instanceof IsolateFailure) {
-        this.#outcomes.failed(gen, ev, err);
+      if (err instanceof IsolateFailure) {
+        this.#stopped(gen, ev, err);
+        return;
+      }
+      if (!onlyLimitsFail) {
+        this.#outcomes.rejected(gen, ev, err);
         return;
       }
       this.#log.debug({ event: 'event.abandoned', plugin: gen.plugin, instance: gen.instanceId, eventId: ev.id }, `after the event ended: ${errorMessage(err).slice(0, 200)}`);
@@ -61,7 +69,13 @@ export class EventSliceRunner {
       gen.sliceEvent = null;
     }
     ev.cpuMs += used;
-    if (ev.cpuMs > limit) this.#outcomes.overBudget(gen, `event ${ev.id} used ${ev.cpuMs.toFixed(0)} ms of isolate CPU, over its ${limit} ms CPU budget (--cpu-limit)`);
+    if (ev.cpuMs > limit) this.#outcomes.stop(gen, `event ${ev.id} used ${ev.cpuMs.toFixed(0)} ms of isolate CPU, over its ${limit} ms CPU budget (--cpu-limit)`, 'cpu');
+  }
+
+  /** The slice ended the isolate: a limit it ran into, or it broke. */
+  #stopped(gen: Generation, ev: EventRecord, err: IsolateFailure): void {
+    if (err.reason === 'timeout') this.#outcomes.stop(gen, `event ${ev.id} ran past its ${this.#cpuLimitMs} ms CPU budget (--cpu-limit)`, 'cpu');
+    else this.#outcomes.stop(gen, err.message, err.reason === 'memory' ? 'memory' : 'isolate');
   }
 
   /**

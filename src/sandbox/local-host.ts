@@ -11,14 +11,14 @@ import { isolateLimits, type LocalHostOptions } from './host-options.ts';
 import { NoPluginInstanceError, NoRunningEventError, EventBusyError, InstanceStartError, PluginLoadError, ShuttingDownError, errorMessage } from '../errors.ts';
 import { failureAnswer } from '../events/failure-answer.ts';
 import { EventTable, type EventRecord } from '../events/event-table.ts';
-import { PluginIsolate, IsolateFailure, pluginErrorText, type IsolateLimits } from './plugin-isolate.ts';
+import { PluginIsolate, pluginErrorText, type IsolateLimits } from './plugin-isolate.ts';
 import type { BridgeMessage } from './isolate-bridge.ts';
 import { IsolatePool } from './isolate-pool.ts';
 import { SliceWatchdog, type SliceWatch } from './slice-watchdog.ts';
 import { payloadSize } from './payload-size.ts';
 import { withSandboxStats } from './memory-stats.ts';
 import { clipPluginText } from './plugin-text.ts';
-import { type Generation, type Usage, newGeneration, newUsage, retire, disposeIfIdle, statsOf, positionsOf } from './generation.ts';
+import { InstanceGenerations, newGeneration, positionsOf, type Generation } from './generation.ts';
 import { EventSliceRunner } from './event-slice.ts';
 import { EventOpRunner } from './event-op-runner.ts';
 import { HeapSampler } from './heap-sampler.ts';
@@ -28,7 +28,7 @@ import type {
   Breach, BreachKind, InstanceStats,
 } from '../instances/instance-host.ts';
 
-export type { LocalHostOptions, SliceWatch };
+export type { LocalHostOptions };
 
 /** one plugin log line, at most (the runtime clips each value; this bounds the whole line) */
 const MAX_LOG_LINE = 8192;
@@ -36,11 +36,7 @@ const MAX_LOG_LINE = 8192;
 export class LocalInstanceHost implements InstanceHostApi {
   readonly #opts: LocalHostOptions;
   readonly #log: Logger;
-  /** live instance id → its current generation */
-  readonly #instances = new Map<number, Generation>();
-  readonly #usage = new Map<number, Usage>();
-  /** event id → the generation it runs on */
-  readonly #eventGen = new Map<number, Generation>();
+  readonly #gens = new InstanceGenerations();
   readonly #events: EventTable;
   readonly #watchdog: SliceWatch;
   /** the watchdog this host built itself (none was given), closed with it */
@@ -71,21 +67,15 @@ export class LocalInstanceHost implements InstanceHostApi {
       onDeadline: (ev, onPlugin) => this.#onDeadline(ev, onPlugin),
       onEnded: (ev) => {
         this.#ops.endEvent(ev.id);
-        const gen = this.#eventGen.get(ev.id);
-        this.#eventGen.delete(ev.id);
-        if (!gen) return;
-        gen.events.delete(ev.id);
-        disposeIfIdle(gen, this.#usage);
+        this.#gens.endEvent(ev.id);
       },
     });
     this.#slices = new EventSliceRunner(opts, log, {
-      failed: (gen, ev, err) => this.#onIsolateError(gen, ev, err),
-      overBudget: (gen, reason) => this.#fail(gen, reason, 'cpu'),
+      stop: (gen, reason, kind) => this.#fail(gen, reason, kind),
+      rejected: (gen, ev, err) => this.#failEvent(gen, ev, `unhandled rejection in the plugin: ${clipPluginText(gen.positions(errorMessage(err).slice(0, 16_384)))}`, true),
     });
     this.#ops = new EventOpRunner(opts, log, this.#events, this.#slices, (gen, ev, kind, text) => this.#breach(gen, ev, kind, text));
-    this.#sampler = new HeapSampler(opts, log, {
-      current: this.#instances,
-      usage: this.#usage,
+    this.#sampler = new HeapSampler(opts, log, this.#gens, {
       stop: (gen, reason) => this.#fail(gen, reason, 'memory'),
       warn: (gen, text) => this.#breach(gen, null, 'memory_soft', text),
     });
@@ -119,38 +109,29 @@ export class LocalInstanceHost implements InstanceHostApi {
   async startInstance(msg: StartInstanceMsg): Promise<void> {
     if (this.#stopped) throw new ShuttingDownError();
     this.#watchdog.name(msg.instanceId, msg.plugin);
-    this.#instances.set(msg.instanceId, await this.#build(msg));
-    this.#usage.set(msg.instanceId, newUsage());
+    this.#gens.add(await this.#build(msg));
     this.#log.debug({ event: 'instance.started', plugin: msg.plugin, instance: msg.instanceId }, 'instance started');
   }
 
   /** Hot reload: the next generation is built (and constructed with the config) before the swap. */
   async reloadInstance(msg: StartInstanceMsg): Promise<void> {
-    if (!this.#instances.has(msg.instanceId)) throw new NoPluginInstanceError(msg.instanceId);
+    if (!this.#gens.current.has(msg.instanceId)) throw new NoPluginInstanceError(msg.instanceId);
     const next = await this.#build(msg);
-    const current = this.#instances.get(msg.instanceId);
-    if (!current || this.#stopped) {
+    if (this.#stopped || !this.#gens.swap(next)) {
       next.isolate.dispose(); // closed or killed while the new code was being built
       throw new NoPluginInstanceError(msg.instanceId);
     }
-    this.#instances.set(msg.instanceId, next);
-    const usage = this.#usage.get(msg.instanceId);
-    if (usage) usage.generation++;
-    retire(current, this.#usage);
   }
 
   async handleEvent(msg: HandleEventMsg): Promise<StepAnswer> {
-    const gen = this.#instances.get(msg.instanceId);
+    const gen = this.#gens.current.get(msg.instanceId);
     if (!gen) throw new NoPluginInstanceError(msg.instanceId);
     if (gen.events.size >= this.#opts.maxEventsPerInstance) {
       this.#breach(gen, null, 'events_in_flight', `more than ${this.#opts.maxEventsPerInstance} events at once on one instance (--max-events-per-instance)`);
       return failureAnswer(this.#opts.onPluginError, msg.phase);
     }
     const { ev, answer } = this.#events.begin(msg.eventId, gen.instanceId, msg.phase);
-    gen.events.add(ev.id);
-    this.#eventGen.set(ev.id, gen);
-    const usage = this.#usage.get(gen.instanceId);
-    if (usage) usage.events++;
+    this.#gens.beginEvent(gen, ev.id);
     this.#slices.run(gen, ev, (budget) => gen.isolate.handle(ev.id, ev.phase, budget));
     return answer;
   }
@@ -163,7 +144,7 @@ export class LocalInstanceHost implements InstanceHostApi {
     }
     if (ev.waiter) throw new EventBusyError(msg.eventId);
     const answer = this.#events.wait(ev);
-    const gen = this.#eventGen.get(ev.id);
+    const gen = this.#gens.ofEvent(ev.id);
     if (!ev.final && gen) {
       const method = ev.pendingMethod;
       ev.pendingMethod = null;
@@ -174,7 +155,7 @@ export class LocalInstanceHost implements InstanceHostApi {
         this.#breach(gen, ev, 'payload', detail);
         this.#slices.run(gen, ev, (budget) => gen.isolate.settle(ev.id, false, detail, budget));
       } else {
-        const data = method === 'kong.node.get_memory_stats' ? withSandboxStats(msg.data, await statsOf(gen, this.#usage, this.#opts.cpuLimitMs)) : msg.data;
+        const data = method === 'kong.node.get_memory_stats' ? withSandboxStats(msg.data, await this.#gens.stats(gen, this.#opts.cpuLimitMs)) : msg.data;
         this.#slices.run(gen, ev, (budget) => gen.isolate.settle(ev.id, true, data, budget));
       }
     }
@@ -182,11 +163,7 @@ export class LocalInstanceHost implements InstanceHostApi {
   }
 
   async closeInstance(instanceId: number): Promise<void> {
-    const gen = this.#instances.get(instanceId);
-    if (!gen) throw new NoPluginInstanceError(instanceId);
-    this.#instances.delete(instanceId);
-    this.#usage.delete(instanceId);
-    retire(gen, this.#usage);
+    if (!this.#gens.close(instanceId)) throw new NoPluginInstanceError(instanceId);
   }
 
   onInstanceGone(listener: (instanceId: number, reason: string) => void): void {
@@ -199,9 +176,9 @@ export class LocalInstanceHost implements InstanceHostApi {
 
   async instanceStats(instanceId?: number): Promise<InstanceStats[]> {
     const gens = instanceId === undefined
-      ? [...this.#instances.values()]
-      : [this.#instances.get(instanceId)].filter((g) => g !== undefined);
-    return Promise.all(gens.map((g) => statsOf(g, this.#usage, this.#opts.cpuLimitMs)));
+      ? [...this.#gens.current.values()]
+      : [this.#gens.current.get(instanceId)].filter((g) => g !== undefined);
+    return Promise.all(gens.map((g) => this.#gens.stats(g, this.#opts.cpuLimitMs)));
   }
 
   status(): HostStatus {
@@ -213,8 +190,7 @@ export class LocalInstanceHost implements InstanceHostApi {
     this.#sampler.stop();
     this.#pool.close();
     this.#ownWatchdog?.close();
-    const gens = new Set([...this.#instances.values(), ...this.#eventGen.values()]);
-    for (const gen of gens) this.#fail(gen, 'server shutdown', 'isolate');
+    for (const gen of this.#gens.all()) this.#fail(gen, 'server shutdown', 'isolate');
   }
 
   async #build(msg: StartInstanceMsg): Promise<Generation> {
@@ -256,7 +232,7 @@ export class LocalInstanceHost implements InstanceHostApi {
       return;
     }
     const ev = this.#events.get(m.eventId);
-    if (!ev || this.#eventGen.get(m.eventId) !== gen) return; // ended already, or not this isolate's event
+    if (!ev || this.#gens.ofEvent(m.eventId) !== gen) return; // ended already, or not this isolate's event
     if (m.kind === 'breach') {
       if (m.what === 'pending_calls' || m.what === 'payload' || m.what === 'timers' || m.what === 'fetch') this.#breach(gen, ev, m.what, clipPluginText(m.detail));
     } else if (m.kind === 'call') {
@@ -277,7 +253,7 @@ export class LocalInstanceHost implements InstanceHostApi {
   /** A PDK call goes to Kong, unless it breaks a bridge limit (pdk-call-policy.ts): then the plugin's call fails instead. */
   #onCall(gen: Generation, ev: EventRecord, method: string, args: unknown[]): void {
     ev.pdkCalls++;
-    const usage = this.#usage.get(gen.instanceId);
+    const usage = this.#gens.usage(gen.instanceId);
     if (usage) usage.pdkCalls++;
     const decision = decidePdkCall(method, args, ev.pdkCalls, this.#opts);
     if ('ok' in decision) {
@@ -293,25 +269,11 @@ export class LocalInstanceHost implements InstanceHostApi {
 
   /** The plugin failed the event (`handlerError`: counted as its error): logged, and it ends with --on-plugin-error's answer. */
   #failEvent(gen: Generation, ev: EventRecord, text: string, handlerError: boolean): void {
-    const usage = handlerError ? this.#usage.get(gen.instanceId) : undefined;
+    const usage = handlerError ? this.#gens.usage(gen.instanceId) : undefined;
     if (usage) usage.errors++;
     const policy = this.#opts.onPluginError;
     this.#log.warn({ event: 'plugin.error', plugin: gen.plugin, instance: gen.instanceId, eventId: ev.id, phase: ev.phase, policy }, text);
     this.#events.answer(ev, failureAnswer(policy, ev.phase), true);
-  }
-
-  #onIsolateError(gen: Generation, ev: EventRecord, err: unknown): void {
-    if (err instanceof IsolateFailure && err.reason === 'timeout') {
-      this.#fail(gen, `event ${ev.id} ran past its ${this.#opts.cpuLimitMs} ms CPU budget (--cpu-limit)`, 'cpu');
-    } else if (err instanceof IsolateFailure && err.reason === 'memory') {
-      this.#fail(gen, err.message, 'memory');
-    } else if (err instanceof IsolateFailure) {
-      this.#fail(gen, err.message, 'isolate');
-    } else {
-      // The plugin's own error out of a slice (isolated-vm throws an unhandled rejection out of the
-      // call): the isolate is whole, so the instance lives; the event, if still open, fails by policy.
-      this.#failEvent(gen, ev, `unhandled rejection in the plugin: ${clipPluginText(gen.positions(errorMessage(err).slice(0, 16_384)))}`, true);
-    }
   }
 
   /**
@@ -321,11 +283,7 @@ export class LocalInstanceHost implements InstanceHostApi {
   #fail(gen: Generation, reason: string, kind: BreachKind): void {
     if (gen.isolate.disposed && gen.retired) return;
     const why = clipPluginText(reason);
-    const isCurrent = this.#instances.get(gen.instanceId) === gen;
-    if (isCurrent) {
-      this.#instances.delete(gen.instanceId);
-      this.#usage.delete(gen.instanceId);
-    }
+    const isCurrent = this.#gens.drop(gen);
     const events = [...gen.events].map((id) => this.#events.get(id)).filter((e): e is EventRecord => e !== undefined);
     if (!this.#stopped) {
       this.#log.error({ event: 'instance.killed', plugin: gen.plugin, instance: gen.instanceId, kind, eventsAnswered: events.length, policy: this.#opts.onPluginError }, `instance stopped: ${why}`);
@@ -348,7 +306,7 @@ export class LocalInstanceHost implements InstanceHostApi {
   }
 
   #onDeadline(ev: EventRecord, waitingOnPlugin: boolean): void {
-    const gen = this.#eventGen.get(ev.id);
+    const gen = this.#gens.ofEvent(ev.id);
     this.#ops.endEvent(ev.id); // its timers never fire, its requests are aborted
     if (waitingOnPlugin) {
       if (gen) this.#breach(gen, ev, 'deadline', `the plugin did not answer within ${this.#opts.eventTimeoutMs} ms (--event-timeout)`);
