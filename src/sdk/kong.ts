@@ -25,30 +25,30 @@ export type QueryTable = Readonly<Record<string, QueryValue>>;
 /** A value that survives MessagePack to Kong and back. */
 export type PdkValue = string | number | boolean | null | Uint8Array | readonly PdkValue[] | { readonly [key: string]: PdkValue };
 
-export interface Consumer {
+/** What every Kong entity the PDK returns carries; Kong versions add fields, hence the index. */
+export interface KongEntity {
   id: string;
+  tags?: string[] | null;
   created_at?: number;
+  updated_at?: number;
+  [field: string]: unknown;
+}
+
+export interface Consumer extends KongEntity {
   username?: string | null;
   custom_id?: string | null;
-  tags?: string[] | null;
-  [field: string]: unknown;
 }
 
-export interface Credential {
-  id: string;
+export interface Credential extends KongEntity {
   consumer_id?: string;
   consumer?: { id: string } | null;
-  [field: string]: unknown;
 }
 
-export interface ConsumerGroup {
-  id: string;
+export interface ConsumerGroup extends KongEntity {
   name: string;
-  [field: string]: unknown;
 }
 
-export interface Route {
-  id: string;
+export interface Route extends KongEntity {
   name?: string | null;
   protocols?: string[];
   methods?: string[] | null;
@@ -58,14 +58,9 @@ export interface Route {
   strip_path?: boolean;
   preserve_host?: boolean;
   service?: { id: string } | null;
-  tags?: string[] | null;
-  created_at?: number;
-  updated_at?: number;
-  [field: string]: unknown;
 }
 
-export interface Service {
-  id: string;
+export interface Service extends KongEntity {
   name?: string | null;
   protocol?: string;
   host?: string;
@@ -76,10 +71,6 @@ export interface Service {
   write_timeout?: number;
   read_timeout?: number;
   enabled?: boolean;
-  tags?: string[] | null;
-  created_at?: number;
-  updated_at?: number;
-  [field: string]: unknown;
 }
 
 /** The section this server adds to Kong's memory statistics: the calling instance's quotas. */
