@@ -56,7 +56,7 @@ export class EventSliceRunner {
       used = run(coalescedTimeout((left + 2 * limit) * cpuStretch(), limit));
     } catch (err) {
       if (err instanceof IsolateFailure) {
-        this.#stopped(gen, ev, err);
+        this.#isolateFailed(gen, ev, err);
         return;
       }
       if (!onlyLimitsFail) {
@@ -73,7 +73,7 @@ export class EventSliceRunner {
   }
 
   /** The slice ended the isolate: a limit it ran into, or it broke. */
-  #stopped(gen: Generation, ev: EventRecord, err: IsolateFailure): void {
+  #isolateFailed(gen: Generation, ev: EventRecord, err: IsolateFailure): void {
     if (err.reason === 'timeout') this.#outcomes.stop(gen, `event ${ev.id} ran past its ${this.#cpuLimitMs} ms CPU budget (--cpu-limit)`, 'cpu');
     else this.#outcomes.stop(gen, err.message, err.reason === 'memory' ? 'memory' : 'isolate');
   }
