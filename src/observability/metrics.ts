@@ -72,34 +72,32 @@ function buildRegistry(src: MetricsSources): Registry {
     return sums!;
   };
   collectDefaultMetrics({ register: registry, prefix: 'kps_supervisor_' });
-  const perPlugin = (name: string, help: string, pick: (s: Stats) => number) =>
-    new Gauge({
+  // One builder for every per-plugin figure, gauge or counter: emptied and refilled at each scrape
+  // (inc after reset writes the value; a counter's totals never go down: PluginTotals).
+  const perPlugin = (Metric: typeof Gauge | typeof Counter, name: string, help: string, values: () => Promise<Map<string, number>>) => {
+    const metric: Gauge | Counter = new Metric({
       name,
       help,
       labelNames: ['plugin'],
       registers: [registry],
       async collect() {
-        this.reset();
-        const by = new Map<string, number>();
-        for (const s of await stats()) by.set(s.Plugin, (by.get(s.Plugin) ?? 0) + pick(s));
-        for (const [plugin, v] of by) this.set({ plugin }, v);
+        metric.reset();
+        for (const [plugin, v] of await values()) metric.inc({ plugin }, v);
       },
     });
-  perPlugin('kps_plugin_instances', 'live instances of the plugin, one isolate each', () => 1);
-  perPlugin('kps_plugin_heap_used_bytes', 'V8 heap used by the plugin\'s instances, summed', (s) => s.HeapUsed);
-  perPlugin('kps_plugin_heap_limit_bytes', 'heap quotas of the plugin\'s instances, summed (--memory-limit each)', (s) => s.HeapLimit);
-  perPlugin('kps_plugin_external_memory_bytes', 'memory held outside the V8 heap by the plugin\'s instances, summed', (s) => s.ExternalMemory);
+  };
+  const gauge = (name: string, help: string, pick: (s: Stats) => number) =>
+    perPlugin(Gauge, name, help, async () => {
+      const by = new Map<string, number>();
+      for (const s of await stats()) by.set(s.Plugin, (by.get(s.Plugin) ?? 0) + pick(s));
+      return by;
+    });
+  gauge('kps_plugin_instances', 'live instances of the plugin, one isolate each', () => 1);
+  gauge('kps_plugin_heap_used_bytes', 'V8 heap used by the plugin\'s instances, summed', (s) => s.HeapUsed);
+  gauge('kps_plugin_heap_limit_bytes', 'heap quotas of the plugin\'s instances, summed (--memory-limit each)', (s) => s.HeapLimit);
+  gauge('kps_plugin_external_memory_bytes', 'memory held outside the V8 heap by the plugin\'s instances, summed', (s) => s.ExternalMemory);
   const counter = (name: string, help: string, pick: (t: Totals) => number) =>
-    new Counter({
-      name,
-      help,
-      labelNames: ['plugin'],
-      registers: [registry],
-      async collect() {
-        this.reset();
-        for (const [plugin, t] of await pluginSums()) this.inc({ plugin }, pick(t));
-      },
-    });
+    perPlugin(Counter, name, help, async () => new Map([...await pluginSums()].map(([plugin, t]) => [plugin, pick(t)])));
   counter('kps_plugin_cpu_seconds_total', 'isolate CPU time used by the plugin\'s instances', (t) => t.cpuSeconds);
   counter('kps_plugin_events_total', 'events the plugin\'s instances served', (t) => t.events);
   counter('kps_plugin_pdk_calls_total', 'PDK calls the plugin\'s instances made', (t) => t.pdkCalls);

@@ -7,7 +7,8 @@
 // "Running" is exact: the shard names each plugin before its code runs (src/shards/running-plugin.ts),
 // whatever the entry (module body, metadata read, constructor, reload, event, abandon); plugins that
 // merely had events in flight on the shard are never charged.
-import { MAX_STRETCH } from '../sandbox/cpu-share.ts';
+// The parts it coordinates: bundle-delivery.ts (code sent once per shard), crash-policy.ts (quarantine
+// and restart backoff), shard-health.ts (RSS and heartbeat watchdogs), event-routes.ts, slots.ts.
 import type { Logger } from '../log.ts';
 import type { ServerOptions } from '../config/options.ts';
 import { ErrorCode, KpsError, NoPluginInstanceError, ShuttingDownError, isNoInstance } from '../errors.ts';
@@ -16,18 +17,13 @@ import { ShardProcess, type ShardExit } from './shard-process.ts';
 import { Placement, type ShardSlot, type SlotKind } from './slots.ts';
 import type {
   InstanceHostApi, PluginCode, PluginDescription, StartInstanceMsg, HandleEventMsg, StepMsg, StepAnswer, HostStatus,
-  Breach, BreachKind, InstanceStats,
+  Breach, InstanceStats,
 } from '../instances/instance-host.ts';
 import { LOCAL_HOST_OPTIONS, type LocalHostOptions } from '../sandbox/host-options.ts';
 import { EventRoutes } from './event-routes.ts';
-
-const CRASH_WINDOW_MS = 60_000;
-const CRASHES_TO_QUARANTINE = 3;
-const BACKOFF_MIN_MS = 100;
-const BACKOFF_MAX_MS = 5_000;
-const PER_INSTANCE_ALLOWANCE_MB = 4;
-/** a new shard has this long to answer its first ping (Node start-up on a loaded machine) */
-const STARTUP_ALLOWANCE_MS = 15_000;
+import { sendWithBundle } from './bundle-delivery.ts';
+import { BACKOFF_MIN_MS, CRASH_WINDOW_MS, CrashRecord, breachKindOf, quarantineDue, restartBackoff } from './crash-policy.ts';
+import { ShardHealth } from './shard-health.ts';
 
 interface InstanceRoute {
   slot: ShardSlot;
@@ -42,11 +38,12 @@ export class ShardSupervisor implements InstanceHostApi {
   readonly #placement: Placement;
   readonly #instances = new Map<number, InstanceRoute>();
   readonly #events: EventRoutes;
-  readonly #crashes = new Map<string, number[]>();
+  readonly #crashes = new CrashRecord();
   readonly #starting = new Map<ShardSlot, number>();
   /** slots whose process died and is not restarted yet: resolved with the new process */
   readonly #restarting = new Map<ShardSlot, (proc: ShardProcess) => void>();
-  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #health: ShardHealth;
+  readonly #sweep: NodeJS.Timeout;
   /** restarts waiting out their backoff: they keep the process alive (a load may await one) */
   readonly #restarts = new Set<NodeJS.Timeout>();
   #slotCount = 0;
@@ -61,19 +58,23 @@ export class ShardSupervisor implements InstanceHostApi {
     this.#placement = new Placement(opts.dedicatedPlugins, opts.placementMode);
     this.#events = new EventRoutes(opts.onPluginError, (instanceId) => this.#goneListener(instanceId, 'lost'));
     for (let i = 0; i < opts.shards; i++) this.#placement.addGeneral(this.#newSlot('general', null));
-    this.#timers.push(
-      setInterval(() => this.#watchMemory(), opts.shardRssPollMs),
-      setInterval(() => this.#heartbeat(), opts.shardHeartbeatMs),
-      setInterval(() => this.#sweepEvents(), opts.eventTimeoutMs),
-    );
-    for (const t of this.#timers) t.unref();
+    this.#health = new ShardHealth(opts, log, { slots: () => this.#placement.slots, instancesPerSlot: () => this.#instancesPerSlot() });
+    this.#sweep = setInterval(() => this.#sweepEvents(), opts.eventTimeoutMs).unref();
+  }
+
+  onInstanceGone(listener: (instanceId: number, reason: string) => void): void {
+    this.#goneListener = listener;
+  }
+
+  onBreach(listener: (breach: Breach) => void): void {
+    this.#breachListener = listener;
   }
 
   /** The module body is plugin code: it runs where the plugin's instances would (dedicated, quarantine). */
   async describePlugin(msg: PluginCode & { memoryLimitMb: number }): Promise<PluginDescription> {
     if (this.#stopping) throw new ShuttingDownError();
     const proc = await this.#placement.describeSlotFor(msg.plugin, (kind, owner) => this.#newSlot(kind, owner)).ready;
-    return this.#withCode(proc, msg, (m) => proc.channel.request('describePlugin', m));
+    return sendWithBundle(proc, msg, (m) => proc.channel.request('describePlugin', m));
   }
 
   async startInstance(msg: StartInstanceMsg): Promise<void> {
@@ -83,7 +84,7 @@ export class ShardSupervisor implements InstanceHostApi {
     this.#starting.set(slot, (this.#starting.get(slot) ?? 0) + 1);
     try {
       const proc = await slot.ready;
-      await this.#withCode(proc, msg, (m) => proc.channel.request('startInstance', m));
+      await sendWithBundle(proc, msg, (m) => proc.channel.request('startInstance', m));
       if (proc.dead) throw new KpsError(ErrorCode.SHARD_DIED, `the shard of ${msg.plugin} died while starting the instance`);
       this.#instances.set(msg.instanceId, { slot, proc, plugin: msg.plugin });
     } finally {
@@ -93,15 +94,20 @@ export class ShardSupervisor implements InstanceHostApi {
 
   /** Instances a slot holds or is starting (for --placement balance). */
   #instancesOn(slot: ShardSlot): number {
-    let n = this.#starting.get(slot) ?? 0;
-    for (const i of this.#instances.values()) if (i.slot === slot) n++;
-    return n;
+    return (this.#starting.get(slot) ?? 0) + (this.#instancesPerSlot().get(slot) ?? 0);
+  }
+
+  /** Instances each slot holds now (started, not closed or lost). */
+  #instancesPerSlot(): Map<ShardSlot, number> {
+    const perSlot = new Map<ShardSlot, number>();
+    for (const i of this.#instances.values()) perSlot.set(i.slot, (perSlot.get(i.slot) ?? 0) + 1);
+    return perSlot;
   }
 
   async reloadInstance(msg: StartInstanceMsg): Promise<void> {
     const inst = this.#instances.get(msg.instanceId);
     if (!inst || inst.proc.dead) throw new NoPluginInstanceError(msg.instanceId);
-    await this.#withCode(inst.proc, msg, (m) => inst.proc.channel.request('reloadInstance', m));
+    await sendWithBundle(inst.proc, msg, (m) => inst.proc.channel.request('reloadInstance', m));
   }
 
   /**
@@ -144,14 +150,6 @@ export class ShardSupervisor implements InstanceHostApi {
     });
   }
 
-  onInstanceGone(listener: (instanceId: number, reason: string) => void): void {
-    this.#goneListener = listener;
-  }
-
-  onBreach(listener: (breach: Breach) => void): void {
-    this.#breachListener = listener;
-  }
-
   async instanceStats(instanceId?: number): Promise<InstanceStats[]> {
     const procs = instanceId === undefined
       ? this.#placement.slots.map((s) => s.proc)
@@ -163,13 +161,14 @@ export class ShardSupervisor implements InstanceHostApi {
   }
 
   status(): HostStatus {
+    const perSlot = this.#instancesPerSlot();
     return {
       Shards: this.#placement.slots.map((s) => ({
         Shard: s.index,
         Kind: s.kind,
         Pid: s.proc.dead ? null : s.proc.pid,
         Plugins: this.#placement.pluginsOf(s),
-        Instances: [...this.#instances.values()].filter((i) => i.slot === s).length,
+        Instances: perSlot.get(s) ?? 0,
         RssMb: Math.round(s.proc.rssMb()),
         Restarts: s.restarts,
       })),
@@ -179,7 +178,8 @@ export class ShardSupervisor implements InstanceHostApi {
 
   async shutdown(): Promise<void> {
     this.#stopping = true;
-    for (const t of this.#timers) clearInterval(t);
+    this.#health.stop();
+    clearInterval(this.#sweep);
     for (const t of this.#restarts) clearTimeout(t);
     const procs = this.#placement.slots.map((s) => s.proc).filter((p) => !p.dead);
     // Each shard answers its events by the failure policy, then is closed; one that hangs is killed.
@@ -190,24 +190,6 @@ export class ShardSupervisor implements InstanceHostApi {
     for (const p of procs) p.channel.close();
     await Promise.race([Promise.all(procs.map((p) => p.exited)), new Promise((r) => setTimeout(r, 2000).unref())]);
     for (const p of procs) p.kill('server shutdown');
-  }
-
-  /**
-   * Sends a plugin's code to a shard once; later messages name it by hash (marked at once: the
-   * channel is ordered, so StartInstances sent together carry the bundle once). A shard keeps only
-   * its newest bundles: one it let go is sent again.
-   */
-  async #withCode<M extends PluginCode, R>(proc: ShardProcess, msg: M, send: (m: Omit<M, 'code'> & { code?: string }) => Promise<R>): Promise<R> {
-    if (!proc.sentCode.has(msg.hash)) {
-      proc.sentCode.add(msg.hash);
-      return send(msg);
-    }
-    try {
-      return await send(withoutCode(msg));
-    } catch (err) {
-      if (!(err instanceof KpsError && err.code === ErrorCode.CODE_UNKNOWN)) throw err;
-      return send(msg);
-    }
   }
 
   #newSlot(kind: SlotKind, owner: string | null): ShardSlot {
@@ -280,7 +262,7 @@ export class ShardSupervisor implements InstanceHostApi {
       `shard ${slot.index} died (${why}); its events were answered by the failure policy and Kong will restart its instances`,
     );
     for (const id of lostInstances) this.#goneListener(id, `shard died: ${why}`);
-    const kind: BreachKind = exit.killedFor?.includes('--shard-memory-limit') ? 'shard_memory' : exit.killedFor?.includes('would not stop') ? 'hung' : 'shard_crash';
+    const kind = breachKindOf(exit);
     for (const plugin of running) {
       this.#breachListener({ plugin, instanceId: null, kind, detail: `shard ${slot.index} died (${why})`, fatal: true });
       this.#countCrash(plugin, slot);
@@ -289,23 +271,19 @@ export class ShardSupervisor implements InstanceHostApi {
   }
 
   #countCrash(plugin: string, slot: ShardSlot): void {
-    const now = Date.now();
-    const recent = (this.#crashes.get(plugin) ?? []).filter((t) => now - t < CRASH_WINDOW_MS);
-    recent.push(now);
-    this.#crashes.set(plugin, recent);
-    if (recent.length >= CRASHES_TO_QUARANTINE && slot.kind !== 'quarantine' && !this.#placement.isQuarantined(plugin)) {
+    const crashes = this.#crashes.charge(plugin, Date.now());
+    if (quarantineDue(crashes) && slot.kind !== 'quarantine' && !this.#placement.isQuarantined(plugin)) {
       this.#placement.quarantine(plugin);
       this.#log.error(
-        { event: 'plugin.quarantined', plugin, crashes: recent.length, windowMs: CRASH_WINDOW_MS },
-        `plugin ${plugin} was running when its shard died ${recent.length} times within ${CRASH_WINDOW_MS / 1000} s: its instances now run on a shard of their own`,
+        { event: 'plugin.quarantined', plugin, crashes, windowMs: CRASH_WINDOW_MS },
+        `plugin ${plugin} was running when its shard died ${crashes} times within ${CRASH_WINDOW_MS / 1000} s: its instances now run on a shard of their own`,
       );
     }
   }
 
   #restart(slot: ShardSlot): void {
-    // A shard that ran a while restarts at once; one that keeps dying waits longer each time.
-    slot.backoffMs = Date.now() - slot.lastStart > 30_000 ? BACKOFF_MIN_MS : Math.min(slot.backoffMs * 2, BACKOFF_MAX_MS);
-    const delay = slot.restarts === 0 ? 0 : slot.backoffMs;
+    const { backoffMs, delayMs: delay } = restartBackoff(slot, Date.now());
+    slot.backoffMs = backoffMs;
     slot.restarts++;
     const pending = this.#restarting.get(slot);
     this.#restarting.delete(slot);
@@ -325,64 +303,8 @@ export class ShardSupervisor implements InstanceHostApi {
     });
   }
 
-  /** The cap grows with the instances a shard holds: each idle instance legitimately costs ~1.3 MB. */
-  #watchMemory(): void {
-    const perShard = new Map<ShardSlot, number>();
-    for (const i of this.#instances.values()) perShard.set(i.slot, (perShard.get(i.slot) ?? 0) + 1);
-    for (const slot of this.#placement.slots) {
-      const rss = slot.proc.rssMb();
-      const limit = this.#opts.shardMemoryLimitMb + PER_INSTANCE_ALLOWANCE_MB * (perShard.get(slot) ?? 0);
-      if (rss > limit) {
-        this.#log.error({ event: 'shard.memory_limit', shard: slot.index, rssMb: Math.round(rss), limitMb: limit }, `shard ${slot.index} passed --shard-memory-limit`);
-        slot.proc.kill(`RSS ${Math.round(rss)} MB passed --shard-memory-limit ${this.#opts.shardMemoryLimitMb} MB + ${PER_INSTANCE_ALLOWANCE_MB} MB per instance = ${limit} MB`);
-      }
-    }
-  }
-
-  /**
-   * Backstop for the shard's own watchdog thread: a shard that does not answer a ping within
-   * budget + --kill-grace + 5 s of slack for queued work is stuck, and is killed like a crash.
-   */
-  #heartbeat(): void {
-    // the longest a shard's thread may legitimately be busy in one call: a module body and
-    // constructor (--start-timeout), or a slice (its budget plus twice --cpu-limit of slack,
-    // stretched on a busy machine: src/sandbox/cpu-share.ts)
-    const longestCall = Math.max(this.#opts.startTimeoutMs, 3 * this.#opts.cpuLimitMs * MAX_STRETCH);
-    const limit = longestCall + this.#opts.killGraceMs + 5000;
-    for (const slot of this.#placement.slots) {
-      const proc = slot.proc;
-      if (proc.dead) continue;
-      const now = Date.now();
-      if (proc.pingSentAt !== null) {
-        const allowed = proc.answeredPing ? limit : STARTUP_ALLOWANCE_MS;
-        if (now - proc.pingSentAt > allowed) {
-          const plugin = proc.running;
-          this.#log.error({ event: 'shard.hung', shard: slot.index, plugins: plugin === null ? [] : [plugin] }, `killing shard ${slot.index}: no answer for ${now - proc.pingSentAt} ms`);
-          proc.kill(`plugin ${plugin ?? '?'} would not stop (shard unresponsive for ${now - proc.pingSentAt} ms)`);
-        }
-        continue;
-      }
-      proc.pingSentAt = now;
-      proc.channel.request('ping', null).then(
-        () => {
-          proc.pingSentAt = null;
-          proc.answeredPing = true;
-        },
-        () => {},
-      );
-    }
-  }
-
   /** Routes of events Kong abandoned: the shard reaped them at its deadline; forget them here too. */
   #sweepEvents(): void {
     this.#events.sweep(Date.now() - this.#opts.eventTimeoutMs - 1000);
   }
-
-}
-
-function withoutCode<M extends PluginCode>(msg: M): Omit<M, 'code'> {
-  const rest: Partial<M> = { ...msg };
-  delete rest.code;
-  delete rest.map; // travels with its code
-  return rest as Omit<M, 'code'>;
 }
