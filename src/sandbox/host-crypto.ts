@@ -3,7 +3,7 @@
 //
 // Synchronous node:crypto, not the async WebCrypto of the host: the bridge callback runs on this
 // thread inside the slice, so the CPU an operation takes is this thread's, measured around it and
-// charged to the event (local-host.ts). Async WebCrypto would run it on libuv's thread pool, outside
+// charged to the event (event-slice.ts). Async WebCrypto would run it on libuv's thread pool, outside
 // the slice and outside the event's budget, and leave a promise to wait for after the slice ended.
 //
 // Nothing that arrives here is trusted: the runtime checked it already, but plugin code can reach

@@ -14,6 +14,19 @@ export interface HeapFigures {
   limit: number;
 }
 
+/**
+ * Host work done for the isolate inside its running slice (a bridge request: crypto), reset as each
+ * slice starts. The host that does the work fills it in (event-slice.ts); a slice with host work is
+ * judged by the process's CPU alone (see below), and the host judges each request against the
+ * event's budget with `since`.
+ */
+export interface SliceHostWork {
+  /** host CPU spent for the isolate in this slice so far, µs */
+  us: number;
+  /** process CPU when the slice's first host request began (null: none yet) */
+  since: NodeJS.CpuUsage | null;
+}
+
 export interface IsolateLimits {
   memoryLimitMb: number;
   /** PDK calls one event may have queued inside the isolate */
@@ -68,7 +81,7 @@ export class IsolateFailure extends Error {
 //   machine, many times the thread's CPU; see docs/performance.md), so alone it made plugins look
 //   over budget on a busy machine; it leaves out our plumbing around the call, and host work
 //   inside a bridge callback (crypto) with isolated-vm's copies for it: a slice that asked the
-//   host for work (chargeHostWork) is judged by the second clock alone;
+//   host for work (`hostWork`) is judged by the second clock alone;
 // - the process's CPU over the call (process.cpuUsage; threadCpuUsage moves in 4 ms ticks: 98 % of
 //   500 short slices read 0) has all the CPU, and a little of other threads' (a GC helper).
 // On an idle machine the first is the smaller (the plugin's own time), on a busy one the second.
@@ -80,8 +93,8 @@ export class PluginIsolate {
   readonly #inbox: Inbox;
   /** CPU of this isolate's slices so far, µs */
   #cpuUs = 0;
-  /** host CPU spent for this isolate inside its slices (bridge requests), µs */
-  #hostUs = 0;
+  /** host work in the running slice (bridge requests): written by the host, reset by each slice */
+  readonly hostWork: SliceHostWork = { us: 0, since: null };
 
   private constructor(isolate: ivm.Isolate, context: ivm.Context, api: RuntimeApi, limits: IsolateLimits, inbox: Inbox) {
     this.#inbox = inbox;
@@ -198,7 +211,9 @@ export class PluginIsolate {
     let voided = false;
     const cpu0 = process.cpuUsage();
     const inside0 = this.#isolate.cpuTime;
-    const host0 = this.#hostUs;
+    const hostWork = this.hostWork;
+    hostWork.us = 0;
+    hostWork.since = null;
     try {
       run();
     } catch (err) {
@@ -210,17 +225,12 @@ export class PluginIsolate {
       const processUs = cpu1.user - cpu0.user + (cpu1.system - cpu0.system);
       // the isolate's clock is wall time while it ran: the slice's wall time, for the stretch too
       const insideUs = this.#isolate.isDisposed ? processUs : Number(this.#isolate.cpuTime - inside0) / 1000;
-      const cpuUs = this.#hostUs !== host0 ? processUs : Math.min(processUs, insideUs);
+      const cpuUs = hostWork.us !== 0 ? processUs : Math.min(processUs, insideUs);
       this.#cpuUs += cpuUs;
       recordSlice(cpuUs, insideUs);
       this.#limits.watch?.disarm();
       this.#inbox.deliver(voided);
     }
-  }
-
-  /** Host CPU spent for this isolate inside its running slice (a bridge request), to be counted with it. */
-  chargeHostWork(us: number): void {
-    this.#hostUs += us;
   }
 
   get disposed(): boolean {

@@ -5,7 +5,15 @@
 // In a shard the supervisor then answers the shard's events and restarts it; in a PluginTest child
 // the test fails with PluginCrashError; with --shards 0 the server itself dies (Kong restarts it).
 import { Worker } from 'node:worker_threads';
-import type { SliceWatch } from './local-host.ts';
+
+/** Watches slices from another thread (this file's SliceWatchdog, or a shard's that also tells the supervisor). */
+export interface SliceWatch {
+  /** which plugin an id runs (null: the id is done with) */
+  name(instanceId: number, plugin: string | null): void;
+  /** right before plugin code of this instance (or metadata read) runs on this thread */
+  arm(instanceId: number, plugin: string, budgetMs: number): void;
+  disarm(): void;
+}
 
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');

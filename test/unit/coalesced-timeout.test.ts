@@ -1,7 +1,7 @@
 // Slice timeouts expire on a shared grid, never earlier than asked and less than one grid step later.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { coalescedTimeout } from '../../src/sandbox/local-host.ts';
+import { coalescedTimeout } from '../../src/sandbox/event-slice.ts';
 
 test('a timeout is never shorter than asked, at most one grid step longer, and expiries coalesce', () => {
   const expiries = new Set<number>();
