@@ -156,7 +156,8 @@ export class LocalInstanceHost implements InstanceHostApi {
         this.#slices.run(gen, ev, (budget) => gen.isolate.settle(ev.id, false, detail, budget));
       } else {
         const data = method === 'kong.node.get_memory_stats' ? withSandboxStats(msg.data, await this.#gens.stats(gen, this.#opts.cpuLimitMs)) : msg.data;
-        this.#slices.run(gen, ev, (budget) => gen.isolate.settle(ev.id, true, data, budget));
+        // the isolate may have been stopped while its heap was read: the event has its answer then
+        if (!ev.final && !gen.isolate.disposed) this.#slices.run(gen, ev, (budget) => gen.isolate.settle(ev.id, true, data, budget));
       }
     }
     return answer;

@@ -183,8 +183,16 @@ export class PluginIsolate {
   }
 
   async heap(): Promise<HeapFigures> {
-    if (this.#isolate.isDisposed) return { used: 0, total: 0, external: 0, limit: 0 };
-    const h = await this.#isolate.getHeapStatistics();
+    const none = { used: 0, total: 0, external: 0, limit: 0 };
+    if (this.#isolate.isDisposed) return none;
+    let h: ivm.HeapStatistics;
+    try {
+      h = await this.#isolate.getHeapStatistics();
+    } catch (err) {
+      // stopped while the figures were read (a limit, the heap sampler, a close): it holds nothing now
+      if (this.#isolate.isDisposed) return none;
+      throw err;
+    }
     return { used: h.used_heap_size, total: h.total_heap_size, external: h.externally_allocated_size, limit: h.heap_size_limit };
   }
 
