@@ -20,10 +20,16 @@ let cached: { source: string; hash: string } | null = null;
 
 /** Bundles sandbox-runtime/ from its source, the Web APIs inside it as a string compiled on first use. */
 export function bundleSandboxRuntime(): string {
-  const common = { bundle: true, write: false, format: 'iife', platform: 'neutral', target: 'es2024', logLevel: 'silent' } as const;
-  const web = buildSync({ ...common, entryPoints: [WEB_ENTRY], globalName: '__kps_web' }).outputFiles[0]!.text;
-  const out = buildSync({ ...common, entryPoints: [ENTRY], define: { __KPS_WEB_SOURCE__: JSON.stringify(web) } });
-  return out.outputFiles[0]!.text;
+  return bundleWithInputs().source;
+}
+
+/** The bundle, and the files it was made of (relative to the working directory, as esbuild names them). */
+function bundleWithInputs(): { source: string; inputs: string[] } {
+  const common = { bundle: true, write: false, metafile: true, format: 'iife', platform: 'neutral', target: 'es2024', logLevel: 'silent' } as const;
+  const web = buildSync({ ...common, entryPoints: [WEB_ENTRY], globalName: '__kps_web' });
+  const out = buildSync({ ...common, entryPoints: [ENTRY], define: { __KPS_WEB_SOURCE__: JSON.stringify(web.outputFiles[0]!.text) } });
+  const inputs = [...Object.keys(web.metafile.inputs), ...Object.keys(out.metafile.inputs)];
+  return { source: out.outputFiles[0]!.text, inputs };
 }
 
 function runtime(): { source: string; hash: string } {
@@ -49,7 +55,9 @@ function checkoutRuntime(): string {
   } catch {
     // not built yet for these sources
   }
-  const source = bundleSandboxRuntime();
+  const { source, inputs } = bundleWithInputs();
+  // the key covers sandbox-runtime/ only: a bundle made of anything else is not kept
+  if (inputs.some((f) => !path.resolve(f).startsWith(root + path.sep))) return source;
   try {
     fs.mkdirSync(CHECKOUT_CACHE, { recursive: true });
     for (const old of fs.readdirSync(CHECKOUT_CACHE)) fs.rmSync(path.join(CHECKOUT_CACHE, old), { force: true });
