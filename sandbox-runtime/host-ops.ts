@@ -34,16 +34,12 @@ export class HostOps implements OpPort {
   #maxFetches = 16;
   /** what this slice has posted (starts and cancels): the host queues them until the slice ends */
   #slicePosts = 0;
+  /** the event whose slice runs now; null in the module body and the constructor */
   #current: OpEvent | null = null;
   fetch: { plugin: string; origins: readonly string[]; maxPayloadBytes: number } = { plugin: '', origins: [], maxPayloadBytes: 0 };
 
   constructor(post: Post) {
     this.#post = post;
-  }
-
-  /** the event whose slice runs now; null in the module body and the constructor */
-  get current(): OpEvent | null {
-    return this.#current;
   }
 
   /** A slice starts (a runtime API entry): what it and its microtasks start belongs to `ev`. */

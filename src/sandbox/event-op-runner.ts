@@ -126,7 +126,7 @@ export class EventOpRunner {
   }
 
   #answer(gen: Generation, ev: EventRecord, opId: number, ok: boolean, value: unknown): void {
-    if (ev.final || this.#events.get(ev.id) !== ev || gen.isolate.disposed) return;
+    if (this.#events.get(ev.id) !== ev) return; // ended and forgotten; a final event or a stopped isolate: run() declines
     this.#slices.run(gen, ev, (budget) => gen.isolate.settleOp(ev.id, opId, ok, value, budget));
   }
 }

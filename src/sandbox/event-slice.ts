@@ -44,8 +44,12 @@ export class EventSliceRunner {
    * budget plus twice the budget, stretched by how much wall time a unit of CPU takes on this
    * machine lately (cpu-share.ts). A loop is still stopped within a few budgets of CPU.
    * `onlyLimitsFail`: the event has ended (abandon); a plugin error is then the host's doing, logged.
+   * A slice of a stopped isolate, or of an event that has its answer (but for the abandon), is not run.
    */
   run(gen: Generation, ev: EventRecord, run: (timeoutMs: number) => number, onlyLimitsFail = false): void {
+    // stopped meanwhile (a limit, the heap sampler, a close, while the host awaited something), or
+    // the event has its answer: nothing of it runs any more, except the abandon's catch/finally
+    if (gen.isolate.disposed || (ev.final && !onlyLimitsFail)) return;
     const limit = this.#cpuLimitMs;
     const left = Math.max(1, limit - ev.cpuMs);
     const before = onlyLimitsFail ? gen.isolate.cpuMs : 0; // read only where needed: the event path stays as it was

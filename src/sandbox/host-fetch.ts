@@ -27,7 +27,7 @@ export interface OpFailure extends WireFailure {
   breach?: 'payload' | 'fetch';
 }
 
-export const MAX_REDIRECTS = 5;
+const MAX_REDIRECTS = 5;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE = /[\0\r\n]|[^\0-\xff]/;
 const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
@@ -42,7 +42,7 @@ export class FetchRefused extends Error {
   }
 }
 
-export function refusal(plugin: string, origin: string): string {
+function refusal(plugin: string, origin: string): string {
   return `fetch: plugin "${plugin}" may not reach ${origin}: the operator allows it with --allow-fetch ${plugin}=${origin}`;
 }
 
@@ -60,13 +60,18 @@ function allowedUrl(href: string, policy: FetchPolicy): URL {
   return url;
 }
 
+/** A request checkFetchRequest passed, with its URL parsed (hostFetch sends only these). */
+export interface CheckedFetchRequest extends FetchRequestSpec {
+  readonly target: URL;
+}
+
 /** The posted arguments, checked as if the isolate had sent anything at all. */
-export function checkFetchRequest(args: unknown, policy: FetchPolicy): FetchRequestSpec {
+export function checkFetchRequest(args: unknown, policy: FetchPolicy): CheckedFetchRequest {
   const a = args as Partial<FetchRequestSpec> | null;
   if (a === null || typeof a !== 'object' || typeof a.url !== 'string' || typeof a.method !== 'string' || !Array.isArray(a.headers)) {
     throw new FetchRefused('fetch: malformed request');
   }
-  allowedUrl(a.url, policy);
+  const target = allowedUrl(a.url, policy);
   if (!TOKEN.test(a.method) || FORBIDDEN_METHODS.has(a.method.toUpperCase())) throw new FetchRefused(`fetch: "${a.method.slice(0, 64)}" is not an allowed HTTP method`);
   const headers: Array<[string, string]> = [];
   let size = a.url.length;
@@ -85,11 +90,11 @@ export function checkFetchRequest(args: unknown, policy: FetchPolicy): FetchRequ
   size += body?.byteLength ?? 0;
   if (size > policy.maxPayloadBytes) throw new FetchRefused(`fetch: the request (URL, headers and body) is larger than ${policy.maxPayloadBytes} bytes (--max-payload-size)`, 'payload');
   const redirect = a.redirect === 'manual' || a.redirect === 'error' ? a.redirect : 'follow';
-  return { url: a.url, method: a.method, headers, body, redirect };
+  return { url: a.url, target, method: a.method, headers, body, redirect };
 }
 
 /** Sends the request; rejects with an OpFailure. `signal`: the plugin's abort (or its event's end). */
-export async function hostFetch(spec: FetchRequestSpec, policy: FetchPolicy, signal: AbortSignal): Promise<HostResponse> {
+export async function hostFetch(spec: CheckedFetchRequest, policy: FetchPolicy, signal: AbortSignal): Promise<HostResponse> {
   const ctl = new AbortController();
   const timedOut = { yes: false };
   const timer = setTimeout(() => {
@@ -98,7 +103,7 @@ export async function hostFetch(spec: FetchRequestSpec, policy: FetchPolicy, sig
   }, policy.timeoutMs);
   const onAbort = () => ctl.abort();
   signal.addEventListener('abort', onAbort, { once: true });
-  let url = allowedUrl(spec.url, policy);
+  let url = spec.target;
   try {
     let method = spec.method;
     let headers = spec.headers;

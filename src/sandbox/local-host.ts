@@ -156,8 +156,8 @@ export class LocalInstanceHost implements InstanceHostApi {
         this.#slices.run(gen, ev, (budget) => gen.isolate.settle(ev.id, false, detail, budget));
       } else {
         const data = method === 'kong.node.get_memory_stats' ? withSandboxStats(msg.data, await this.#gens.stats(gen, this.#opts.cpuLimitMs)) : msg.data;
-        // the isolate may have been stopped while its heap was read: the event has its answer then
-        if (!ev.final && !gen.isolate.disposed) this.#slices.run(gen, ev, (budget) => gen.isolate.settle(ev.id, true, data, budget));
+        // the isolate may have been stopped while its heap was read: then run() runs nothing
+        this.#slices.run(gen, ev, (budget) => gen.isolate.settle(ev.id, true, data, budget));
       }
     }
     return answer;
@@ -320,6 +320,6 @@ export class LocalInstanceHost implements InstanceHostApi {
     // a slice of this event, under what is left of its budget and counted into it, like any other.
     // A rejection nobody handles is the host's doing here, not the plugin's fault: only a limit
     // (CPU, memory) stops the instance.
-    if (gen && !gen.isolate.disposed) this.#slices.run(gen, ev, (budget) => gen.isolate.abandon(ev.id, budget), true);
+    if (gen) this.#slices.run(gen, ev, (budget) => gen.isolate.abandon(ev.id, budget), true);
   }
 }

@@ -79,7 +79,9 @@ export class ShardSupervisor implements InstanceHostApi {
 
   async startInstance(msg: StartInstanceMsg): Promise<void> {
     if (this.#stopping) throw new ShuttingDownError();
-    const slot = this.#placement.slotFor(msg.plugin, (kind, owner) => this.#newSlot(kind, owner), (s) => this.#instancesOn(s));
+    const perSlot = this.#instancesPerSlot(); // counted once: --placement balance asks for every slot
+    const instancesOn = (s: ShardSlot): number => (this.#starting.get(s) ?? 0) + (perSlot.get(s) ?? 0);
+    const slot = this.#placement.slotFor(msg.plugin, (kind, owner) => this.#newSlot(kind, owner), instancesOn);
     // counted while it starts: Kong starts one instance per worker at once, and they must spread
     this.#starting.set(slot, (this.#starting.get(slot) ?? 0) + 1);
     try {
@@ -90,11 +92,6 @@ export class ShardSupervisor implements InstanceHostApi {
     } finally {
       this.#starting.set(slot, this.#starting.get(slot)! - 1);
     }
-  }
-
-  /** Instances a slot holds or is starting (for --placement balance). */
-  #instancesOn(slot: ShardSlot): number {
-    return (this.#starting.get(slot) ?? 0) + (this.#instancesPerSlot().get(slot) ?? 0);
   }
 
   /** Instances each slot holds now (started, not closed or lost). */

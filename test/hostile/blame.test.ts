@@ -19,6 +19,7 @@ import { Family, stageFamily, EXIT_500, RpcError, headers, reported } from './he
 import { ServerProcess } from '../../kong-driver/server-process.ts';
 import type { KongClient } from '../../kong-driver/kong-client.ts';
 import { stoppedWithinMs } from '../helpers/cpu-stop.ts';
+import { until } from '../../kong-driver/until.ts';
 
 const CPU_LIMIT_MS = 100;
 // Kong's abandonment comes at --event-timeout. The neighbours share the attackers' shard, whose
@@ -130,11 +131,7 @@ describe('CPU after an event ends (class 4)', () => {
     const [waiting, waking] = await f.attack(async () => {
       const first = f.kong.call('plugin.HandleEvent', { InstanceId: inst.Id, EventName: 'access' });
       // the first event is in the server (parked on its promise) before the one that wakes it is sent
-      const deadline = Date.now() + 10_000;
-      while ((await f.stats(inst.Id)).EventsInFlight === 0) {
-        assert.ok(Date.now() < deadline, 'the first event never arrived');
-        await sleep(20);
-      }
+      await until(async () => (await f.stats(inst.Id)).EventsInFlight > 0, 'the first event arriving');
       const second = await f.kong.call('plugin.HandleEvent', { InstanceId: inst.Id, EventName: 'rewrite' });
       return [await first, second];
     });

@@ -6,8 +6,8 @@
 // neighbour serves all along; the server's memory and its log lines stay bounded.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { Family, stageFamily, EXIT_500, reported, timed, type PhaseRun } from './helpers.ts';
+import { rssMbOf } from '../../kong-driver/proc-rss.ts';
 
 const MB = 1024 * 1024;
 /** no log line the server writes may be longer than this, whatever a plugin did */
@@ -18,14 +18,6 @@ const f = await Family.start(stageFamily('bounds'), [
   '--shards', '2', '--memory-limit', '32', '--cpu-limit', '100', '--event-timeout', '4000', '--shard-memory-limit', '512',
 ]);
 after(() => f.stop());
-
-function rssMbOf(pid: number): number {
-  try {
-    return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-  } catch {
-    return 0;
-  }
-}
 
 /** Runs `body` while sampling the RSS of the supervisor and every shard; resolves with its value and the largest growth seen, MB. */
 async function peakGrowth<T>(body: () => Promise<T>): Promise<{ value: T; growthMb: number }> {

@@ -10,6 +10,7 @@ import { Encoder } from '@msgpack/msgpack';
 import * as unpackModule from 'msgpackr/unpack';
 import { ServerProcess, ROOT } from '../../kong-driver/server-process.ts';
 import { EXIT_500, KongFailure, RpcError, type KongClient, type PdkAnswer, type PdkCall, type PhaseRun } from '../../kong-driver/kong-client.ts';
+import { rssMbOf } from '../../kong-driver/proc-rss.ts';
 
 export { EXIT_500, KongFailure, RpcError };
 
@@ -73,15 +74,6 @@ export function ownKeys(v: unknown): any {
   if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), ownKeys(x)]));
   if (Array.isArray(v)) return v.map(ownKeys);
   return v;
-}
-
-function procRssMb(pid: number): number {
-  try {
-    const kb = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return kb ? Number(kb[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
 }
 
 const staged = new Set<string>();
@@ -196,7 +188,7 @@ export class Family {
   async rssMb(): Promise<number> {
     const st = await this.status();
     const pids = [st.Pid, ...st.Shards.map((s) => s.Pid).filter((p): p is number => p !== null)];
-    return pids.reduce((sum, pid) => sum + procRssMb(pid), 0);
+    return pids.reduce((sum, pid) => sum + rssMbOf(pid), 0);
   }
 
   /** The server's RSS is back within `slackMb` of `beforeMb` (polled for up to 15 s: V8 gives memory back lazily). */

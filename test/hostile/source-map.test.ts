@@ -11,10 +11,10 @@ import path from 'node:path';
 import { ServerProcess } from '../../kong-driver/server-process.ts';
 import { NEIGHBOUR } from './helpers.ts';
 import { cpuMsOf } from '../../kong-driver/proc-cpu.ts';
+import { rssMbOf } from '../../kong-driver/proc-rss.ts';
 
 /** CPU time (user + system) a process used so far, ms. */
 const cpuMs = (pid: number): number => cpuMsOf(`/proc/${pid}/stat`);
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 test('a 7 MB bundle that throws every event: positions mapped, the neighbour on its shard unhindered, memory flat', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kps-bigmap-'));
@@ -30,7 +30,7 @@ test('a 7 MB bundle that throws every event: positions mapped, the neighbour on 
     const neighbour = await kong.startInstance('neighbour', { prefix: 'n:' });
     const status = await kong.call('plugin.GetStatus');
     const shardPid = status.Shards[0].Pid as number;
-    const before = { shard: rssMb(shardPid), supervisor: rssMb(server.child.pid!) };
+    const before = { shard: rssMbOf(shardPid), supervisor: rssMbOf(server.child.pid!) };
     const cpuBefore = cpuMs(shardPid) + cpuMs(server.child.pid!);
     for (let i = 0; i < 3; i++) {
       const [attack, served] = await Promise.all([
@@ -58,7 +58,7 @@ test('a 7 MB bundle that throws every event: positions mapped, the neighbour on 
     const errors = await server.waitForLogs('plugin.error', 3, 10_000, (l) => String(l.msg).includes('attacker'));
     // the throw is on line 500 005 of the author's file, whatever line of the bundle it became
     assert.match(String(errors[0]!.msg), new RegExp(`big-thrower\\.js:500005:50`));
-    const grew = { shard: rssMb(shardPid) - before.shard, supervisor: rssMb(server.child.pid!) - before.supervisor };
+    const grew = { shard: rssMbOf(shardPid) - before.shard, supervisor: rssMbOf(server.child.pid!) - before.supervisor };
     assert.ok(grew.shard < 100, `the shard grew ${grew.shard.toFixed(0)} MB`);
     assert.ok(grew.supervisor < 100, `the supervisor grew ${grew.supervisor.toFixed(0)} MB`);
   } finally {

@@ -2,12 +2,13 @@
 // that --allow-fetch allows, and from one it does not.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { ServerProcess, ROOT } from '../../kong-driver/server-process.ts';
-import type { KongClient, PhaseRun } from '../../kong-driver/kong-client.ts';
+import type { KongClient } from '../../kong-driver/kong-client.ts';
+import { rssMbOf } from '../../kong-driver/proc-rss.ts';
+import { reported } from '../hostile/helpers.ts';
 
 // long enough for a local server to answer on a loaded machine, well inside the 5 s event deadline
 const FETCH_TIMEOUT_MS = 2000;
@@ -21,17 +22,6 @@ function listen(handler: http.RequestListener): Promise<http.Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 const originOf = (s: http.Server) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
-
-function rssMb(pid: number): number {
-  const kb = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(kb![1]) / 1024;
-}
-
-function reported(run: PhaseRun): any {
-  const call = run.calls.find((c) => c.Method === 'kong.response.set_header' && c.Args[0] === 'x-got');
-  assert.ok(call, `the plugin reported nothing: ${JSON.stringify(run.calls).slice(0, 500)}`);
-  return JSON.parse(call.Args[1] as string);
-}
 
 describe('fetch and timers through the server', () => {
   let allowed: http.Server;
@@ -111,33 +101,42 @@ describe('fetch and timers through the server', () => {
   });
 
   test('a slow server hits --fetch-timeout, well inside the event deadline, and the request is aborted', async () => {
+    slow.closed = null;
     const got = await fetchVia(`${originOf(allowed)}/slow`);
     assert.equal(got.error, 'TimeoutError');
     assert.match(got.message, new RegExp(`did not answer within ${FETCH_TIMEOUT_MS} ms \\(--fetch-timeout\\)`));
     assert.ok(got.ms >= FETCH_TIMEOUT_MS - 50 && got.ms < 5000, `took ${got.ms} ms`);
-    await slow.closed; // the host closed the connection
+    const closed = slow.closed as Promise<void> | null; // set by the server's handler meanwhile
+    assert.ok(closed, 'the request never reached the server');
+    await closed; // the host closed the connection
   });
 
   test('AbortSignal.timeout aborts the host request', async () => {
+    slow.closed = null;
     const got = await fetchVia(`${originOf(allowed)}/slow`, { timeoutSignal: 50 });
     assert.equal(got.error, 'TimeoutError');
     assert.match(got.message, /aborted due to timeout/);
-    await slow.closed;
+    // a request the 50 ms ran out on before it reached the server has nothing to close
+    const closed = slow.closed as Promise<void> | null; // set by the server's handler, if it got the request
+    if (closed) await closed;
   });
 
   test('a huge response stops at --max-fetch-bytes, the request is aborted and the shard stays flat', async () => {
     const status = await kong.call('plugin.GetStatus');
     const pid = status.Shards[0].Pid as number;
-    const before = rssMb(pid);
+    const before = rssMbOf(pid);
     for (let i = 0; i < 3; i++) {
       huge.sent = 0;
+      huge.closed = null;
       const got = await fetchVia(`${originOf(allowed)}/huge`);
       assert.equal(got.error, 'TypeError');
       assert.match(got.message, new RegExp(`larger than ${MAX_FETCH_BYTES} bytes \\(--max-fetch-bytes\\)`));
-      await huge.closed; // the host hung up: it did not read the rest
+      const closed = huge.closed as Promise<void> | null; // set by the server's handler meanwhile
+      assert.ok(closed, 'the request never reached the server');
+      await closed; // the host hung up: it did not read the rest
       assert.ok(huge.sent < 64 * 1024 * 1024, `the server sent ${huge.sent} bytes before the host hung up`);
     }
-    const grew = rssMb(pid) - before;
+    const grew = rssMbOf(pid) - before;
     assert.ok(grew < 40, `the shard's RSS grew ${grew.toFixed(1)} MB`);
     await server.waitForLog('limit.breach', (l) => l.kind === 'fetch' && /--max-fetch-bytes/.test(l.msg));
   });

@@ -54,6 +54,7 @@ test('an event\'s operations are cancelled when it ends, once each, and nothing 
   assert.deepEqual(cancelled, [2, 3]);
   assert.equal(ops.finish(7, 3), false); // a late completion finds nothing
   assert.equal(ops.size, 1);
+  assert.equal(ops.count(7, 'timer'), 1, 'the ended event\'s start count is forgotten');
   assert.equal(ops.count(8, 'fetch'), 1);
   assert.equal(ops.count(8, 'fetch'), 2);
 });
