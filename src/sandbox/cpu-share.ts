@@ -8,19 +8,14 @@
 
 /** the most a timeout is stretched: past it, a slice on a starved machine is stopped anyway */
 export const MAX_STRETCH = 8;
-/**
- * Slices with less CPU than this say nothing about the machine (timer resolution, noise). Chosen by
- * CPU, not by the clock: by the clock, the short slices that pass are exactly those the scheduler
- * preempted, each reading a ratio near MAX_STRETCH, and they pushed the stretch up to ~6 on a
- * lightly loaded machine (a loop then got ~1.8 s of CPU on a 100 ms budget).
- */
-const MIN_CPU_US = 2000;
+/** slices shorter than this by the clock say nothing about the machine (timer resolution, noise) */
+const MIN_WALL_US = 2000;
 
 let stretch = 1;
 
 /** A slice ran: `wallUs` by the clock, `cpuUs` of CPU. */
 export function recordSlice(cpuUs: number, wallUs: number): void {
-  if (cpuUs < MIN_CPU_US) return;
+  if (wallUs < MIN_WALL_US) return;
   const ratio = Math.min(MAX_STRETCH, Math.max(1, wallUs / Math.max(cpuUs, 1)));
   // a moving average: one long wait (the process descheduled once) moves it a fifth of the way
   stretch = 0.8 * stretch + 0.2 * ratio;

@@ -1,5 +1,5 @@
 // The wall-clock stretch of slice timeouts: learned from slices that took longer by the clock than
-// they used CPU (a busy machine), bounded, and deaf to slices with too little CPU to say anything.
+// they used CPU (a busy machine), bounded, and deaf to slices too short to say anything.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpuStretch, recordSlice, MAX_STRETCH } from '../../src/sandbox/cpu-share.ts';
@@ -15,12 +15,10 @@ test('an idle machine stretches nothing; a busy one stretches up to MAX_STRETCH;
   assert.ok(cpuStretch() < 1.001, String(cpuStretch()));
 });
 
-test('slices under 2 ms of CPU, preempted or not, and CPU above the clock (other threads), move nothing', () => {
+test('slices under 2 ms by the clock, and CPU above the clock (other threads), move nothing', () => {
   for (let i = 0; i < 100; i++) recordSlice(10_000, 10_000);
   const before = cpuStretch();
   for (let i = 0; i < 100; i++) recordSlice(10, 1_900);
-  // short slices the scheduler preempted: long by the clock, but too little CPU to say anything
-  for (let i = 0; i < 100; i++) recordSlice(100, 5_000);
   assert.equal(cpuStretch(), before);
   for (let i = 0; i < 100; i++) recordSlice(30_000, 10_000);
   assert.ok(cpuStretch() < 1 + 1e-9, String(cpuStretch()));
